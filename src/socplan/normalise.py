@@ -1,0 +1,279 @@
+"""Turn the values real spreadsheets hold into dates, statuses, progress and flags.
+
+Each column-level function takes a pandas Series of raw cell values (as the reader gave them)
+and returns the clean Series plus a list of (row position, level, message) problems, so the
+caller can name the cell. Work is vectorised where the cells are already typed; only odd cells
+go through the slower text parsers.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Mapping
+from datetime import date, datetime, time
+
+import numpy as np
+import pandas as pd
+
+from .periods import Period, PeriodError
+from .schema import NO_DATE_WORDS, NO_WORDS, STATUS_SYNONYMS, STATUSES, YES_WORDS
+
+CellProblem = tuple[int, str, str]  # (row position in the series, level, message)
+
+_MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
+_MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
+_MONTHS["sept"] = 9
+
+_NUMERIC = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})$")
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
+_DAY_MONTH_YEAR = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?[\s\-/]+([a-z]+)\.?,?[\s\-/]+(\d{2}|\d{4})$")
+_MONTH_DAY_YEAR = re.compile(r"^([a-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})$")
+_MONTH_YEAR = re.compile(r"^([a-z]+)\.?[\s\-/]+(\d{2}|\d{4})$")
+
+EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+
+
+class DateProblem(ValueError):
+    """A cell that cannot be read as a date."""
+
+
+def _year(text: str) -> int:
+    value = int(text)
+    return 2000 + value if len(text) == 2 else value
+
+
+def _checked(year: int, month: int, day: int, raw: str) -> date:
+    if not 1 <= month <= 12:
+        raise DateProblem(
+            f"'{raw}' is not a date: there is no month {month}; write dates day first, "
+            "like 01/10/2019 for 1 October 2019"
+        )
+    last = calendar.monthrange(year, month)[1]
+    if not 1 <= day <= last:
+        raise DateProblem(
+            f"'{raw}' is not a date: {calendar.month_name[month]} {year} has {last} days"
+        )
+    return date(year, month, day)
+
+
+def _month(name: str, raw: str) -> int:
+    month = _MONTHS.get(name.lower())
+    if month is None:
+        raise DateProblem(f"'{raw}' is not a date; write it like 01/10/2019 or 1 Oct 2019")
+    return month
+
+
+def parse_date_text(raw: str) -> date | None:
+    """Read one text date in the forms the contract allows; None for TBC-like words.
+
+    Raises DateProblem with a fix for anything else.
+    """
+    text = " ".join(raw.strip().split())
+    lower = text.lower()
+    if lower in NO_DATE_WORDS:
+        return None
+    if match := _NUMERIC.match(text):
+        day, month, year = int(match[1]), int(match[2]), _year(match[3])
+        return _checked(year, month, day, raw)
+    if match := _ISO.match(text):
+        return _checked(int(match[1]), int(match[2]), int(match[3]), raw)
+    if match := _DAY_MONTH_YEAR.match(lower):
+        return _checked(_year(match[3]), _month(match[2], raw), int(match[1]), raw)
+    if match := _MONTH_DAY_YEAR.match(lower):
+        return _checked(int(match[3]), _month(match[1], raw), int(match[2]), raw)
+    if match := _MONTH_YEAR.match(lower):
+        month = _month(match[1], raw)
+        year = _year(match[2])
+        return date(year, month, calendar.monthrange(year, month)[1])
+    if "q" in lower:
+        try:
+            return Period.parse(text).end
+        except PeriodError:
+            pass
+    raise DateProblem(
+        f"'{raw}' is not a date; write it like 01/10/2019, 1 Oct 2019, October 2019 or "
+        "2019/20 Q3, or TBC"
+    )
+
+
+def to_date(value: object) -> date | None:
+    """One cell to a date (None when empty or TBC); raises DateProblem."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return None if pd.isna(value) else value.date()
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, time):
+        raise DateProblem(f"'{value}' is a time, not a date")
+    if isinstance(value, bool):
+        raise DateProblem(f"'{value}' is not a date")
+    if isinstance(value, int | float | np.integer | np.floating):
+        serial = float(value)
+        if 1 <= serial <= 2_958_465 and serial == int(serial):
+            return (EXCEL_EPOCH + pd.Timedelta(days=int(serial))).date()
+        raise DateProblem(f"'{value}' is not a date; enter a date like 01/10/2019")
+    text = str(value)
+    if not text.strip():
+        return None
+    return parse_date_text(text)
+
+
+def _is_blank(value: object) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and np.isnan(value):
+        return True
+    return isinstance(value, str) and not value.strip()
+
+
+def dates(series: pd.Series) -> tuple[pd.Series, list[CellProblem]]:
+    """Normalise a column of dates; TBC-like words give a warning, bad dates an error."""
+    values = series.to_numpy(dtype=object)
+    out: list[date | None] = [None] * len(values)
+    problems: list[CellProblem] = []
+    for i, value in enumerate(values):
+        if type(value) is datetime:
+            out[i] = value.date()
+            continue
+        if type(value) is date:
+            out[i] = value
+            continue
+        if _is_blank(value):
+            continue
+        try:
+            out[i] = to_date(value)
+        except DateProblem as exc:
+            problems.append((i, "error", str(exc)))
+            continue
+        if out[i] is None:
+            problems.append((i, "warning", f"'{str(value).strip()}' means no date; it is stored as blank"))
+        elif not 1990 <= out[i].year <= 2100:  # type: ignore[union-attr]
+            problems.append((i, "error", f"'{value}' gives the year {out[i].year}; check the date"))  # type: ignore[union-attr]
+            out[i] = None
+    parsed = pd.to_datetime(pd.Series(out, dtype=object)).astype("datetime64[ns]")
+    parsed.index = series.index
+    return parsed, problems
+
+
+def status_key(text: str) -> str:
+    """Lower-case a status with single spaces, for lookup."""
+    return " ".join(text.replace("_", " ").split()).lower().rstrip(".")
+
+
+def statuses(
+    series: pd.Series,
+    rag: pd.Series | None = None,
+    vocabulary: tuple[str, ...] = STATUSES,
+    synonyms: Mapping[str, str] = STATUS_SYNONYMS,
+) -> tuple[pd.Series, list[CellProblem]]:
+    """Normalise statuses given as words or letters; with a RAG column, In progress takes its rating.
+
+    Problems name the status column unless the message says RAG.
+    """
+    lookup = {status_key(s): s for s in vocabulary}
+    lookup.update({k: v for k, v in synonyms.items() if v in vocabulary})
+    keys = series.map(lambda v: "" if _is_blank(v) else status_key(str(v)))
+    mapped = keys.map(lambda k: lookup.get(k))
+    problems: list[CellProblem] = []
+    choices = ", ".join(vocabulary)
+    rag_keys = None if rag is None else rag.map(lambda v: "" if _is_blank(v) else status_key(str(v)))
+    for i, (key, value) in enumerate(zip(keys, mapped, strict=True)):
+        raw = series.iloc[i]
+        if rag_keys is not None:
+            rating = rag_keys.iloc[i]
+            rated = lookup.get(rating) if rating else None
+            if rating and rated is None:
+                problems.append((i, "rag-error", f"'{rag.iloc[i]}' is not a RAG rating; use G, A, R or B"))  # type: ignore[union-attr]
+                continue
+            if key in ("in progress", "started", "ongoing", "") and rated is not None:
+                mapped.iloc[i] = rated
+                continue
+            if key == "in progress" and rated is None:
+                problems.append(
+                    (i, "error", "'In progress' needs a RAG rating beside it; enter G, A or R in the RAG column")
+                )
+                continue
+        if not key:
+            problems.append((i, "error", f"the status is empty; use one of {choices}"))
+        elif not isinstance(value, str):
+            problems.append((i, "error", f"'{raw}' is not a status; use one of {choices}"))
+    return mapped.astype(object), problems
+
+
+def progress(series: pd.Series) -> tuple[pd.Series, list[CellProblem]]:
+    """Normalise % progress given as 50, '50%' or 0.5 (a fraction when the whole column is 0-1)."""
+    problems: list[CellProblem] = []
+    values = series.to_numpy(dtype=object)
+    numbers = np.full(len(values), np.nan)
+    percent_text = np.zeros(len(values), dtype=bool)
+    for i, value in enumerate(values):
+        if _is_blank(value):
+            continue
+        if isinstance(value, bool):
+            problems.append((i, "error", f"'{value}' is not a percentage; enter a number from 0 to 100"))
+            continue
+        if isinstance(value, int | float | np.integer | np.floating):
+            numbers[i] = float(value)
+            continue
+        text = str(value).strip().replace(" ", "")
+        if text.endswith("%"):
+            text = text[:-1]
+            percent_text[i] = True
+        try:
+            numbers[i] = float(text)
+        except ValueError:
+            problems.append((i, "error", f"'{value}' is not a percentage; enter a number from 0 to 100"))
+    plain = ~np.isnan(numbers) & ~percent_text
+    if plain.any() and (numbers[plain] <= 1).all() and (numbers[plain] >= 0).all() and (numbers[plain] < 1).any():
+        numbers[plain] = numbers[plain] * 100
+    for i, number in enumerate(numbers):
+        if not np.isnan(number) and not 0 <= number <= 100:
+            problems.append((i, "error", f"{values[i]} is outside 0 to 100; enter a percentage from 0 to 100"))
+            numbers[i] = np.nan
+    return pd.Series(np.round(numbers, 1), index=series.index, dtype="float64"), problems
+
+
+def flags(series: pd.Series) -> tuple[pd.Series, list[CellProblem]]:
+    """Normalise a yes/no column (blank means yes)."""
+    out: list[bool] = []
+    problems: list[CellProblem] = []
+    for i, value in enumerate(series.to_numpy(dtype=object)):
+        if _is_blank(value):
+            out.append(True)
+            continue
+        key = str(value).strip().lower()
+        if isinstance(value, bool):
+            out.append(bool(value))
+        elif key in YES_WORDS:
+            out.append(True)
+        elif key in NO_WORDS:
+            out.append(False)
+        else:
+            out.append(True)
+            problems.append((i, "error", f"'{value}' is not Yes or No; enter Yes or No"))
+    return pd.Series(out, index=series.index, dtype=bool), problems
+
+
+def text(value: object) -> str:
+    """A cell as clean text: numbers without a spurious .0, whitespace trimmed."""
+    if _is_blank(value):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime | date):
+        return value.strftime("%d/%m/%Y")
+    return str(value).strip()
+
+
+def texts(series: pd.Series) -> pd.Series:
+    """A column as clean text (empty string for blanks)."""
+    return series.map(text).astype(object)
+
+
+def split_partners(value: str) -> list[str]:
+    """Partners separated by ';', ',' or new lines."""
+    return [p.strip() for p in re.split(r"[;,\n]", value) if p.strip()]

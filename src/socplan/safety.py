@@ -1,0 +1,146 @@
+"""Refuse hostile or non-workbook files before any parser sees them.
+
+Every check works from the file's first bytes and the zip central directory, so a zip bomb is
+refused without inflating a single member.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK\x03\x04"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Caps for uploaded workbooks."""
+
+    max_file_bytes: int = 25 * 1024 * 1024
+    max_uncompressed_bytes: int = 400 * 1024 * 1024
+    max_ratio: float = 150.0
+    max_members: int = 2_000
+
+
+class UnsafeFile(Exception):
+    """A file refused before parsing; the message is one line saying why."""
+
+
+def check_workbook_bytes(data: bytes, name: str, limits: Limits | None = None) -> None:
+    """Raise UnsafeFile unless `data` looks like a plain, unencrypted, macro-free xlsx."""
+    limits = limits or Limits()
+    if len(data) > limits.max_file_bytes:
+        raise UnsafeFile(
+            f"{name}: the file is {len(data) / 1048576:.1f} MB, over the "
+            f"{limits.max_file_bytes / 1048576:.0f} MB limit; split it or remove pictures"
+        )
+    if not data:
+        raise UnsafeFile(f"{name}: the file is empty; save the workbook again as .xlsx")
+    lower = name.lower()
+    if lower.endswith((".xlsm", ".xltm", ".xlsb")):
+        raise UnsafeFile(
+            f"{name}: macro-enabled or binary workbooks are refused; save it as an "
+            "Excel Workbook (.xlsx)"
+        )
+    if data.startswith(OLE_MAGIC):
+        if "EncryptedPackage".encode("utf-16-le") in data:
+            raise UnsafeFile(
+                f"{name}: the workbook is encrypted (password protected); remove the "
+                "password (File > Info > Protect Workbook) and save it again"
+            )
+        raise UnsafeFile(
+            f"{name}: this is an old-format .xls workbook; save it as an Excel Workbook (.xlsx)"
+        )
+    if not data.startswith(ZIP_MAGIC):
+        raise UnsafeFile(
+            f"{name}: this is not an Excel workbook (.xlsx); open it in Excel and save it as "
+            "an Excel Workbook"
+        )
+    _check_zip(data, name, limits)
+
+
+def check_workbook_file(path: Path, limits: Limits | None = None) -> bytes:
+    """Check a workbook on disk and return its bytes; never reads past the size cap."""
+    limits = limits or Limits()
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise UnsafeFile(f"{path.name}: cannot read the file ({exc.strerror})") from exc
+    if path.is_dir():
+        raise UnsafeFile(f"{path.name}: is a folder, not a workbook")
+    if size > limits.max_file_bytes:
+        raise UnsafeFile(
+            f"{path.name}: the file is {size / 1048576:.1f} MB, over the "
+            f"{limits.max_file_bytes / 1048576:.0f} MB limit; split it or remove pictures"
+        )
+    data = path.read_bytes()
+    check_workbook_bytes(data, path.name, limits)
+    return data
+
+
+def _check_zip(data: bytes, name: str, limits: Limits) -> None:
+    import io
+
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        raise UnsafeFile(
+            f"{name}: the file is damaged or not an Excel workbook; open it in Excel and save "
+            "it again as .xlsx"
+        ) from None
+    if len(infos) > limits.max_members:
+        raise UnsafeFile(f"{name}: the workbook has {len(infos)} parts, too many to be a plan")
+    names = {info.filename for info in infos}
+    if any(info.flag_bits & 0x1 for info in infos):
+        raise UnsafeFile(
+            f"{name}: the workbook is encrypted; remove the password and save it again"
+        )
+    total = sum(info.file_size for info in infos)
+    if total > limits.max_uncompressed_bytes:
+        raise UnsafeFile(
+            f"{name}: the workbook would expand to {total / 1048576:.0f} MB, over the "
+            f"{limits.max_uncompressed_bytes / 1048576:.0f} MB limit (a zip bomb or a very large "
+            "workbook); it was not opened"
+        )
+    compressed = sum(info.compress_size for info in infos) or 1
+    if total > 1_000_000 and total / compressed > limits.max_ratio:
+        raise UnsafeFile(
+            f"{name}: the workbook expands {total / compressed:.0f} times, over the "
+            f"{limits.max_ratio:.0f}× limit (a zip bomb?); it was not opened"
+        )
+    for info in infos:
+        if info.file_size > 1_000_000 and info.file_size / max(info.compress_size, 1) > (
+            limits.max_ratio * 4
+        ):
+            raise UnsafeFile(
+                f"{name}: the part {info.filename} expands "
+                f"{info.file_size / max(info.compress_size, 1):.0f} times (a zip bomb?); "
+                "it was not opened"
+            )
+    lowered = {n.lower() for n in names}
+    if any(n.endswith("vbaproject.bin") for n in lowered) or any(
+        "macroenabled" in n for n in lowered
+    ):
+        raise UnsafeFile(
+            f"{name}: the workbook contains macros; save it as an Excel Workbook (.xlsx) "
+            "without macros"
+        )
+    if "[content_types].xml" not in lowered or "xl/workbook.xml" not in lowered:
+        if "content.xml" in lowered and "mimetype" in lowered:
+            raise UnsafeFile(
+                f"{name}: this is an OpenDocument spreadsheet; save it as Excel 2007-365 (.xlsx)"
+            )
+        if "word/document.xml" in lowered:
+            raise UnsafeFile(f"{name}: this is a Word document, not an Excel workbook")
+        raise UnsafeFile(f"{name}: this zip file is not an Excel workbook (.xlsx)")
+    try:
+        content_types = archive.read("[Content_Types].xml")[:200_000].lower()
+    except KeyError:
+        content_types = b""
+    if b"macroenabled" in content_types or b"vbaproject" in content_types:
+        raise UnsafeFile(
+            f"{name}: the workbook is macro-enabled; save it as an Excel Workbook (.xlsx)"
+        )

@@ -1,0 +1,370 @@
+"""Read a workbook into clean, checked frames, collecting every problem with its cell.
+
+Reading uses calamine (the engine pandas' `read_excel(engine="calamine")` wraps, called directly
+to skip a per-cell conversion pandas would redo); everything after the read is pure.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from . import normalise as norm
+from .periods import Period, PeriodError
+from .problems import Report, column_letter
+from .schema import (
+    ABOUT,
+    MILESTONE_FIELDS,
+    MILESTONES,
+    MS_COLUMNS,
+    OFF_TRACK,
+    RAG_HEADERS,
+    REC_COLUMNS,
+    RECOMMENDATION_FIELDS,
+    RECOMMENDATIONS,
+    SHEET_SYNONYMS,
+    STATUSES,
+    THEMES,
+    Column,
+)
+
+HEADER_SCAN_ROWS = 30
+RawSheet = list[list[object]]
+
+
+@dataclass
+class ParsedWorkbook:
+    """What a workbook holds once read and checked."""
+
+    recommendations: pd.DataFrame
+    milestones: pd.DataFrame
+    period: Period | None
+    report: Report
+    has_recommendations_sheet: bool = True
+    extra_columns: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The configured words a workbook is checked against."""
+
+    themes: tuple[str, ...] = THEMES
+    statuses: tuple[str, ...] = STATUSES
+
+
+def read_sheets(data: bytes, name: str, report: Report) -> dict[str, RawSheet] | None:
+    """Every sheet of a workbook as rows of cell values; None (with an error) if unreadable."""
+    from python_calamine import CalamineWorkbook
+
+    try:
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        return {
+            sheet: book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+            for sheet in book.sheet_names
+        }
+    except Exception as exc:  # calamine raises its own error types for damaged files
+        report.error(name, f"the workbook cannot be read ({type(exc).__name__}); open it in Excel and save it again as .xlsx")
+        return None
+
+
+def _key(text: object) -> str:
+    return " ".join(str(text).replace("\n", " ").split()).strip(" :*").lower()
+
+
+def find_sheet(sheets: Iterable[str], wanted: str) -> str | None:
+    """The sheet whose name matches `wanted` or a synonym, in any case and spacing."""
+    names = SHEET_SYNONYMS[wanted]
+    by_key = {_key(s): s for s in sheets}
+    for candidate in (wanted.lower(), *names):
+        if candidate in by_key:
+            return by_key[candidate]
+    return None
+
+
+def _match(header: object, columns: tuple[Column, ...]) -> Column | None:
+    key = _key(header)
+    if not key:
+        return None
+    for column in columns:
+        if key == column.name.lower():
+            return column
+    for column in columns:
+        if key in column.synonyms:
+            return column
+    return None
+
+
+def find_header(rows: RawSheet, columns: tuple[Column, ...]) -> int | None:
+    """Index of the header row: the first of the top rows that names most required columns."""
+    required = sum(c.required for c in columns)
+    best, best_hits = None, 1
+    for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+        hits = len({c.key for c in (_match(h, columns) for h in row) if c is not None and c.required})
+        if hits > best_hits:
+            best, best_hits = i, hits
+            if hits == required:
+                break
+    return best
+
+
+def map_headers(
+    header: list[object], columns: tuple[Column, ...], rag_pair: bool
+) -> tuple[dict[str, int], list[tuple[int, str]], int | None]:
+    """Column positions by key, the extra (unknown) headers, and the RAG column of a pair."""
+    positions: dict[str, int] = {}
+    exact: set[str] = set()
+    extras: list[tuple[int, str]] = []
+    rag_position: int | None = None
+    statusy = [i for i, h in enumerate(header) if _key(h) == "status"]
+    for i, cell in enumerate(header):
+        key = _key(cell)
+        if not key:
+            continue
+        if rag_pair and statusy and key in RAG_HEADERS:
+            rag_position = i
+            continue
+        column = _match(cell, columns)
+        if column is None:
+            extras.append((i, str(cell).strip()))
+            continue
+        is_exact = key == column.name.lower()
+        if column.key in positions and (column.key in exact or not is_exact):
+            extras.append((i, str(cell).strip()))
+            continue
+        if column.key in positions:
+            extras.append((positions[column.key], str(header[positions[column.key]]).strip()))
+        positions[column.key] = i
+        if is_exact:
+            exact.add(column.key)
+    return positions, extras, rag_position
+
+
+@dataclass
+class _Table:
+    """A sheet's data rows under its header, with Excel row numbers and column letters."""
+
+    sheet: str
+    frame: pd.DataFrame  # one column per key; index = Excel row number
+    letters: dict[str, str]
+
+    def place(self, key: str, row: int) -> str:
+        return f"{self.sheet}!{self.letters[key]}{row}"
+
+
+def _table(
+    sheets: dict[str, RawSheet],
+    wanted: str,
+    columns: tuple[Column, ...],
+    report: Report,
+    required: bool,
+    extra_columns: dict[str, list[str]],
+) -> _Table | None:
+    sheet = find_sheet(sheets, wanted)
+    if sheet is None:
+        if required:
+            found = ", ".join(sheets) or "none"
+            report.error(wanted, f"the workbook has no '{wanted}' sheet (sheets found: {found}); add it or rename the sheet")
+        return None
+    rows = sheets[sheet]
+    at = find_header(rows, columns)
+    if at is None:
+        names = ", ".join(c.name for c in columns if c.required)
+        report.error(f"{sheet}!A1", f"no header row found in the first {HEADER_SCAN_ROWS} rows; put the column names ({names}) in one row")
+        return None
+    header = list(rows[at])
+    positions, extras, rag = map_headers(header, columns, rag_pair=columns is MS_COLUMNS)
+    missing = [c for c in columns if c.required and c.key not in positions]
+    for column in missing:
+        report.error(
+            f"{sheet}!{column_letter(len(header))}{at + 1}",
+            f"the required column '{column.name}' is missing; add a column headed '{column.name}'",
+        )
+    if extras:
+        extra_columns[sheet] = [name for _, name in extras]
+        listed = ", ".join(f"{column_letter(i)} '{name}'" for i, name in extras)
+        report.notice(f"{sheet}!{at + 1}:{at + 1}", f"extra columns ignored: {listed}")
+    if missing:
+        return None
+    width = len(header)
+    body = [list(r) + [""] * (width - len(r)) for r in rows[at + 1 :]]
+    keys = list(positions) + (["rag"] if rag is not None else [])
+    idx = [positions[k] for k in positions] + ([rag] if rag is not None else [])
+    data = {k: [r[i] for r in body] for k, i in zip(keys, idx, strict=True)}
+    frame = pd.DataFrame(data, index=pd.RangeIndex(at + 2, at + 2 + len(body)), dtype=object)
+    # Blank rows between data rows are ignored.
+    blank = frame.map(lambda v: v is None or (isinstance(v, str) and not v.strip()) or v != v).all(axis=1)
+    frame = frame.loc[~blank]
+    for column in columns:
+        if column.key not in frame.columns:
+            frame[column.key] = ""
+    letters = {k: column_letter(i) for k, i in zip(keys, idx, strict=True)}
+    for column in columns:
+        letters.setdefault(column.key, column_letter(width))
+    return _Table(sheet, frame, letters)
+
+
+def _record(report: Report, table: _Table, key: str, problems: list[norm.CellProblem]) -> None:
+    rows = table.frame.index
+    for position, level, message in problems:
+        if level == "rag-error":
+            report.error(table.place("rag", int(rows[position])), message)
+        else:
+            report.add(level, table.place(key, int(rows[position])), message)  # type: ignore[arg-type]
+
+
+def _duplicates(report: Report, table: _Table, refs: pd.Series, what: str) -> None:
+    seen: dict[str, int] = {}
+    for row, ref in refs.items():
+        if not ref:
+            continue
+        if ref in seen:
+            report.error(table.place("ref", int(row)), f"the {what} ref '{ref}' is used twice (also in row {seen[ref]}); give each {what} its own ref")  # type: ignore[arg-type]
+        else:
+            seen[ref] = int(row)  # type: ignore[arg-type]
+
+
+def _required_text(report: Report, table: _Table, key: str, values: pd.Series, what: str) -> None:
+    for row in values.index[values == ""]:
+        report.error(table.place(key, int(row)), f"the {what} is empty; fill it in")
+
+
+def _recommendations(table: _Table, report: Report, vocab: Vocabulary) -> pd.DataFrame:
+    f = table.frame
+    out = pd.DataFrame(index=f.index)
+    for key in ("ref", "text", "theme", "lead", "partners"):
+        out[key] = norm.texts(f[key])
+    _required_text(report, table, "ref", out["ref"], "recommendation ref")
+    _required_text(report, table, "text", out["text"], "recommendation text")
+    _required_text(report, table, "lead", out["lead"], "lead organisation")
+    _duplicates(report, table, out["ref"], "recommendation")
+    themes = {t.lower(): t for t in vocab.themes}
+    for row, theme in out["theme"].items():
+        if theme.lower() in themes:
+            out.at[row, "theme"] = themes[theme.lower()]
+        elif theme:
+            report.error(table.place("theme", int(row)), f"'{theme}' is not a theme; use one of {', '.join(vocab.themes)}")  # type: ignore[arg-type]
+        else:
+            report.error(table.place("theme", int(row)), f"the theme is empty; use one of {', '.join(vocab.themes)}")  # type: ignore[arg-type]
+    out["partners"] = out["partners"].map(lambda v: "; ".join(norm.split_partners(v)))
+    out["public"], problems = norm.flags(f["public"])
+    _record(report, table, "public", problems)
+    return out[list(RECOMMENDATION_FIELDS)]
+
+
+def _milestones(
+    table: _Table, report: Report, vocab: Vocabulary, known_recs: set[str]
+) -> pd.DataFrame:
+    f = table.frame
+    out = pd.DataFrame(index=f.index)
+    for key in ("ref", "recommendation", "milestone", "owner", "reason", "update"):
+        out[key] = norm.texts(f[key])
+    _required_text(report, table, "ref", out["ref"], "milestone ref")
+    _required_text(report, table, "milestone", out["milestone"], "milestone description")
+    _required_text(report, table, "owner", out["owner"], "owner")
+    _duplicates(report, table, out["ref"], "milestone")
+    for row, rec in out["recommendation"].items():
+        if not rec:
+            report.error(table.place("recommendation", int(row)), "the recommendation ref is empty; enter the Ref of its recommendation")  # type: ignore[arg-type]
+        elif rec not in known_recs:
+            report.error(table.place("recommendation", int(row)), f"there is no recommendation '{rec}'; use a Ref from the Recommendations sheet")  # type: ignore[arg-type]
+    for key in ("start", "due", "forecast", "completed"):
+        out[key], problems = norm.dates(f[key])
+        _record(report, table, key, problems)
+    bad_due = {p[0] for p in norm.dates(f["due"])[1]}
+    for position, (row, due) in enumerate(out["due"].items()):
+        if pd.isna(due) and position not in bad_due and norm.text(f["due"].iloc[position]) == "":
+            report.error(table.place("due", int(row)), "the due date is empty; enter a date, or TBC if it is not yet known")  # type: ignore[arg-type]
+    later = out["start"].notna() & out["due"].notna() & (out["start"] > out["due"])
+    for row in out.index[later]:
+        report.error(
+            table.place("start", int(row)),
+            f"the start {out.at[row, 'start']:%d/%m/%Y} is after the due date {out.at[row, 'due']:%d/%m/%Y}; correct one of them",
+        )
+    rag = f["rag"] if "rag" in f.columns else None
+    out["status"], problems = norm.statuses(f["status"], rag, vocab.statuses)
+    _record(report, table, "status", problems)
+    out["progress"], problems = norm.progress(f["progress"])
+    _record(report, table, "progress", problems)
+    out["public"], problems = norm.flags(f["public"])
+    _record(report, table, "public", problems)
+    # A forecast equal to the due date is no change.
+    same = out["forecast"].notna() & (out["forecast"] == out["due"])
+    out.loc[same, "forecast"] = pd.NaT
+    moved = out["forecast"].notna() & (out["reason"] == "")
+    for row in out.index[moved]:
+        report.error(
+            table.place("reason", int(row)),
+            f"the forecast {out.at[row, 'forecast']:%d/%m/%Y} differs from the due date; give the reason for the change",
+        )
+    off = (out["status"] == OFF_TRACK) & (out["update"] == "")
+    for row in out.index[off]:
+        report.error(table.place("update", int(row)), "an Off track milestone needs its corrective action in Update; describe what is being done")
+    return out[list(MILESTONE_FIELDS)]
+
+
+def _about_period(sheets: dict[str, RawSheet], report: Report) -> Period | None:
+    sheet = find_sheet(sheets, ABOUT)
+    if sheet is None:
+        return None
+    for r, row in enumerate(sheets[sheet]):
+        for c, cell in enumerate(row):
+            if _key(cell) in ("reporting period", "period", "quarter"):
+                value = next((v for v in row[c + 1 :] if norm.text(v)), "")
+                place = f"{sheet}!{column_letter(c + 1)}{r + 1}"
+                if not norm.text(value):
+                    report.error(place, "the reporting period is empty; write it like 2019/20 Q3")
+                    return None
+                try:
+                    return Period.parse(norm.text(value))
+                except PeriodError as exc:
+                    report.error(place, str(exc))
+                    return None
+    return None
+
+
+def parse_workbook(
+    data: bytes,
+    name: str = "workbook",
+    *,
+    period: Period | None = None,
+    partial: bool = False,
+    known_recommendations: Iterable[str] = (),
+    vocabulary: Vocabulary | None = None,
+) -> ParsedWorkbook:
+    """Read and check a workbook's bytes; the report holds every problem found.
+
+    `known_recommendations` are refs already in the plan (a partial return may leave out the
+    Recommendations sheet). `period`, when given, must agree with the workbook's About sheet.
+    """
+    vocab = vocabulary or Vocabulary()
+    report = Report()
+    extra: dict[str, list[str]] = {}
+    empty_recs = pd.DataFrame(columns=list(RECOMMENDATION_FIELDS))
+    empty_ms = pd.DataFrame(columns=list(MILESTONE_FIELDS))
+    sheets = read_sheets(data, name, report)
+    if sheets is None:
+        return ParsedWorkbook(empty_recs, empty_ms, None, report)
+    about = _about_period(sheets, report)
+    if period is not None and about is not None and about != period:
+        report.error(
+            f"{find_sheet(sheets, ABOUT)}!B1",
+            f"the workbook is for {about} but the import is for {period}; import it as {about} or correct the About sheet",
+        )
+    rec_table = _table(sheets, RECOMMENDATIONS, REC_COLUMNS, report, not partial, extra)
+    ms_table = _table(sheets, MILESTONES, MS_COLUMNS, report, True, extra)
+    recs = _recommendations(rec_table, report, vocab) if rec_table is not None else empty_recs
+    known = set(known_recommendations) | set(recs["ref"])
+    ms = _milestones(ms_table, report, vocab, known) if ms_table is not None else empty_ms
+    if ms_table is not None and ms.empty and not report.errors:
+        report.error(f"{ms_table.sheet}!A1", "the Milestones sheet has no milestones under its header row")
+    return ParsedWorkbook(
+        recs.reset_index(drop=True),
+        ms.reset_index(drop=True),
+        about,
+        report,
+        has_recommendations_sheet=rec_table is not None,
+        extra_columns=extra,
+    )
