@@ -27,7 +27,9 @@ _MONTHS["sept"] = 9
 
 _NUMERIC = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})$")
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
-_DAY_MONTH_YEAR = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?[\s\-/]+([a-z]+)\.?,?[\s\-/]+(\d{2}|\d{4})$")
+_DAY_MONTH_YEAR = re.compile(
+    r"^(\d{1,2})(?:st|nd|rd|th)?[\s\-/]+([a-z]+)\.?,?[\s\-/]+(\d{2}|\d{4})$"
+)
 _MONTH_DAY_YEAR = re.compile(r"^([a-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})$")
 _MONTH_YEAR = re.compile(r"^([a-z]+)\.?[\s\-/]+(\d{2}|\d{4})$")
 
@@ -145,18 +147,21 @@ def dates(series: pd.Series) -> tuple[pd.Series, list[CellProblem]]:
         if _is_blank(value):
             continue
         try:
-            out[i] = to_date(value)
+            parsed = to_date(value)
         except DateProblem as exc:
             problems.append((i, "error", str(exc)))
             continue
-        if out[i] is None:
-            problems.append((i, "warning", f"'{str(value).strip()}' means no date; it is stored as blank"))
-        elif not 1990 <= out[i].year <= 2100:  # type: ignore[union-attr]
-            problems.append((i, "error", f"'{value}' gives the year {out[i].year}; check the date"))  # type: ignore[union-attr]
-            out[i] = None
-    parsed = pd.to_datetime(pd.Series(out, dtype=object)).astype("datetime64[ns]")
-    parsed.index = series.index
-    return parsed, problems
+        if parsed is None:
+            problems.append(
+                (i, "warning", f"'{str(value).strip()}' means no date; it is stored as blank")
+            )
+        elif not 1990 <= parsed.year <= 2100:
+            problems.append((i, "error", f"'{value}' gives the year {parsed.year}; check the date"))
+        else:
+            out[i] = parsed
+    column = pd.to_datetime(pd.Series(out, dtype=object)).astype("datetime64[ns]")
+    column.index = series.index
+    return column, problems
 
 
 def status_key(text: str) -> str:
@@ -180,21 +185,30 @@ def statuses(
     mapped = keys.map(lambda k: lookup.get(k))
     problems: list[CellProblem] = []
     choices = ", ".join(vocabulary)
-    rag_keys = None if rag is None else rag.map(lambda v: "" if _is_blank(v) else status_key(str(v)))
+    rag_keys = (
+        None if rag is None else rag.map(lambda v: "" if _is_blank(v) else status_key(str(v)))
+    )
     for i, (key, value) in enumerate(zip(keys, mapped, strict=True)):
         raw = series.iloc[i]
         if rag_keys is not None:
+            assert rag is not None
             rating = rag_keys.iloc[i]
             rated = lookup.get(rating) if rating else None
             if rating and rated is None:
-                problems.append((i, "rag-error", f"'{rag.iloc[i]}' is not a RAG rating; use G, A, R or B"))  # type: ignore[union-attr]
+                problems.append(
+                    (i, "rag-error", f"'{rag.iloc[i]}' is not a RAG rating; use G, A, R or B")
+                )
                 continue
             if key in ("in progress", "started", "ongoing", "") and rated is not None:
                 mapped.iloc[i] = rated
                 continue
             if key == "in progress" and rated is None:
                 problems.append(
-                    (i, "error", "'In progress' needs a RAG rating beside it; enter G, A or R in the RAG column")
+                    (
+                        i,
+                        "error",
+                        "'In progress' needs a RAG rating beside it; enter G, A or R in the RAG column",
+                    )
                 )
                 continue
         if not key:
@@ -214,7 +228,9 @@ def progress(series: pd.Series) -> tuple[pd.Series, list[CellProblem]]:
         if _is_blank(value):
             continue
         if isinstance(value, bool):
-            problems.append((i, "error", f"'{value}' is not a percentage; enter a number from 0 to 100"))
+            problems.append(
+                (i, "error", f"'{value}' is not a percentage; enter a number from 0 to 100")
+            )
             continue
         if isinstance(value, int | float | np.integer | np.floating):
             numbers[i] = float(value)
@@ -226,13 +242,22 @@ def progress(series: pd.Series) -> tuple[pd.Series, list[CellProblem]]:
         try:
             numbers[i] = float(text)
         except ValueError:
-            problems.append((i, "error", f"'{value}' is not a percentage; enter a number from 0 to 100"))
+            problems.append(
+                (i, "error", f"'{value}' is not a percentage; enter a number from 0 to 100")
+            )
     plain = ~np.isnan(numbers) & ~percent_text
-    if plain.any() and (numbers[plain] <= 1).all() and (numbers[plain] >= 0).all() and (numbers[plain] < 1).any():
+    if (
+        plain.any()
+        and (numbers[plain] <= 1).all()
+        and (numbers[plain] >= 0).all()
+        and (numbers[plain] < 1).any()
+    ):
         numbers[plain] = numbers[plain] * 100
     for i, number in enumerate(numbers):
         if not np.isnan(number) and not 0 <= number <= 100:
-            problems.append((i, "error", f"{values[i]} is outside 0 to 100; enter a percentage from 0 to 100"))
+            problems.append(
+                (i, "error", f"{values[i]} is outside 0 to 100; enter a percentage from 0 to 100")
+            )
             numbers[i] = np.nan
     return pd.Series(np.round(numbers, 1), index=series.index, dtype="float64"), problems
 

@@ -12,7 +12,14 @@ LISTS = "Lists"
 
 SHEET_SYNONYMS: dict[str, tuple[str, ...]] = {
     RECOMMENDATIONS: ("recommendations", "recommendation", "recs"),
-    MILESTONES: ("milestones", "milestone", "actions", "action plan", "delivery plan", "actions plan"),
+    MILESTONES: (
+        "milestones",
+        "milestone",
+        "actions",
+        "action plan",
+        "delivery plan",
+        "actions plan",
+    ),
     ABOUT: ("about",),
 }
 
@@ -29,11 +36,15 @@ class Column:
 
 
 REC_COLUMNS: tuple[Column, ...] = (
-    Column("Ref", "ref", True, ("reference", "rec ref", "recommendation ref", "no", "number", "id"), 8),
+    Column(
+        "Ref", "ref", True, ("reference", "rec ref", "recommendation ref", "no", "number", "id"), 8
+    ),
     Column("Recommendation", "text", True, ("recommendation text", "description", "title"), 60),
     Column("Theme", "theme", True, ("pillar", "strand", "4p", "priority"), 12),
     Column("Lead", "lead", True, ("lead organisation", "lead agency", "lead partner"), 28),
-    Column("Partners", "partners", False, ("partner", "supporting partners", "partner agencies"), 40),
+    Column(
+        "Partners", "partners", False, ("partner", "supporting partners", "partner agencies"), 40
+    ),
     Column("Public", "public", False, ("publish", "publishable", "published"), 9),
 )
 
@@ -46,7 +57,13 @@ MS_COLUMNS: tuple[Column, ...] = (
         ("rec", "rec ref", "recommendation ref", "recommendation no"),
         9,
     ),
-    Column("Milestone", "milestone", True, ("action", "milestone description", "description", "task"), 50),
+    Column(
+        "Milestone",
+        "milestone",
+        True,
+        ("action", "milestone description", "description", "task"),
+        50,
+    ),
     Column(
         "Owner",
         "owner",
@@ -55,13 +72,43 @@ MS_COLUMNS: tuple[Column, ...] = (
         28,
     ),
     Column("Start", "start", False, ("start date",), 12),
-    Column("Due", "due", True, ("deadline", "target date", "due date", "baseline", "baseline due"), 12),
-    Column("Forecast", "forecast", False, ("revised due", "revised date", "forecast date", "revised deadline"), 12),
-    Column("Reason", "reason", False, ("reason for change", "reason for delay", "slippage reason"), 30),
-    Column("Status", "status", True, ("rag", "brag", "rag status", "brag status", "progress status"), 12),
-    Column("Progress", "progress", False, ("% complete", "percent complete", "% progress", "progress %"), 10),
-    Column("Update", "update", False, ("commentary", "comment", "comments", "progress update", "notes"), 60),
-    Column("Completed", "completed", False, ("completed date", "date completed", "completion date"), 12),
+    Column(
+        "Due", "due", True, ("deadline", "target date", "due date", "baseline", "baseline due"), 12
+    ),
+    Column(
+        "Forecast",
+        "forecast",
+        False,
+        ("revised due", "revised date", "forecast date", "revised deadline"),
+        12,
+    ),
+    Column(
+        "Reason", "reason", False, ("reason for change", "reason for delay", "slippage reason"), 30
+    ),
+    Column(
+        "Status",
+        "status",
+        True,
+        ("rag", "brag", "rag status", "brag status", "progress status"),
+        12,
+    ),
+    Column(
+        "Progress",
+        "progress",
+        False,
+        ("% complete", "percent complete", "% progress", "progress %"),
+        10,
+    ),
+    Column(
+        "Update",
+        "update",
+        False,
+        ("commentary", "comment", "comments", "progress update", "notes"),
+        60,
+    ),
+    Column(
+        "Completed", "completed", False, ("completed date", "date completed", "completion date"), 12
+    ),
     Column("Public", "public", False, ("publish", "publishable", "published"), 9),
 )
 
@@ -119,7 +166,9 @@ RAG_DEFINITIONS: dict[str, str] = {
     CANCELLED: "No longer being delivered; kept in the plan for the record.",
 }
 
-NO_DATE_WORDS = frozenset({"tbc", "tba", "tbd", "ongoing", "on-going", "n/a", "na", "-", "ongoing."})
+NO_DATE_WORDS = frozenset(
+    {"tbc", "tba", "tbd", "ongoing", "on-going", "n/a", "na", "-", "ongoing."}
+)
 
 YES_WORDS = frozenset({"yes", "y", "true", "1", "public", "publish"})
 NO_WORDS = frozenset({"no", "n", "false", "0", "private", "restricted", "not for publication"})

@@ -9,12 +9,13 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 import pandas as pd
 
 from . import normalise as norm
 from .periods import Period, PeriodError
-from .problems import Report, column_letter
+from .problems import Level, Report, column_letter
 from .schema import (
     ABOUT,
     MILESTONE_FIELDS,
@@ -32,7 +33,7 @@ from .schema import (
 )
 
 HEADER_SCAN_ROWS = 30
-RawSheet = list[list[object]]
+RawSheet = list[list[Any]]
 
 
 @dataclass
@@ -66,7 +67,10 @@ def read_sheets(data: bytes, name: str, report: Report) -> dict[str, RawSheet] |
             for sheet in book.sheet_names
         }
     except Exception as exc:  # calamine raises its own error types for damaged files
-        report.error(name, f"the workbook cannot be read ({type(exc).__name__}); open it in Excel and save it again as .xlsx")
+        report.error(
+            name,
+            f"the workbook cannot be read ({type(exc).__name__}); open it in Excel and save it again as .xlsx",
+        )
         return None
 
 
@@ -102,7 +106,9 @@ def find_header(rows: RawSheet, columns: tuple[Column, ...]) -> int | None:
     required = sum(c.required for c in columns)
     best, best_hits = None, 1
     for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
-        hits = len({c.key for c in (_match(h, columns) for h in row) if c is not None and c.required})
+        hits = len(
+            {c.key for c in (_match(h, columns) for h in row) if c is not None and c.required}
+        )
         if hits > best_hits:
             best, best_hits = i, hits
             if hits == required:
@@ -150,8 +156,8 @@ class _Table:
     frame: pd.DataFrame  # one column per key; index = Excel row number
     letters: dict[str, str]
 
-    def place(self, key: str, row: int) -> str:
-        return f"{self.sheet}!{self.letters[key]}{row}"
+    def place(self, key: str, row: Any) -> str:
+        return f"{self.sheet}!{self.letters[key]}{int(row)}"
 
 
 def _table(
@@ -166,13 +172,19 @@ def _table(
     if sheet is None:
         if required:
             found = ", ".join(sheets) or "none"
-            report.error(wanted, f"the workbook has no '{wanted}' sheet (sheets found: {found}); add it or rename the sheet")
+            report.error(
+                wanted,
+                f"the workbook has no '{wanted}' sheet (sheets found: {found}); add it or rename the sheet",
+            )
         return None
     rows = sheets[sheet]
     at = find_header(rows, columns)
     if at is None:
         names = ", ".join(c.name for c in columns if c.required)
-        report.error(f"{sheet}!A1", f"no header row found in the first {HEADER_SCAN_ROWS} rows; put the column names ({names}) in one row")
+        report.error(
+            f"{sheet}!A1",
+            f"no header row found in the first {HEADER_SCAN_ROWS} rows; put the column names ({names}) in one row",
+        )
         return None
     header = list(rows[at])
     positions, extras, rag = map_headers(header, columns, rag_pair=columns is MS_COLUMNS)
@@ -195,7 +207,9 @@ def _table(
     data = {k: [r[i] for r in body] for k, i in zip(keys, idx, strict=True)}
     frame = pd.DataFrame(data, index=pd.RangeIndex(at + 2, at + 2 + len(body)), dtype=object)
     # Blank rows between data rows are ignored.
-    blank = frame.map(lambda v: v is None or (isinstance(v, str) and not v.strip()) or v != v).all(axis=1)
+    blank = frame.map(lambda v: v is None or (isinstance(v, str) and not v.strip()) or v != v).all(
+        axis=1
+    )
     frame = frame.loc[~blank]
     for column in columns:
         if column.key not in frame.columns:
@@ -206,29 +220,36 @@ def _table(
     return _Table(sheet, frame, letters)
 
 
+def _dmy(value: Any) -> str:
+    return f"{value:%d/%m/%Y}"
+
+
 def _record(report: Report, table: _Table, key: str, problems: list[norm.CellProblem]) -> None:
     rows = table.frame.index
     for position, level, message in problems:
         if level == "rag-error":
             report.error(table.place("rag", int(rows[position])), message)
         else:
-            report.add(level, table.place(key, int(rows[position])), message)  # type: ignore[arg-type]
+            report.add(cast(Level, level), table.place(key, int(rows[position])), message)
 
 
 def _duplicates(report: Report, table: _Table, refs: pd.Series, what: str) -> None:
     seen: dict[str, int] = {}
-    for row, ref in refs.items():
+    for row, ref in zip(refs.index.tolist(), refs.tolist(), strict=True):
         if not ref:
             continue
         if ref in seen:
-            report.error(table.place("ref", int(row)), f"the {what} ref '{ref}' is used twice (also in row {seen[ref]}); give each {what} its own ref")  # type: ignore[arg-type]
+            report.error(
+                table.place("ref", row),
+                f"the {what} ref '{ref}' is used twice (also in row {seen[ref]}); give each {what} its own ref",
+            )
         else:
-            seen[ref] = int(row)  # type: ignore[arg-type]
+            seen[ref] = int(row)
 
 
 def _required_text(report: Report, table: _Table, key: str, values: pd.Series, what: str) -> None:
     for row in values.index[values == ""]:
-        report.error(table.place(key, int(row)), f"the {what} is empty; fill it in")
+        report.error(table.place(key, row), f"the {what} is empty; fill it in")
 
 
 def _recommendations(table: _Table, report: Report, vocab: Vocabulary) -> pd.DataFrame:
@@ -245,9 +266,15 @@ def _recommendations(table: _Table, report: Report, vocab: Vocabulary) -> pd.Dat
         if theme.lower() in themes:
             out.at[row, "theme"] = themes[theme.lower()]
         elif theme:
-            report.error(table.place("theme", int(row)), f"'{theme}' is not a theme; use one of {', '.join(vocab.themes)}")  # type: ignore[arg-type]
+            report.error(
+                table.place("theme", row),
+                f"'{theme}' is not a theme; use one of {', '.join(vocab.themes)}",
+            )
         else:
-            report.error(table.place("theme", int(row)), f"the theme is empty; use one of {', '.join(vocab.themes)}")  # type: ignore[arg-type]
+            report.error(
+                table.place("theme", row),
+                f"the theme is empty; use one of {', '.join(vocab.themes)}",
+            )
     out["partners"] = out["partners"].map(lambda v: "; ".join(norm.split_partners(v)))
     out["public"], problems = norm.flags(f["public"])
     _record(report, table, "public", problems)
@@ -267,21 +294,30 @@ def _milestones(
     _duplicates(report, table, out["ref"], "milestone")
     for row, rec in out["recommendation"].items():
         if not rec:
-            report.error(table.place("recommendation", int(row)), "the recommendation ref is empty; enter the Ref of its recommendation")  # type: ignore[arg-type]
+            report.error(
+                table.place("recommendation", row),
+                "the recommendation ref is empty; enter the Ref of its recommendation",
+            )
         elif rec not in known_recs:
-            report.error(table.place("recommendation", int(row)), f"there is no recommendation '{rec}'; use a Ref from the Recommendations sheet")  # type: ignore[arg-type]
+            report.error(
+                table.place("recommendation", row),
+                f"there is no recommendation '{rec}'; use a Ref from the Recommendations sheet",
+            )
     for key in ("start", "due", "forecast", "completed"):
         out[key], problems = norm.dates(f[key])
         _record(report, table, key, problems)
     bad_due = {p[0] for p in norm.dates(f["due"])[1]}
     for position, (row, due) in enumerate(out["due"].items()):
         if pd.isna(due) and position not in bad_due and norm.text(f["due"].iloc[position]) == "":
-            report.error(table.place("due", int(row)), "the due date is empty; enter a date, or TBC if it is not yet known")  # type: ignore[arg-type]
+            report.error(
+                table.place("due", row),
+                "the due date is empty; enter a date, or TBC if it is not yet known",
+            )
     later = out["start"].notna() & out["due"].notna() & (out["start"] > out["due"])
     for row in out.index[later]:
         report.error(
-            table.place("start", int(row)),
-            f"the start {out.at[row, 'start']:%d/%m/%Y} is after the due date {out.at[row, 'due']:%d/%m/%Y}; correct one of them",
+            table.place("start", row),
+            f"the start {_dmy(out.at[row, 'start'])} is after the due date {_dmy(out.at[row, 'due'])}; correct one of them",
         )
     rag = f["rag"] if "rag" in f.columns else None
     out["status"], problems = norm.statuses(f["status"], rag, vocab.statuses)
@@ -296,12 +332,15 @@ def _milestones(
     moved = out["forecast"].notna() & (out["reason"] == "")
     for row in out.index[moved]:
         report.error(
-            table.place("reason", int(row)),
-            f"the forecast {out.at[row, 'forecast']:%d/%m/%Y} differs from the due date; give the reason for the change",
+            table.place("reason", row),
+            f"the forecast {_dmy(out.at[row, 'forecast'])} differs from the due date; give the reason for the change",
         )
     off = (out["status"] == OFF_TRACK) & (out["update"] == "")
     for row in out.index[off]:
-        report.error(table.place("update", int(row)), "an Off track milestone needs its corrective action in Update; describe what is being done")
+        report.error(
+            table.place("update", row),
+            "an Off track milestone needs its corrective action in Update; describe what is being done",
+        )
     return out[list(MILESTONE_FIELDS)]
 
 
@@ -359,7 +398,9 @@ def parse_workbook(
     known = set(known_recommendations) | set(recs["ref"])
     ms = _milestones(ms_table, report, vocab, known) if ms_table is not None else empty_ms
     if ms_table is not None and ms.empty and not report.errors:
-        report.error(f"{ms_table.sheet}!A1", "the Milestones sheet has no milestones under its header row")
+        report.error(
+            f"{ms_table.sheet}!A1", "the Milestones sheet has no milestones under its header row"
+        )
     return ParsedWorkbook(
         recs.reset_index(drop=True),
         ms.reset_index(drop=True),

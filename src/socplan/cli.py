@@ -1,0 +1,390 @@
+"""The `socplan` command: thin wrappers that parse options, call the library and print.
+
+Heavy libraries (pandas, SQLAlchemy, openpyxl) are imported inside commands so `--help` is quick.
+Exit status: 0 success, 1 invalid input (validation errors), 2 usage errors.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .periods import Period
+    from .store import Store
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+DB_HELP = "Database URL (SQLAlchemy form). Default: $SOCPLAN_DB, else data/socplan.db."
+
+
+def db_option(func: F) -> F:
+    """Add `--db URL` to a command."""
+    return click.option("--db", "db", metavar="URL", default=None, help=DB_HELP)(func)
+
+
+def period_option(help_text: str, required: bool = False) -> Callable[[F], F]:
+    """Add `--period P` to a command."""
+    return click.option(
+        "--period",
+        "-p",
+        "period",
+        metavar="PERIOD",
+        default=None,
+        required=required,
+        help=help_text,
+    )
+
+
+def _period(text: str | None, param: str = "--period") -> Period | None:
+    from .periods import Period, PeriodError
+
+    if text is None or not text.strip():
+        return None
+    try:
+        return Period.parse(text)
+    except PeriodError as exc:
+        raise click.BadParameter(str(exc), param_hint=f"'{param}'") from None
+
+
+def _store(db: str | None) -> Store:
+    from .store import Store
+
+    return Store(db)
+
+
+def _user(user: str | None) -> str:
+    if user:
+        return user
+    if os.environ.get("SOCPLAN_USER"):
+        return os.environ["SOCPLAN_USER"]
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in some containers
+        return "unknown"
+
+
+def format_table(frame: pd.DataFrame, index: bool = False) -> str:
+    """A plain-text table with aligned columns."""
+    data = frame.reset_index() if index else frame
+    header = [str(c) for c in data.columns]
+    rows = [
+        ["" if v is None or v != v else str(v) for v in r] for r in data.itertuples(index=False)
+    ]
+    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(header)]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(
+            c.rjust(w) if c.replace(".", "").isdigit() else c.ljust(w)
+            for c, w in zip(cells, widths, strict=True)
+        ).rstrip()
+
+    return "\n".join([line(header), line(["-" * w for w in widths]), *(line(r) for r in rows)])
+
+
+def _plan(db: str | None, need_data: bool = True) -> Any:
+    from .model import DeliveryPlan
+
+    plan = DeliveryPlan.from_store(_store(db))
+    if need_data and plan.latest is None:
+        click.echo(
+            "The database holds no plan yet; run `socplan import` or `socplan demo`.", err=True
+        )
+        sys.exit(1)
+    return plan
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="socplan")
+def main() -> None:
+    """Monitor the delivery of a strategy's recommendations.
+
+    Keep the delivery plan in Excel, import a workbook each quarter, and read progress on the
+    dashboard or in the panel report. Every command takes --db URL (or $SOCPLAN_DB).
+    """
+
+
+@main.command()
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Where to write the .xlsx template.",
+)
+@period_option("Period the template is for. Default: the one after the newest in the database.")
+@click.option(
+    "--blank", is_flag=True, help="Write an empty template even if the database has a plan."
+)
+@db_option
+def template(output: Path, period: str | None, blank: bool, db: str | None) -> None:
+    """Write the workbook template, pre-filled with the current plan when there is one."""
+    from .config import load_settings
+    from .periods import Period
+    from .template import write_template
+
+    chosen = _period(period)
+    settings = load_settings()
+    plan = None if blank else _plan(db, need_data=False)
+    if plan is not None and plan.latest is not None:
+        target = chosen or plan.latest.next()
+        ms = plan.milestones(min(target, plan.latest) if target < plan.latest else plan.latest)
+        recs = plan.recommendations_at(plan.latest)
+        write_template(
+            output,
+            target,
+            recs,
+            ms,
+            themes=settings.themes,
+            statuses=settings.statuses,
+            title=settings.strategy,
+        )
+        click.echo(f"Wrote {output}: {len(ms)} milestones pre-filled for {target}.")
+    else:
+        from datetime import date
+
+        target = chosen or Period.containing(date.today())
+        write_template(
+            output,
+            target,
+            themes=settings.themes,
+            statuses=settings.statuses,
+            title=settings.strategy,
+        )
+        click.echo(f"Wrote {output}: an empty template for {target}.")
+
+
+def _print_report(report: Any, err: bool = False) -> None:
+    for line in report.lines():
+        click.echo(line, err=err)
+
+
+def _read_input(file: Path) -> bytes:
+    from .safety import Limits, UnsafeFile, check_workbook_file
+
+    try:
+        return check_workbook_file(file, Limits())
+    except UnsafeFile as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@period_option("Reporting period the workbook is for, e.g. '2019/20 Q3'.")
+@click.option("--partial", is_flag=True, help="The workbook holds only some milestones.")
+@db_option
+def validate(file: Path, period: str | None, partial: bool, db: str | None) -> None:
+    """Print every error and warning in a workbook; write nothing."""
+    from .config import load_settings
+    from .importer import check
+    from .workbook import Vocabulary
+
+    chosen = _period(period)
+    data = _read_input(file)
+    settings = load_settings()
+    known = _store(db).known_recommendations() if partial else set()
+    outcome = check(
+        data,
+        file.name,
+        period=chosen,
+        partial=partial,
+        known_recommendations=known,
+        vocabulary=Vocabulary(settings.themes, settings.statuses),
+    )
+    _print_report(outcome.report)
+    if not outcome.report.ok:
+        click.echo(
+            f"{len(outcome.report.errors)} error(s): the workbook cannot be imported.", err=True
+        )
+        sys.exit(1)
+    parsed = outcome.parsed
+    assert parsed is not None
+    click.echo(
+        f"OK: {len(parsed.recommendations)} recommendations, {len(parsed.milestones)} milestones"
+        f"{f' for {outcome.period}' if outcome.period else ''}; "
+        f"{len(outcome.report.warnings)} warning(s)."
+    )
+
+
+@main.command(name="import")
+@click.argument("file", type=click.Path(path_type=Path))
+@period_option("Reporting period, e.g. '2019/20 Q3' (default: the workbook's About sheet).")
+@click.option(
+    "--partial",
+    is_flag=True,
+    help="Merge a workbook holding only some milestones (one partner's return) into the period.",
+)
+@click.option(
+    "--user", default=None, help="Who is importing (default: $SOCPLAN_USER or your login)."
+)
+@db_option
+def import_(
+    file: Path, period: str | None, partial: bool, user: str | None, db: str | None
+) -> None:
+    """Check a workbook and store it as a new revision of its period."""
+    from .config import load_settings
+    from .importer import import_bytes
+    from .workbook import Vocabulary
+
+    chosen = _period(period)
+    data = _read_input(file)
+    settings = load_settings()
+    outcome = import_bytes(
+        _store(db),
+        data,
+        file.name,
+        period=chosen,
+        imported_by=_user(user),
+        partial=partial,
+        vocabulary=Vocabulary(settings.themes, settings.statuses),
+    )
+    if outcome.revision is None:
+        _print_report(outcome.report, err=True)
+        click.echo(f"{len(outcome.report.errors)} error(s): nothing was imported.", err=True)
+        sys.exit(1)
+    _print_report(outcome.report)
+    rev = outcome.revision
+    click.echo(
+        f"Imported {file.name} as {rev.period} revision {rev.revision} ({rev.kind}): "
+        f"{rev.milestones} milestones, {rev.carried_forward} carried forward with no update."
+    )
+
+
+@main.command()
+@click.argument("period")
+@click.option(
+    "--revision", "-r", type=int, required=True, help="The revision to make current again."
+)
+@click.option(
+    "--user", default=None, help="Who is restoring (default: $SOCPLAN_USER or your login)."
+)
+@db_option
+def restore(period: str, revision: int, user: str | None, db: str | None) -> None:
+    """Make an earlier revision of PERIOD current again (as a new revision; nothing is deleted)."""
+    from .store import StoreError
+
+    chosen = _period(period, "PERIOD")
+    assert chosen is not None
+    try:
+        rev = _store(db).restore(chosen, revision, _user(user))
+    except StoreError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"Restored {chosen} revision {revision} as revision {rev.revision}.")
+
+
+@main.command()
+@db_option
+def history(db: str | None) -> None:
+    """List imports so far: period, revision, file name, SHA-256, who and when."""
+    frame = _store(db).history()
+    if frame.empty:
+        click.echo("No imports yet.")
+        return
+    frame["imported_at"] = frame["imported_at"].map(lambda t: f"{t:%Y-%m-%d %H:%M}")
+    frame["file_name"] = frame.apply(
+        lambda r: f"{r['file_name']} ({r['note']})" if r["note"] else r["file_name"], axis=1
+    )
+    shown = frame[
+        ["period", "revision", "kind", "file_name", "sha256", "imported_by", "imported_at"]
+    ]
+    click.echo(
+        format_table(
+            shown.rename(
+                columns={"file_name": "file", "imported_by": "by", "imported_at": "when (UTC)"}
+            )
+        )
+    )
+
+
+@main.command()
+@period_option("Period to report as at (default: the newest).")
+@db_option
+def summary(period: str | None, db: str | None) -> None:
+    """Counts by status overall, by theme and by owner, as tables."""
+    chosen = _period(period)
+    plan = _plan(db)
+    target = plan.resolve(chosen)
+    ms = plan.milestones(target)
+    click.echo(
+        f"As at {target.end:%d %B %Y} ({target}): {len(plan.recommendations_at(target))} "
+        f"recommendations, {len(ms)} milestones"
+    )
+    click.echo("")
+    click.echo(format_table(plan.status_counts(target)))
+    for by, title in (("theme", "By theme"), ("owner", "By owner")):
+        click.echo(f"\n{title}")
+        click.echo(format_table(plan.status_counts(target, by=by), index=True))
+    click.echo(
+        f"\nOverdue: {len(plan.overdue(target))}   Slipped: {len(plan.slipped(target))}   "
+        f"Off track: {len(plan.off_track(target))}   "
+        f"No update received: {int(plan.missing_updates(target)['missing'].sum())}"
+    )
+
+
+@main.command()
+@click.option(
+    "--format", "fmt", type=click.Choice(["csv", "xlsx"]), required=True, help="File format."
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Where to write the file.",
+)
+@period_option("Period to export as at (default: the newest).")
+@click.option("--bom", is_flag=True, help="CSV only: start with a byte-order mark, for Excel.")
+@db_option
+def export(fmt: str, output: Path, period: str | None, bom: bool, db: str | None) -> None:
+    """Export one row per milestone as at a period, safe against formula injection."""
+    from .export import export_frame, write_csv, write_xlsx
+
+    chosen = _period(period)
+    plan = _plan(db)
+    target = plan.resolve(chosen)
+    frame = export_frame(plan.milestones(target))
+    if fmt == "csv":
+        write_csv(frame, output, bom=bom)
+    else:
+        write_xlsx(frame, output, title=f"Delivery plan as at {target.end:%d %B %Y} ({target})")
+    click.echo(f"Wrote {output}: {len(frame)} milestones as at {target}.")
+
+
+@main.command()
+@click.option(
+    "--if-empty",
+    is_flag=True,
+    help="Do nothing (and succeed) when the database already has a plan.",
+)
+@db_option
+def demo(if_empty: bool, db: str | None) -> None:
+    """Load the illustrative sample plan (four quarters) into a fresh database."""
+    from .demo import load_demo
+
+    store = _store(db)
+    if not store.is_empty():
+        if if_empty:
+            click.echo("The database already holds a plan; the sample was not loaded.")
+            return
+        click.echo(
+            "error: the database already holds a plan; use --db with a new database.", err=True
+        )
+        sys.exit(1)
+    for outcome, name in load_demo(store):
+        rev = outcome.revision
+        assert rev is not None
+        click.echo(f"Imported {name} as {rev.period} revision {rev.revision} ({rev.kind}).")
+
+
+if __name__ == "__main__":
+    main()

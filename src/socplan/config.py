@@ -1,0 +1,69 @@
+"""Settings: built-in defaults, then an optional TOML file, then environment variables."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from .schema import RAG_DEFINITIONS, STATUSES, THEMES
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything an installation may change; nothing here is specific to one force."""
+
+    db: str = ""
+    organisation: str = "Office of the Police and Crime Commissioner"
+    strategy: str = "Serious and Organised Crime Strategy"
+    panel: str = "Police and Crime Panel"
+    logo: str = ""
+    primary_colour: str = "#1d3557"
+    themes: tuple[str, ...] = THEMES
+    statuses: tuple[str, ...] = STATUSES
+    rag_definitions: dict[str, str] = field(default_factory=lambda: dict(RAG_DEFINITIONS))
+    max_upload_mb: int = 25
+
+    @property
+    def database_url(self) -> str:
+        """The database URL in force."""
+        from .store import default_url
+
+        return self.db or default_url()
+
+
+ENV_PREFIX = "SOCPLAN_"
+
+
+def _coerce(name: str, value: Any, current: Any) -> Any:
+    if isinstance(current, tuple):
+        if isinstance(value, str):
+            return tuple(v.strip() for v in value.split(",") if v.strip())
+        return tuple(value)
+    if isinstance(current, int) and not isinstance(current, bool):
+        return int(value)
+    return value
+
+
+def load_settings(path: str | os.PathLike[str] | None = None, **overrides: Any) -> Settings:
+    """Defaults, then `path` or `SOCPLAN_CONFIG` (TOML), then `SOCPLAN_<NAME>` variables, then overrides."""
+    settings = Settings()
+    names = {f.name for f in fields(Settings)}
+    config_path = path or os.environ.get("SOCPLAN_CONFIG")
+    values: dict[str, Any] = {}
+    if config_path:
+        with Path(config_path).open("rb") as handle:
+            data = tomllib.load(handle)
+        unknown = set(data) - names
+        if unknown:
+            raise ValueError(f"{config_path}: unknown settings {', '.join(sorted(unknown))}")
+        values.update(data)
+    for name in names:
+        env = os.environ.get(ENV_PREFIX + name.upper())
+        if env is not None and name != "rag_definitions":
+            values[name] = env
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    coerced = {k: _coerce(k, v, getattr(settings, k)) for k, v in values.items()}
+    return replace(settings, **coerced)

@@ -1,0 +1,61 @@
+"""The illustrative sample plan: write its workbooks, and load them through the normal import."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from .importer import Outcome, import_bytes
+from .periods import Period
+from .sample import SAMPLE_NOTE, sample_returns
+from .store import DATA_DIR, Store
+from .template import write_template
+
+SAMPLE_DIR = DATA_DIR / "sample"
+
+
+def sample_workbook(index: int) -> tuple[str, Period, bool, bytes]:
+    """The name, period, partial flag and xlsx bytes of one sample return, built from code."""
+    item = sample_returns()[index]
+    buffer = io.BytesIO()
+    write_template(
+        buffer,
+        Period.parse(item.period),
+        item.recommendations,
+        item.milestones,
+        title="Illustrative SOC delivery plan",
+        note=SAMPLE_NOTE,
+    )
+    return item.file_name, Period.parse(item.period), item.partial, buffer.getvalue()
+
+
+def write_sample_files(folder: Path = SAMPLE_DIR) -> list[Path]:
+    """Write every sample return as an .xlsx a person can open."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i in range(len(sample_returns())):
+        name, _, _, data = sample_workbook(i)
+        (folder / name).write_bytes(data)
+        paths.append(folder / name)
+    return paths
+
+
+def load_demo(store: Store, folder: Path = SAMPLE_DIR) -> list[tuple[Outcome, str]]:
+    """Import the sample returns in order; the committed files are used when present."""
+    results = []
+    for i, item in enumerate(sample_returns()):
+        path = folder / item.file_name
+        data = path.read_bytes() if path.exists() else sample_workbook(i)[3]
+        outcome = import_bytes(
+            store,
+            data,
+            item.file_name,
+            period=Period.parse(item.period),
+            imported_by="socplan demo",
+            partial=item.partial,
+            kind="partial" if item.partial else "full",
+        )
+        if outcome.revision is None:
+            raise RuntimeError(f"sample {item.file_name} did not import: {outcome.report.lines()}")
+        results.append((outcome, item.file_name))
+    return results

@@ -1,0 +1,91 @@
+"""Export the plan as at a period: one row per milestone, safe against formula injection."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pandas as pd
+
+from .schema import MS_COLUMNS
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+EXPORT_COLUMNS: dict[str, str] = {
+    **{c.key: c.name for c in MS_COLUMNS},
+    "theme": "Theme",
+    "baseline_due": "Baseline due",
+    "slip_days": "Slippage (days)",
+    "overdue": "Overdue",
+    "updated": "Update received",
+}
+
+
+def neutralise(value: object) -> object:
+    """Text that a spreadsheet would run as a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def export_frame(milestones: pd.DataFrame) -> pd.DataFrame:
+    """The export's columns and headers, dates as dates, booleans as Yes/No."""
+    frame = milestones[[k for k in EXPORT_COLUMNS if k in milestones.columns]].copy()
+    for key in ("start", "due", "forecast", "completed", "baseline_due"):
+        if key in frame:
+            frame[key] = frame[key].dt.date
+    for key in ("public", "overdue", "updated"):
+        if key in frame:
+            frame[key] = frame[key].map({True: "Yes", False: "No"})
+    return frame.rename(columns=EXPORT_COLUMNS)
+
+
+def write_csv(frame: pd.DataFrame, target: Path, *, bom: bool = False) -> None:
+    """RFC 4180 CSV in UTF-8 (with a BOM for Excel when asked), dates as ISO 8601."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow([neutralise(c) for c in frame.columns])
+    for row in frame.itertuples(index=False):
+        writer.writerow(["" if pd.isna(v) else neutralise(v) for v in row])
+    target.write_bytes(("\ufeff" if bom else "").encode() + buffer.getvalue().encode("utf-8"))
+
+
+def write_xlsx(frame: pd.DataFrame, target: Path, *, title: str, note: str = "") -> None:
+    """An XLSX with the data sheet and a README sheet; no cell holds a formula."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    book = Workbook()
+    readme = book.active
+    assert readme is not None
+    readme.title = "README"
+    lines = [
+        title,
+        note,
+        "",
+        "One row per milestone as at the period end.",
+        "Dates are day/month/year. Text that could run as a formula starts with an apostrophe.",
+    ]
+    for r, line in enumerate(lines, start=1):
+        readme.cell(row=r, column=1, value=str(neutralise(line)))
+    readme["A1"].font = Font(bold=True, size=13)
+    readme.column_dimensions["A"].width = 100
+    data = book.create_sheet("Milestones")
+    for c, name in enumerate(frame.columns, start=1):
+        data.cell(row=1, column=c, value=str(neutralise(name))).font = Font(bold=True)
+        data.column_dimensions[get_column_letter(c)].width = (
+            50 if name in ("Milestone", "Update") else 14
+        )
+    for r, row in enumerate(frame.itertuples(index=False), start=2):
+        for c, value in enumerate(row, start=1):
+            if value is None or (not isinstance(value, str) and pd.isna(value)):
+                continue
+            cell = data.cell(row=r, column=c, value=neutralise(value))
+            if cell.data_type == "f":
+                cell.data_type = "s"
+            if hasattr(value, "year"):
+                cell.number_format = "DD/MM/YYYY"
+    data.freeze_panes = "A2"
+    book.save(target)

@@ -1,0 +1,210 @@
+"""`DeliveryPlan`: recommendations, milestones and their per-period updates, as pandas frames."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from . import metrics
+from .periods import Period
+
+if TYPE_CHECKING:
+    from .store import Store
+
+
+@dataclass
+class DeliveryPlan:
+    """The plan across periods; every method returns a fresh frame the caller may change.
+
+    `recommendations` and `snapshots` hold one row per period and ref (the current revision of
+    each period), with `period` and `period_index` columns.
+    """
+
+    recommendations: pd.DataFrame
+    snapshots: pd.DataFrame
+    _cache: dict[object, pd.DataFrame] = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_store(cls, store: Store) -> DeliveryPlan:
+        """The plan as stored now."""
+        recs, ms = store.load()
+        return cls(recs, ms)
+
+    # -- periods ---------------------------------------------------------------------------
+    @property
+    def periods(self) -> list[Period]:
+        """Periods with data, oldest first."""
+        indexes = sorted(set(self.snapshots["period_index"].astype(int)))
+        return [Period(i // 4, i % 4 + 1) for i in indexes]
+
+    @property
+    def latest(self) -> Period | None:
+        """The newest period with data."""
+        periods = self.periods
+        return periods[-1] if periods else None
+
+    def resolve(self, period: Period | str | None) -> Period:
+        """A period to show: the one given (as text or Period) or the newest."""
+        if period is None or period == "":
+            if self.latest is None:
+                raise LookupError("the plan is empty; import a workbook first")
+            return self.latest
+        return period if isinstance(period, Period) else Period.parse(period)
+
+    def _source_index(self, period: Period) -> int | None:
+        earlier = [p.index for p in self.periods if p.index <= period.index]
+        return max(earlier) if earlier else None
+
+    # -- views -----------------------------------------------------------------------------
+    def recommendations_at(self, period: Period | str | None = None) -> pd.DataFrame:
+        """Recommendations as at a period."""
+        target = self.resolve(period)
+        source = self._source_index(target)
+        rows = self.recommendations[self.recommendations["period_index"] == source]
+        return (
+            rows.drop(columns=["period", "period_index", "revision", "import_id"])
+            .sort_values("ref", key=_natural)
+            .reset_index(drop=True)
+        )
+
+    def milestones(self, period: Period | str | None = None) -> pd.DataFrame:
+        """Every milestone as at a period, with its theme and measures as at the period end.
+
+        A period with no data of its own shows the newest earlier one, all flagged not updated.
+        """
+        target = self.resolve(period)
+        key = ("milestones", target.index)
+        if key not in self._cache:
+            source = self._source_index(target)
+            rows = self.snapshots[self.snapshots["period_index"] == source]
+            recs = self.recommendations[self.recommendations["period_index"] == source]
+            rows = rows.merge(
+                recs[["ref", "theme", "text", "public"]].rename(
+                    columns={
+                        "ref": "recommendation",
+                        "text": "recommendation_text",
+                        "public": "recommendation_public",
+                    }
+                ),
+                on="recommendation",
+                how="left",
+            )
+            if source != target.index:
+                rows["updated"] = False
+            rows = metrics.with_measures(rows, target.end)
+            self._cache[key] = rows.sort_values("ref", key=_natural).reset_index(drop=True)
+        return self._cache[key].copy()
+
+    def status_counts(
+        self, period: Period | str | None = None, by: str | None = None
+    ) -> pd.DataFrame:
+        """Counts by status overall, or by `theme`, `owner` or `recommendation`."""
+        return metrics.status_counts(self.milestones(period), by)
+
+    def trend(self) -> pd.DataFrame:
+        """Status counts for every period."""
+        return metrics.trend(self._themed_snapshots())
+
+    def overdue(self, period: Period | str | None = None) -> pd.DataFrame:
+        """Open milestones due by the period end."""
+        return metrics.overdue(self.milestones(period))
+
+    def slipped(self, period: Period | str | None = None) -> pd.DataFrame:
+        """Milestones expected later than their baseline."""
+        return metrics.slipped(self.milestones(period))
+
+    def off_track(self, period: Period | str | None = None) -> pd.DataFrame:
+        """Milestones rated Off track."""
+        return metrics.off_track(self.milestones(period))
+
+    def missing_updates(self, period: Period | str | None = None) -> pd.DataFrame:
+        """Per owner, open milestones with no update this period."""
+        return metrics.missing_by_owner(self.milestones(period))
+
+    def changes(
+        self, before: Period | str | None, after: Period | str | None = None
+    ) -> dict[str, pd.DataFrame]:
+        """Status moves, new and cancelled milestones and date changes between two periods."""
+        target = self.resolve(after)
+        start = self.resolve(before) if before else target.previous()
+        return metrics.changes(self.milestones(start), self.milestones(target))
+
+    def date_changes(self, refs: Iterable[str] | None = None) -> pd.DataFrame:
+        """The date-change log: every change of expected date with its period and reason."""
+        log = metrics.date_change_log(self.snapshots)
+        if refs is not None:
+            log = log[log["ref"].isin(list(refs))]
+        return log.reset_index(drop=True)
+
+    def burnup(self) -> pd.DataFrame:
+        """Milestones due (baseline and forecast) against complete, period by period."""
+        ends = {p.index: p.end for p in self.periods}
+        return metrics.burnup(self._themed_snapshots(), ends)
+
+    def history_of(self, ref: str) -> pd.DataFrame:
+        """One milestone period by period: status, progress, dates and commentary."""
+        rows = self.snapshots[self.snapshots["ref"] == ref]
+        return rows.sort_values("period_index").reset_index(drop=True)
+
+    # -- filtering -------------------------------------------------------------------------
+    def _themed_snapshots(self) -> pd.DataFrame:
+        key = ("themed",)
+        if key not in self._cache:
+            recs = self.recommendations[["period_index", "ref", "theme"]].rename(
+                columns={"ref": "recommendation"}
+            )
+            self._cache[key] = self.snapshots.merge(
+                recs, on=["period_index", "recommendation"], how="left"
+            )
+        return self._cache[key].copy()
+
+    def filtered(
+        self,
+        themes: Iterable[str] | None = None,
+        owners: Iterable[str] | None = None,
+        public_only: bool = False,
+    ) -> DeliveryPlan:
+        """A plan narrowed to some themes and owners (and, for publication, public rows)."""
+        themes = [t for t in themes or [] if t]
+        owners = [o for o in owners or [] if o]
+        if not themes and not owners and not public_only:
+            return self
+        recs = self.recommendations
+        ms = self._themed_snapshots()
+        if themes:
+            recs = recs[recs["theme"].isin(themes)]
+            ms = ms[ms["theme"].isin(themes)]
+        if owners:
+            ms = ms[ms["owner"].isin(owners)]
+        if public_only:
+            recs = recs[recs["public"]]
+            public_recs = recs[["period_index", "ref"]].rename(columns={"ref": "recommendation"})
+            ms = ms[ms["public"]].merge(public_recs, on=["period_index", "recommendation"])
+        return DeliveryPlan(
+            recs.reset_index(drop=True), ms.drop(columns="theme").reset_index(drop=True)
+        )
+
+    @property
+    def owners(self) -> list[str]:
+        """Every owner named in the plan."""
+        return sorted(set(self.snapshots["owner"]))
+
+    @property
+    def themes(self) -> list[str]:
+        """Every theme used in the plan."""
+        return sorted(set(self.recommendations["theme"]))
+
+
+def _natural(values: pd.Series) -> pd.Series:
+    """Sort key that puts R2 before R10 and R1.2 before R1.10."""
+    import re
+
+    def key(text: str) -> tuple[object, ...]:
+        return tuple(
+            int(part) if part.isdigit() else part for part in re.split(r"(\d+)", str(text))
+        )
+
+    return values.map(key)

@@ -1,0 +1,439 @@
+"""The store: every import is a new revision of its period, written in one transaction.
+
+Nothing is ever deleted: earlier revisions stay and can be restored (which itself makes a new
+revision); a milestone missing from a workbook is carried forward and flagged "no update".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from .periods import Period
+from .schema import MILESTONE_FIELDS, RECOMMENDATION_FIELDS
+from .tables import import_files, imports, milestone_rows, recommendation_rows
+
+DATA_DIR = Path(__file__).resolve().parents[2] / "data"
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def default_url() -> str:
+    """`SOCPLAN_DB` if set, else an SQLite file under data/."""
+    return os.environ.get("SOCPLAN_DB") or f"sqlite:///{DATA_DIR / 'socplan.db'}"
+
+
+class StoreError(Exception):
+    """A request the store cannot carry out (for example an unknown revision)."""
+
+
+@dataclass(frozen=True)
+class Revision:
+    """What one import, partial merge or restore wrote."""
+
+    import_id: int
+    period: Period
+    revision: int
+    kind: str
+    milestones: int
+    carried_forward: int
+
+
+def _sqlite_file(url: sa.URL) -> Path | None:
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    return Path(url.database)
+
+
+def make_engine(url: str) -> Engine:
+    """An engine; SQLite gets WAL, a busy timeout, foreign keys and explicit BEGIN handling."""
+    parsed = sa.make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return sa.create_engine(parsed, pool_pre_ping=True)
+    path = _sqlite_file(parsed)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(parsed, connect_args={"timeout": 60})
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves, below
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA busy_timeout = 60000")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        if path is not None:
+            mode = cursor.execute("PRAGMA journal_mode").fetchone()[0]
+            if mode.lower() != "wal":
+                cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        # Writers take the lock before reading the base state, so two imports serialise
+        # instead of failing on a lock upgrade.
+        immediate = conn.get_execution_options().get("socplan_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def _date(value: Any) -> date | None:
+    if value is None or value is pd.NaT or (isinstance(value, float) and value != value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    if isinstance(value, datetime):
+        return value.date()
+    return value
+
+
+def _records(frame: pd.DataFrame, dates: tuple[str, ...]) -> list[dict[Any, Any]]:
+    out = frame.astype(object).where(frame.notna(), None)
+    rows: list[dict[Any, Any]] = out.to_dict("records")
+    for row in rows:
+        for key in dates:
+            row[key] = _date(row[key])
+    return rows
+
+
+class Store:
+    """All database access goes through here; one instance per database URL."""
+
+    def __init__(self, url: str | None = None):
+        self.url = url or default_url()
+        self.engine = make_engine(self.url)
+        # Test hook: called inside the write transaction just before it commits.
+        self.before_commit: Callable[[], None] = lambda: None
+
+    # -- schema ----------------------------------------------------------------------------
+    def _alembic_config(self, connection: Connection) -> Any:
+        from alembic.config import Config
+
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        config.attributes["connection"] = connection
+        return config
+
+    def schema_current(self) -> bool:
+        """True when the database exists and is at the newest migration."""
+        from alembic.runtime.migration import MigrationContext
+        from alembic.script import ScriptDirectory
+
+        path = _sqlite_file(self.engine.url)
+        if path is not None and not path.exists():
+            return False
+        with self.engine.connect() as conn:
+            current = MigrationContext.configure(conn).get_current_revision()
+            head = ScriptDirectory.from_config(self._alembic_config(conn)).get_current_head()
+            return bool(current == head)
+
+    def upgrade(self, target: str = "head") -> None:
+        """Run Alembic migrations up to `target`."""
+        from alembic import command
+
+        with self.engine.begin() as conn:
+            command.upgrade(self._alembic_config(conn), target)
+
+    def downgrade(self, target: str) -> None:
+        """Run Alembic migrations down to `target` (`base` drops every table)."""
+        from alembic import command
+
+        with self.engine.begin() as conn:
+            command.downgrade(self._alembic_config(conn), target)
+
+    def ensure_schema(self) -> None:
+        """Create or upgrade the schema when it is not current (writes nothing otherwise)."""
+        if not self.schema_current():
+            self.upgrade()
+
+    def exists(self) -> bool:
+        """True when the database has the socplan tables."""
+        path = _sqlite_file(self.engine.url)
+        if path is not None and not path.exists():
+            return False
+        return sa.inspect(self.engine).has_table("imports")
+
+    @contextmanager
+    def _writing(self) -> Iterator[Connection]:
+        self.ensure_schema()
+        with self.engine.connect().execution_options(socplan_write=True) as conn, conn.begin():
+            if conn.dialect.name == "postgresql":
+                conn.exec_driver_sql("LOCK TABLE imports IN EXCLUSIVE MODE")
+            yield conn
+            self.before_commit()
+
+    # -- reads -----------------------------------------------------------------------------
+    def version(self) -> tuple[int, int]:
+        """A cheap key that changes with every write: (number of imports, last import id)."""
+        if not self.exists():
+            return (0, 0)
+        with self.engine.connect() as conn:
+            count, last = conn.execute(sa.select(sa.func.count(), sa.func.max(imports.c.id))).one()
+        return (int(count), int(last or 0))
+
+    def is_empty(self) -> bool:
+        """True when nothing has been imported."""
+        return self.version()[0] == 0
+
+    def _current_ids(self, conn: Connection) -> dict[int, int]:
+        """Import id of the current (newest) revision of each period, by period index."""
+        latest = (
+            sa.select(imports.c.period_index, sa.func.max(imports.c.revision).label("rev"))
+            .group_by(imports.c.period_index)
+            .subquery()
+        )
+        query = sa.select(imports.c.period_index, imports.c.id).join(
+            latest,
+            (imports.c.period_index == latest.c.period_index)
+            & (imports.c.revision == latest.c.rev),
+        )
+        return {int(p): int(i) for p, i in conn.execute(query)}
+
+    def _base_id(self, conn: Connection, period: Period) -> tuple[int | None, bool]:
+        """The revision an import into `period` builds on, and whether it is the period's own."""
+        current = self._current_ids(conn)
+        if period.index in current:
+            return current[period.index], True
+        earlier = [p for p in current if p < period.index]
+        return (current[max(earlier)], False) if earlier else (None, False)
+
+    def _rows(self, conn: Connection, table: sa.Table, import_id: int) -> pd.DataFrame:
+        result = conn.execute(sa.select(table).where(table.c.import_id == import_id))
+        return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+
+    def known_recommendations(self) -> set[str]:
+        """Recommendation refs in the newest state of the plan."""
+        if not self.exists():
+            return set()
+        with self.engine.connect() as conn:
+            current = self._current_ids(conn)
+            if not current:
+                return set()
+            newest = current[max(current)]
+            rows = conn.execute(
+                sa.select(recommendation_rows.c.ref).where(
+                    recommendation_rows.c.import_id == newest
+                )
+            )
+            return {r for (r,) in rows}
+
+    def history(self) -> pd.DataFrame:
+        """Every import so far: period, revision, kind, file, SHA-256, size, who, when."""
+        columns = [
+            "id",
+            "period",
+            "revision",
+            "kind",
+            "file_name",
+            "sha256",
+            "size",
+            "imported_by",
+            "imported_at",
+            "restored_from",
+            "note",
+        ]
+        if not self.exists():
+            return pd.DataFrame(columns=columns)
+        with self.engine.connect() as conn:
+            query = sa.select(*[imports.c[c] for c in columns]).order_by(
+                imports.c.period_index, imports.c.revision
+            )
+            result = conn.execute(query)
+            return pd.DataFrame(result.fetchall(), columns=columns)
+
+    def original_file(self, import_id: int) -> tuple[str, bytes]:
+        """The file name and bytes of an import, as uploaded."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(imports.c.file_name, import_files.c.content)
+                .join(import_files, import_files.c.import_id == imports.c.id)
+                .where(imports.c.id == import_id)
+            ).first()
+        if row is None:
+            raise StoreError(f"import {import_id} has no stored file")
+        return str(row[0]), bytes(row[1])
+
+    def load(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Recommendations and milestones of the current revision of every period.
+
+        Both frames carry `period` (label) and `period_index`, plus `revision` and `import_id`.
+        """
+        rec_cols = ["period", "period_index", "revision", "import_id", *RECOMMENDATION_FIELDS]
+        ms_cols = [
+            "period",
+            "period_index",
+            "revision",
+            "import_id",
+            *MILESTONE_FIELDS,
+            "baseline_due",
+            "updated",
+        ]
+        if not self.exists():
+            return pd.DataFrame(columns=rec_cols), pd.DataFrame(columns=ms_cols)
+        with self.engine.connect() as conn:
+            current = self._current_ids(conn)
+            ids = list(current.values())
+            meta = pd.DataFrame(
+                conn.execute(
+                    sa.select(
+                        imports.c.id, imports.c.period, imports.c.period_index, imports.c.revision
+                    ).where(imports.c.id.in_(ids))
+                ).fetchall(),
+                columns=["import_id", "period", "period_index", "revision"],
+            )
+            recs = pd.read_sql(
+                sa.select(recommendation_rows).where(recommendation_rows.c.import_id.in_(ids)), conn
+            )
+            ms = pd.read_sql(
+                sa.select(milestone_rows).where(milestone_rows.c.import_id.in_(ids)), conn
+            )
+        recs = recs.merge(meta, on="import_id")[rec_cols]
+        ms = ms.merge(meta, on="import_id")
+        for key in ("start", "due", "baseline_due", "forecast", "completed"):
+            ms[key] = pd.to_datetime(ms[key]).astype("datetime64[ns]")
+        ms["public"] = ms["public"].astype(bool)
+        ms["updated"] = ms["updated"].astype(bool)
+        recs["public"] = recs["public"].astype(bool)
+        return recs, ms[ms_cols]
+
+    # -- writes ----------------------------------------------------------------------------
+    def _next_revision(self, conn: Connection, period: Period) -> int:
+        value = conn.execute(
+            sa.select(sa.func.max(imports.c.revision)).where(imports.c.period_index == period.index)
+        ).scalar()
+        return int(value or 0) + 1
+
+    def _insert_import(self, conn: Connection, period: Period, **values: Any) -> tuple[int, int]:
+        revision = self._next_revision(conn, period)
+        result = conn.execute(
+            imports.insert().values(
+                period=period.label,
+                period_index=period.index,
+                revision=revision,
+                imported_at=datetime.now(UTC),
+                **values,
+            )
+        )
+        key = result.inserted_primary_key
+        assert key is not None
+        return int(key[0]), revision
+
+    def commit_import(
+        self,
+        recommendations: pd.DataFrame,
+        milestones: pd.DataFrame,
+        period: Period,
+        *,
+        data: bytes,
+        file_name: str,
+        imported_by: str,
+        partial: bool = False,
+        kind: str | None = None,
+    ) -> Revision:
+        """Store checked frames as a new revision of `period`, in one transaction.
+
+        The base is the period's current revision or else the newest earlier period: its
+        milestones that the workbook leaves out are carried forward (flagged as no update,
+        unless the base is this period's own revision and already had their update), and
+        baseline due dates are kept from it.
+        """
+        with self._writing() as conn:
+            base_id, own = self._base_id(conn, period)
+            base_ms = self._rows(conn, milestone_rows, base_id) if base_id else None
+            base_recs = self._rows(conn, recommendation_rows, base_id) if base_id else None
+            import_id, revision = self._insert_import(
+                conn,
+                period,
+                kind=kind or ("partial" if partial else "full"),
+                file_name=file_name,
+                sha256=hashlib.sha256(data).hexdigest(),
+                size=len(data),
+                imported_by=imported_by,
+            )
+            conn.execute(import_files.insert().values(import_id=import_id, content=data))
+            recs = recommendations.copy()
+            if base_recs is not None and not base_recs.empty:
+                kept = base_recs[~base_recs["ref"].isin(recs["ref"])]
+                recs = pd.concat([recs, kept[list(RECOMMENDATION_FIELDS)]], ignore_index=True)
+            ms = milestones.copy()
+            ms["updated"] = True
+            ms["baseline_due"] = ms["due"]
+            carried = 0
+            if base_ms is not None and not base_ms.empty:
+                baselines = base_ms.set_index("ref")["baseline_due"]
+                known = ms["ref"].isin(baselines.index)
+                ms.loc[known, "baseline_due"] = pd.to_datetime(
+                    ms.loc[known, "ref"].map(baselines)
+                ).astype("datetime64[ns]")
+                missing = base_ms[~base_ms["ref"].isin(ms["ref"])].copy()
+                if not own:
+                    missing["updated"] = False
+                carried = len(missing)
+                ms = pd.concat(
+                    [ms, missing[[*MILESTONE_FIELDS, "baseline_due", "updated"]]],
+                    ignore_index=True,
+                )
+            if not recs.empty:
+                recs["import_id"] = import_id
+                conn.execute(recommendation_rows.insert(), _records(recs, ()))
+            ms["import_id"] = import_id
+            conn.execute(
+                milestone_rows.insert(),
+                _records(ms, ("start", "due", "baseline_due", "forecast", "completed")),
+            )
+            return Revision(
+                import_id,
+                period,
+                revision,
+                kind or ("partial" if partial else "full"),
+                len(ms),
+                carried,
+            )
+
+    def restore(self, period: Period, revision: int, restored_by: str) -> Revision:
+        """Make an earlier revision of `period` current again, as a new revision."""
+        with self._writing() as conn:
+            source = conn.execute(
+                sa.select(imports).where(
+                    (imports.c.period_index == period.index) & (imports.c.revision == revision)
+                )
+            ).first()
+            if source is None:
+                raise StoreError(f"{period} has no revision {revision}; see `socplan history`")
+            import_id, new_revision = self._insert_import(
+                conn,
+                period,
+                kind="restore",
+                file_name=source.file_name,
+                sha256=source.sha256,
+                size=source.size,
+                imported_by=restored_by,
+                restored_from=source.id,
+                note=f"restore of revision {revision}",
+            )
+            for table in (recommendation_rows, milestone_rows):
+                columns = [c for c in table.c if c.name != "import_id"]
+                conn.execute(
+                    table.insert().from_select(
+                        ["import_id", *[c.name for c in columns]],
+                        sa.select(sa.literal(import_id), *columns).where(
+                            table.c.import_id == source.id
+                        ),
+                    )
+                )
+            count = conn.execute(
+                sa.select(sa.func.count())
+                .select_from(milestone_rows)
+                .where(milestone_rows.c.import_id == import_id)
+            ).scalar()
+            return Revision(import_id, period, new_revision, "restore", int(count or 0), 0)

@@ -1,0 +1,198 @@
+"""Write the contract's workbook: instructions, the two data sheets with dropdowns, About."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import IO, Any
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from .periods import Period
+from .schema import (
+    ABOUT,
+    INSTRUCTIONS,
+    LISTS,
+    MILESTONES,
+    MS_COLUMNS,
+    REC_COLUMNS,
+    RECOMMENDATIONS,
+    STATUSES,
+    THEMES,
+    Column,
+)
+
+HEADER_FILL = PatternFill("solid", fgColor="1D3557")
+HEADER_FONT = Font(bold=True, color="FFFFFF")
+DATE_FORMAT = "DD/MM/YYYY"
+DATA_ROWS = 500  # rows that carry dropdowns beyond the data, for new entries
+
+INSTRUCTIONS_TEXT = (
+    "How to fill in this workbook",
+    "",
+    "1. Milestones: for each milestone you own, update Status, Progress, Forecast (only if the "
+    "due date will move), Reason (required whenever Forecast differs from Due) and Update.",
+    "2. Status: choose from the list. Off track needs the corrective action in Update. "
+    "Complete needs the Completed date.",
+    "3. Dates: use real dates or type them day first (01/10/2019). 'October 2019' means the end "
+    "of that month; '2019/20 Q3' the end of that quarter; TBC if not yet known.",
+    "4. Do not change Ref, Recommendation or Due: the baseline due date is fixed when a "
+    "milestone is first agreed. Add a new milestone on a new row with a new Ref.",
+    "5. Progress is a percentage from 0 to 100.",
+    "6. Public: Yes if the item may appear in published reports, No if not.",
+    "7. Leave the sheet and column names as they are. Extra columns are ignored.",
+    "8. Return only your own rows if you prefer: the policy team can import a partial return.",
+)
+
+
+def _header(ws: Worksheet, columns: tuple[Column, ...]) -> None:
+    for i, column in enumerate(columns, start=1):
+        cell = ws.cell(row=1, column=i, value=column.name)
+        cell.fill = HEADER_FILL
+        cell.font = HEADER_FONT
+        cell.alignment = Alignment(vertical="center", wrap_text=True)
+        ws.column_dimensions[get_column_letter(i)].width = column.width
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}1"
+
+
+def _value(value: Any) -> Any:
+    if value is None or value is pd.NaT:
+        return None
+    if isinstance(value, float) and value != value:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    return value
+
+
+def _rows(ws: Worksheet, frame: pd.DataFrame, columns: tuple[Column, ...]) -> None:
+    keys = [c.key for c in columns]
+    dates = {
+        i
+        for i, c in enumerate(columns, start=1)
+        if c.key in ("start", "due", "forecast", "completed")
+    }
+    wrap = {i for i, c in enumerate(columns, start=1) if c.width >= 40}
+    for r, record in enumerate(frame[keys].itertuples(index=False), start=2):
+        for i, value in enumerate(record, start=1):
+            cell = ws.cell(row=r, column=i, value=_value(value))
+            if isinstance(cell.value, str) and cell.data_type == "f":
+                cell.data_type = "s"  # text that starts with '=' stays text, never a formula
+            if i in dates:
+                cell.number_format = DATE_FORMAT
+            if i in wrap:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for i in dates:
+        for r in range(len(frame) + 2, len(frame) + 2 + DATA_ROWS):
+            ws.cell(row=r, column=i).number_format = DATE_FORMAT
+
+
+def _list_validation(
+    ws: Worksheet,
+    lists: Worksheet,
+    col: int,
+    name: str,
+    values: list[str],
+    column: str,
+    strict: bool,
+) -> None:
+    lists.cell(row=1, column=col, value=name).font = Font(bold=True)
+    for r, value in enumerate(values, start=2):
+        lists.cell(row=r, column=col, value=value)
+    letter = get_column_letter(col)
+    source = f"={LISTS}!${letter}$2:${letter}${max(len(values) + 1, 2)}"
+    validation = DataValidation(type="list", formula1=source, allow_blank=True)
+    validation.errorStyle = "stop" if strict else "warning"
+    validation.error = f"Choose a {name.lower()} from the list" + (
+        "" if strict else ", or keep your own"
+    )
+    validation.errorTitle = name
+    validation.prompt = f"Choose a {name.lower()} from the list"
+    validation.promptTitle = name
+    ws.add_data_validation(validation)
+    validation.add(f"{column}2:{column}{ws.max_row + DATA_ROWS}")
+
+
+def _letter(columns: tuple[Column, ...], key: str) -> str:
+    return get_column_letter(next(i for i, c in enumerate(columns, start=1) if c.key == key))
+
+
+def write_template(
+    target: str | Path | IO[bytes],
+    period: Period,
+    recommendations: pd.DataFrame | None = None,
+    milestones: pd.DataFrame | None = None,
+    *,
+    themes: tuple[str, ...] = THEMES,
+    statuses: tuple[str, ...] = STATUSES,
+    owners: list[str] | None = None,
+    title: str = "Delivery plan",
+    note: str = "",
+) -> None:
+    """Write the workbook for `period`, pre-filled with the frames given (blank when None)."""
+    recs = (
+        recommendations
+        if recommendations is not None
+        else pd.DataFrame(columns=[c.key for c in REC_COLUMNS])
+    )
+    ms = milestones if milestones is not None else pd.DataFrame(columns=[c.key for c in MS_COLUMNS])
+    book = Workbook()
+    intro = book.active
+    assert intro is not None
+    intro.title = INSTRUCTIONS
+    intro.column_dimensions["A"].width = 110
+    intro.cell(row=1, column=1, value=f"{title}: return for {period}").font = Font(
+        bold=True, size=14
+    )
+    for r, line in enumerate(INSTRUCTIONS_TEXT, start=3):
+        cell = intro.cell(row=r, column=1, value=line)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        if r == 3:
+            cell.font = Font(bold=True)
+    if note:
+        intro.cell(row=len(INSTRUCTIONS_TEXT) + 4, column=1, value=note).font = Font(italic=True)
+
+    rec_ws = book.create_sheet(RECOMMENDATIONS)
+    _header(rec_ws, REC_COLUMNS)
+    _rows(rec_ws, recs, REC_COLUMNS)
+    ms_ws = book.create_sheet(MILESTONES)
+    _header(ms_ws, MS_COLUMNS)
+    _rows(ms_ws, ms, MS_COLUMNS)
+
+    about = book.create_sheet(ABOUT)
+    about.column_dimensions["A"].width = 22
+    about.column_dimensions["B"].width = 40
+    for r, (label, value) in enumerate(
+        [
+            ("Reporting period", period.label),
+            ("Period start", period.start),
+            ("Period end (as at)", period.end),
+            ("Template written", date.today()),
+            ("Contract", "socplan workbook v1"),
+        ],
+        start=1,
+    ):
+        about.cell(row=r, column=1, value=label).font = Font(bold=True)
+        cell = about.cell(row=r, column=2, value=value)
+        if isinstance(value, date):
+            cell.number_format = DATE_FORMAT
+
+    lists = book.create_sheet(LISTS)
+    owner_list = sorted(set(owners or []) | set(ms["owner"].dropna()) | set(recs["lead"].dropna()))
+    _list_validation(rec_ws, lists, 1, "Theme", list(themes), _letter(REC_COLUMNS, "theme"), True)
+    _list_validation(ms_ws, lists, 2, "Status", list(statuses), _letter(MS_COLUMNS, "status"), True)
+    _list_validation(ms_ws, lists, 3, "Owner", owner_list, _letter(MS_COLUMNS, "owner"), False)
+    _list_validation(
+        rec_ws, lists, 4, "Public", ["Yes", "No"], _letter(REC_COLUMNS, "public"), True
+    )
+    _list_validation(ms_ws, lists, 4, "Public", ["Yes", "No"], _letter(MS_COLUMNS, "public"), True)
+    lists.sheet_state = "hidden"
+    book.save(target)
