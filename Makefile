@@ -1,0 +1,21 @@
+.PHONY: run test setup lint bench sample
+
+run:  ## load the sample plan (when the database is empty) and show it
+	bash scripts/run.sh
+
+test:  ## every check and test
+	bash scripts/test.sh
+
+setup:  ## install what is missing (Debian packages, .venv, the project)
+	bash scripts/setup.sh
+
+lint:
+	.venv/bin/ruff check src dashboard tests bench scripts
+	.venv/bin/ruff format --check src dashboard tests bench scripts
+	.venv/bin/mypy src
+
+bench:  ## import benchmark (10,000 milestones)
+	.venv/bin/python bench/bench_import.py
+
+sample:  ## rebuild the sample workbooks in data/sample from src/socplan/sample.py
+	.venv/bin/python scripts/make_sample.py

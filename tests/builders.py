@@ -1,0 +1,99 @@
+"""Small plans and workbooks built by code for the tests."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pandas as pd
+
+from socplan.periods import Period
+from socplan.template import write_template
+
+T = pd.Timestamp
+
+
+def recs(n: int = 2) -> pd.DataFrame:
+    """`n` recommendations, one per theme in turn."""
+    themes = ["Pursue", "Prevent", "Protect", "Prepare"]
+    return pd.DataFrame(
+        [
+            dict(ref=f"R{i}", text=f"Recommendation {i}", theme=themes[(i - 1) % 4],
+                 lead="West Mercia Police", partners="Community Safety Partnerships; NHS",
+                 public=True)
+            for i in range(1, n + 1)
+        ]
+    )
+
+
+def milestone(ref: str, **values: Any) -> dict[str, Any]:
+    """One milestone row with sensible defaults."""
+    row: dict[str, Any] = dict(
+        ref=ref, recommendation=ref.split(".")[0], milestone=f"Milestone {ref}",
+        owner="West Mercia Police", start=pd.NaT, due=T("2020-03-31"), forecast=pd.NaT,
+        reason="", status="On track", progress=50.0, update="Going well", completed=pd.NaT,
+        public=True,
+    )
+    row.update(values)
+    return row
+
+
+def milestones(*rows: dict[str, Any]) -> pd.DataFrame:
+    """A milestone frame; dates as datetime64[ns]."""
+    frame = pd.DataFrame(list(rows))
+    for key in ("start", "due", "forecast", "completed"):
+        frame[key] = pd.to_datetime(frame[key]).astype("datetime64[ns]")
+    frame["progress"] = frame["progress"].astype(float)
+    return frame
+
+
+def basic_milestones() -> pd.DataFrame:
+    """Three milestones across two recommendations."""
+    return milestones(
+        milestone("R1.1"),
+        milestone("R1.2", owner="NHS", due=T("2019-12-31"), status="At risk", progress=20.0),
+        milestone("R2.1", owner="Public health", due=T("2020-06-30"), status="Not started",
+                  progress=0.0, update=""),
+    )
+
+
+def template_bytes(period: Period, r: pd.DataFrame, m: pd.DataFrame) -> bytes:
+    """The canonical workbook for frames, as bytes."""
+    buffer = io.BytesIO()
+    write_template(buffer, period, r, m)
+    return buffer.getvalue()
+
+
+def write(path: Path, period: Period, r: pd.DataFrame, m: pd.DataFrame) -> Path:
+    """Write the canonical workbook for frames to `path`."""
+    path.write_bytes(template_bytes(period, r, m))
+    return path
+
+
+def edit(data: bytes, changes: dict[str, dict[str, Any]]) -> bytes:
+    """Change cells of a workbook: {sheet: {cell: value}}; value None empties the cell."""
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    for sheet, cells in changes.items():
+        for ref, value in cells.items():
+            book[sheet][ref] = value
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def sheet_bytes(sheets: dict[str, list[list[Any]]]) -> bytes:
+    """A workbook from raw rows, sheet by sheet, as a person might lay it out."""
+    book = openpyxl.Workbook()
+    first = True
+    for name, rows in sheets.items():
+        ws = book.active if first else book.create_sheet(name)
+        assert ws is not None
+        ws.title = name
+        first = False
+        for row in rows:
+            ws.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,90 @@
+from datetime import date, datetime
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from socplan import normalise as n
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("01/10/2019", date(2019, 10, 1)),
+        ("1/10/19", date(2019, 10, 1)),
+        ("1.10.2019", date(2019, 10, 1)),
+        ("2019-10-01", date(2019, 10, 1)),
+        ("1 Oct 2019", date(2019, 10, 1)),
+        ("1st October 2019", date(2019, 10, 1)),
+        ("01-Oct-2019", date(2019, 10, 1)),
+        ("October 2019", date(2019, 10, 31)),
+        ("Feb 2020", date(2020, 2, 29)),
+        ("Q3 2019/20", date(2019, 12, 31)),
+        ("2019/20 Q4", date(2020, 3, 31)),
+        ("TBC", None),
+        ("Ongoing", None),
+    ],
+)
+def test_text_dates(raw, expected):
+    assert n.parse_date_text(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "words"),
+    [("31/02/2020", "29 days"), ("10/13/2019", "no month 13"), ("soon", "not a date"),
+     ("32 Jan 2020", "31 days"), ("Smarch 2020", "not a date")],
+)
+def test_bad_text_dates(raw, words):
+    with pytest.raises(n.DateProblem, match=words):
+        n.parse_date_text(raw)
+
+
+def test_date_cells():
+    assert n.to_date(datetime(2019, 10, 1, 0, 0)) == date(2019, 10, 1)
+    assert n.to_date(43739) == date(2019, 10, 1)  # an Excel serial
+    assert n.to_date(None) is None
+    with pytest.raises(n.DateProblem):
+        n.to_date(1.5)
+
+
+def test_date_column_reports_positions():
+    values, problems = n.dates(pd.Series([date(2020, 1, 1), "TBC", "31/02/2020", ""], index=[5, 6, 7, 8]))
+    assert list(values.index) == [5, 6, 7, 8]
+    assert values.iloc[0] == pd.Timestamp("2020-01-01")
+    assert [(p[0], p[1]) for p in problems] == [(1, "warning"), (2, "error")]
+
+
+def test_statuses_words_letters_and_pairs():
+    values, problems = n.statuses(pd.Series(["G", "amber", " R ", "Blue", "done", "Not Started", "cancelled"]))
+    assert list(values) == ["On track", "At risk", "Off track", "Complete", "Complete", "Not started", "Cancelled"]
+    assert problems == []
+    values, problems = n.statuses(
+        pd.Series(["In progress", "Complete", "Not started", "In progress"]), pd.Series(["A", "", "", "x"])
+    )
+    assert list(values[:3]) == ["At risk", "Complete", "Not started"]
+    assert problems[0][1] == "rag-error"
+
+
+def test_status_problem_lists_choices():
+    _, problems = n.statuses(pd.Series(["Compelte"]))
+    assert problems[0][2].startswith("'Compelte' is not a status; use one of Not started, On track")
+
+
+def test_progress_forms():
+    values, problems = n.progress(pd.Series([50, "50%", 75.5, None]))
+    assert list(values[:3]) == [50.0, 50.0, 75.5] and np.isnan(values.iloc[3]) and problems == []
+    values, _ = n.progress(pd.Series([0.5, 0.25, 1.0]))
+    assert list(values) == [50.0, 25.0, 100.0]
+    _, problems = n.progress(pd.Series([120, -1, "lots"]))
+    assert [p[0] for p in problems] == [2, 0, 1] or sorted(p[0] for p in problems) == [0, 1, 2]
+
+
+def test_flags():
+    values, problems = n.flags(pd.Series(["Yes", "no", "", "N", "maybe"]))
+    assert list(values) == [True, False, True, False, True]
+    assert problems[0][0] == 4
+
+
+def test_text_cells():
+    assert n.text(1.0) == "1" and n.text("  R1 ") == "R1" and n.text(None) == ""
+    assert n.split_partners("A; B,C\nD") == ["A", "B", "C", "D"]
