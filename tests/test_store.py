@@ -1,0 +1,124 @@
+"""Revisions, carry-forward, partial merges, baselines, restore, history, migrations."""
+
+import hashlib
+
+import pandas as pd
+import pytest
+from builders import T, basic_milestones, milestone, milestones, recs
+
+from socplan.model import DeliveryPlan
+from socplan.periods import Period
+from socplan.store import Store, StoreError
+
+Q3, Q4, Q1 = Period(2019, 3), Period(2019, 4), Period(2020, 1)
+
+
+def put(store, period, ms, *, partial=False, r=None, name="plan.xlsx", data=b"data"):
+    return store.commit_import(recs() if r is None else r, ms, period, data=data, file_name=name,
+                               imported_by="tester", partial=partial)
+
+
+def test_every_import_is_a_new_revision_and_keeps_its_file(store):
+    first = put(store, Q3, basic_milestones(), data=b"one")
+    second = put(store, Q3, basic_milestones(), data=b"two")
+    assert (first.revision, second.revision) == (1, 2)
+    history = store.history()
+    assert list(history["revision"]) == [1, 2]
+    assert history.at[0, "sha256"] == hashlib.sha256(b"one").hexdigest()
+    assert history.at[0, "imported_by"] == "tester" and history.at[0, "size"] == 3
+    assert store.original_file(first.import_id) == ("plan.xlsx", b"one")
+
+
+def test_missing_milestone_is_carried_forward_flagged_never_deleted(store):
+    put(store, Q3, basic_milestones())
+    rev = put(store, Q4, basic_milestones().iloc[:2])
+    assert rev.carried_forward == 1
+    plan = DeliveryPlan.from_store(store)
+    q4 = plan.milestones(Q4).set_index("ref")
+    assert len(q4) == 3
+    assert not q4.at["R2.1", "updated"] and q4.at["R1.1", "updated"]
+    assert q4.at["R2.1", "status"] == "Not started"
+
+
+def test_partial_return_merges_into_current_revision(store):
+    put(store, Q3, basic_milestones())
+    put(store, Q4, basic_milestones().iloc[:1])  # only R1.1 updated in the main return
+    late = milestones(milestone("R2.1", owner="Public health", status="On track", progress=30.0))
+    rev = put(store, Q4, late, partial=True, r=recs().iloc[0:0])
+    assert rev.revision == 2 and rev.kind == "partial"
+    q4 = DeliveryPlan.from_store(store).milestones(Q4).set_index("ref")
+    assert q4.at["R2.1", "status"] == "On track" and q4.at["R2.1", "updated"]
+    assert q4.at["R1.1", "updated"] and not q4.at["R1.2", "updated"]
+    assert len(DeliveryPlan.from_store(store).recommendations_at(Q4)) == 2
+
+
+def test_baseline_fixed_at_first_appearance_and_date_log(store):
+    put(store, Q3, basic_milestones())
+    moved = basic_milestones()
+    moved.loc[0, "due"] = T("2020-09-30")  # someone edits Due: the baseline stays
+    moved.loc[1, "forecast"] = T("2020-03-31")
+    moved.loc[1, "reason"] = "Trainer unavailable"
+    put(store, Q4, moved)
+    plan = DeliveryPlan.from_store(store)
+    q4 = plan.milestones(Q4).set_index("ref")
+    assert q4.at["R1.1", "baseline_due"] == T("2020-03-31")
+    assert q4.at["R1.2", "slip_days"] == 91
+    log = plan.date_changes()
+    row = log[log["ref"] == "R1.2"].iloc[0]
+    assert (row["period"], row["from"], row["to"], row["reason"]) == (
+        "2019/20 Q4", T("2019-12-31"), T("2020-03-31"), "Trainer unavailable")
+
+
+def test_restore_makes_a_new_revision(store):
+    put(store, Q3, basic_milestones())
+    changed = basic_milestones()
+    changed["status"] = "Complete"
+    put(store, Q3, changed)
+    rev = store.restore(Q3, 1, "admin")
+    assert rev.revision == 3
+    plan = DeliveryPlan.from_store(store)
+    assert list(plan.milestones(Q3)["status"]) == list(basic_milestones()["status"])
+    assert list(store.history()["kind"]) == ["full", "full", "restore"]
+    with pytest.raises(StoreError, match="no revision 9"):
+        store.restore(Q3, 9, "admin")
+
+
+def test_cancelled_is_kept(store):
+    put(store, Q3, basic_milestones())
+    cancelled = basic_milestones()
+    cancelled.loc[2, "status"] = "Cancelled"
+    put(store, Q4, cancelled)
+    put(store, Q1, basic_milestones().iloc[:2])
+    q1 = DeliveryPlan.from_store(store).milestones(Q1).set_index("ref")
+    assert q1.at["R2.1", "status"] == "Cancelled"
+
+
+def test_empty_database_reads(tmp_path):
+    store = Store(f"sqlite:///{tmp_path / 'none.db'}")
+    assert store.is_empty() and store.history().empty and store.known_recommendations() == set()
+    assert not (tmp_path / "none.db").exists()  # reading never creates the file
+
+
+def test_migrations_upgrade_and_downgrade(store):
+    store.upgrade()
+    assert store.schema_current()
+    put(store, Q3, basic_milestones())
+    store.downgrade("base")
+    assert not store.exists()
+    store.upgrade()
+    assert store.is_empty()
+
+
+def test_sqlite_pragmas(store):
+    store.ensure_schema()
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 60000
+
+
+def test_load_types(store):
+    put(store, Q3, basic_milestones())
+    _, ms = store.load()
+    assert str(ms["due"].dtype) == "datetime64[ns]" and ms["updated"].dtype == bool
+    assert isinstance(ms, pd.DataFrame)
