@@ -141,7 +141,9 @@ class Store:
         """Run Alembic migrations up to `target`."""
         from alembic import command
 
-        with self.engine.begin() as conn:
+        with self.engine.connect().execution_options(socplan_write=True) as conn, conn.begin():
+            if conn.dialect.name == "postgresql":
+                conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7243)")  # one migrator at a time
             command.upgrade(self._alembic_config(conn), target)
 
     def downgrade(self, target: str) -> None:
