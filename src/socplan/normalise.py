@@ -169,6 +169,19 @@ def status_key(text: str) -> str:
     return " ".join(text.replace("_", " ").split()).lower().rstrip(".")
 
 
+def _keys(values: np.ndarray) -> list[str]:
+    """Lookup keys for a column of status cells (computed once per distinct value)."""
+    cache: dict[object, str] = {}
+    out = []
+    for value in values:
+        key = cache.get(value)
+        if key is None:
+            key = "" if _is_blank(value) else status_key(str(value))
+            cache[value] = key
+        out.append(key)
+    return out
+
+
 def statuses(
     series: pd.Series,
     rag: pd.Series | None = None,
@@ -177,45 +190,50 @@ def statuses(
 ) -> tuple[pd.Series, list[CellProblem]]:
     """Normalise statuses given as words or letters; with a RAG column, In progress takes its rating.
 
-    Problems name the status column unless the message says RAG.
+    Problems name the status column unless their level is `rag-error`.
     """
     lookup = {status_key(s): s for s in vocabulary}
     lookup.update({k: v for k, v in synonyms.items() if v in vocabulary})
-    keys = series.map(lambda v: "" if _is_blank(v) else status_key(str(v)))
-    mapped = keys.map(lambda k: lookup.get(k))
+    raw = series.to_numpy(dtype=object)
+    keys = _keys(raw)
+    mapped: list[str | None] = [lookup.get(k) for k in keys]
     problems: list[CellProblem] = []
     choices = ", ".join(vocabulary)
-    rag_keys = (
-        None if rag is None else rag.map(lambda v: "" if _is_blank(v) else status_key(str(v)))
-    )
-    for i, (key, value) in enumerate(zip(keys, mapped, strict=True)):
-        raw = series.iloc[i]
-        if rag_keys is not None:
-            assert rag is not None
-            rating = rag_keys.iloc[i]
-            rated = lookup.get(rating) if rating else None
-            if rating and rated is None:
+    if rag is not None:
+        rag_raw = rag.to_numpy(dtype=object)
+        for i, rating in enumerate(_keys(rag_raw)):
+            if not rating:
+                if keys[i] == "in progress":
+                    mapped[i] = None
+                    keys[i] = "\0needs-rag"
+                continue
+            rated = lookup.get(rating)
+            if rated is None:
                 problems.append(
-                    (i, "rag-error", f"'{rag.iloc[i]}' is not a RAG rating; use G, A, R or B")
+                    (i, "rag-error", f"'{rag_raw[i]}' is not a RAG rating; use G, A, R or B")
                 )
-                continue
-            if key in ("in progress", "started", "ongoing", "") and rated is not None:
-                mapped.iloc[i] = rated
-                continue
-            if key == "in progress" and rated is None:
-                problems.append(
-                    (
-                        i,
-                        "error",
-                        "'In progress' needs a RAG rating beside it; enter G, A or R in the RAG column",
-                    )
+                keys[i] = "\0reported"
+            elif keys[i] in ("in progress", "started", "ongoing", ""):
+                mapped[i] = rated
+    for i, value in enumerate(mapped):
+        if value is not None:
+            continue
+        key = keys[i]
+        if key == "\0reported":
+            continue
+        if key == "\0needs-rag":
+            problems.append(
+                (
+                    i,
+                    "error",
+                    "'In progress' needs a RAG rating beside it; enter G, A or R in the RAG column",
                 )
-                continue
-        if not key:
+            )
+        elif not key:
             problems.append((i, "error", f"the status is empty; use one of {choices}"))
-        elif not isinstance(value, str):
-            problems.append((i, "error", f"'{raw}' is not a status; use one of {choices}"))
-    return mapped.astype(object), problems
+        else:
+            problems.append((i, "error", f"'{raw[i]}' is not a status; use one of {choices}"))
+    return pd.Series(mapped, index=series.index, dtype=object), problems
 
 
 def progress(series: pd.Series) -> tuple[pd.Series, list[CellProblem]]:
@@ -225,6 +243,10 @@ def progress(series: pd.Series) -> tuple[pd.Series, list[CellProblem]]:
     numbers = np.full(len(values), np.nan)
     percent_text = np.zeros(len(values), dtype=bool)
     for i, value in enumerate(values):
+        kind = type(value)
+        if kind is float or kind is int:
+            numbers[i] = value
+            continue
         if _is_blank(value):
             continue
         if isinstance(value, bool):
@@ -264,22 +286,27 @@ def progress(series: pd.Series) -> tuple[pd.Series, list[CellProblem]]:
 
 def flags(series: pd.Series) -> tuple[pd.Series, list[CellProblem]]:
     """Normalise a yes/no column (blank means yes)."""
+    cache: dict[object, bool | None] = {}
     out: list[bool] = []
     problems: list[CellProblem] = []
     for i, value in enumerate(series.to_numpy(dtype=object)):
-        if _is_blank(value):
-            out.append(True)
-            continue
-        key = str(value).strip().lower()
-        if isinstance(value, bool):
-            out.append(bool(value))
-        elif key in YES_WORDS:
-            out.append(True)
-        elif key in NO_WORDS:
-            out.append(False)
+        if value in cache:
+            flag = cache[value]
         else:
-            out.append(True)
+            key = str(value).strip().lower()
+            if _is_blank(value) or key in YES_WORDS:
+                flag = True
+            elif isinstance(value, bool):
+                flag = bool(value)
+            elif key in NO_WORDS:
+                flag = False
+            else:
+                flag = None
+            cache[value] = flag
+        if flag is None:
             problems.append((i, "error", f"'{value}' is not Yes or No; enter Yes or No"))
+            flag = True
+        out.append(flag)
     return pd.Series(out, index=series.index, dtype=bool), problems
 
 
@@ -296,7 +323,8 @@ def text(value: object) -> str:
 
 def texts(series: pd.Series) -> pd.Series:
     """A column as clean text (empty string for blanks)."""
-    return series.map(text).astype(object)
+    values = [v.strip() if type(v) is str else text(v) for v in series.to_numpy(dtype=object)]
+    return pd.Series(values, index=series.index, dtype=object)
 
 
 def split_partners(value: str) -> list[str]:

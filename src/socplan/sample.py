@@ -9,6 +9,7 @@ import pandas as pd
 
 from socplan.periods import Period
 from socplan.schema import (
+    CANCELLED,
     CLOSED_STATUSES,
     COMPLETE,
     DATE_FIELDS,
@@ -349,6 +350,8 @@ R6.3
   note: The online campaign ran over the summer and reached about 45,000 parents and carers.
 R7.2
   note: Custody pilot restarted in July; fast-track referrals now run in every custody suite.
+R6.2
+  note: Sessions booked in schools from October; the online version was piloted in two schools.
 R7.3
   note: Screening questions drafted and tested with two providers.
 R8.4
@@ -498,6 +501,8 @@ def _row(i: int, m: _Block, qi: int, state: _State, change: _Block | None) -> di
         completed = completed or _completion(start, deadline, i)
     elif status == NOT_STARTED:
         progress = 0.0
+    elif status == CANCELLED:
+        progress = state.progress
     elif "progress" in values:
         progress = float(values["progress"])
     else:

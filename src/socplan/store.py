@@ -6,15 +6,17 @@ revision); a milestone missing from a workbook is carried forward and flagged "n
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -30,6 +32,17 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 def default_url() -> str:
     """`SOCPLAN_DB` if set, else an SQLite file under data/."""
     return os.environ.get("SOCPLAN_DB") or f"sqlite:///{DATA_DIR / 'socplan.db'}"
+
+
+@functools.cache
+def _head_revision() -> str | None:
+    """The newest migration (read once per process: the files do not change while running)."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return ScriptDirectory.from_config(config).get_current_head()
 
 
 class StoreError(Exception):
@@ -87,23 +100,9 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
-def _date(value: Any) -> date | None:
-    if value is None or value is pd.NaT or (isinstance(value, float) and value != value):
-        return None
-    if isinstance(value, pd.Timestamp):
-        return value.date()
-    if isinstance(value, datetime):
-        return value.date()
-    return value
-
-
-def _records(frame: pd.DataFrame, dates: tuple[str, ...]) -> list[dict[Any, Any]]:
-    out = frame.astype(object).where(frame.notna(), None)
-    rows: list[dict[Any, Any]] = out.to_dict("records")
-    for row in rows:
-        for key in dates:
-            row[key] = _date(row[key])
-    return rows
+def _mark(conn: Connection) -> str:
+    """The driver's positional parameter marker."""
+    return "?" if conn.dialect.paramstyle == "qmark" else "%s"
 
 
 class Store:
@@ -127,15 +126,13 @@ class Store:
     def schema_current(self) -> bool:
         """True when the database exists and is at the newest migration."""
         from alembic.runtime.migration import MigrationContext
-        from alembic.script import ScriptDirectory
 
         path = _sqlite_file(self.engine.url)
         if path is not None and not path.exists():
             return False
         with self.engine.connect() as conn:
             current = MigrationContext.configure(conn).get_current_revision()
-            head = ScriptDirectory.from_config(self._alembic_config(conn)).get_current_head()
-            return bool(current == head)
+            return bool(current == _head_revision())
 
     def upgrade(self, target: str = "head") -> None:
         """Run Alembic migrations up to `target`."""
@@ -208,10 +205,6 @@ class Store:
             return current[period.index], True
         earlier = [p for p in current if p < period.index]
         return (current[max(earlier)], False) if earlier else (None, False)
-
-    def _rows(self, conn: Connection, table: sa.Table, import_id: int) -> pd.DataFrame:
-        result = conn.execute(sa.select(table).where(table.c.import_id == import_id))
-        return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
 
     def known_recommendations(self) -> set[str]:
         """Recommendation refs in the newest state of the plan."""
@@ -330,6 +323,58 @@ class Store:
         assert key is not None
         return int(key[0]), revision
 
+    def _insert_rows(self, conn: Connection, table: sa.Table, frame: pd.DataFrame) -> None:
+        """Bulk insert through the driver's executemany (the ORM-free fast path)."""
+        if frame.empty:
+            return
+        names = [c.name for c in table.c]
+        iso_dates = conn.dialect.name == "sqlite"
+        columns: list[Any] = []
+        for name in names:
+            column = frame[name]
+            if column.dtype.kind == "M" and iso_dates:
+                # SQLite keeps dates as ISO text: hand them over ready-made.
+                days = column.to_numpy(dtype="datetime64[D]")
+                text = np.datetime_as_string(days, unit="D").astype(object)
+                text[np.isnat(days)] = None
+                values = text
+            elif column.dtype.kind == "M":
+                values = column.to_numpy(dtype="datetime64[D]").astype(object)  # NaT -> None
+            elif column.dtype.kind == "f":
+                values = column.astype(object).where(column.notna(), None).to_numpy()
+            elif column.dtype.kind == "b":
+                values = column.to_numpy().tolist()
+            else:
+                values = column.to_numpy(dtype=object)
+            columns.append(values)
+        mark = _mark(conn)
+        quoted = ", ".join(conn.dialect.identifier_preparer.quote(n) for n in names)
+        sql = f"INSERT INTO {table.name} ({quoted}) VALUES ({', '.join([mark] * len(names))})"
+        conn.exec_driver_sql(sql, list(zip(*columns, strict=True)))
+
+    def _carry_forward(
+        self,
+        conn: Connection,
+        table: sa.Table,
+        base_id: int,
+        new_id: int,
+        overrides: dict[str, Any],
+    ) -> int:
+        """Copy the base revision's rows that the new revision lacks; returns how many."""
+        old = table.alias("old")
+        present = sa.select(table.c.ref).where(table.c.import_id == new_id)
+        names = [c.name for c in table.c if c.name != "import_id"]
+        values = [sa.literal(overrides[n]) if n in overrides else old.c[n] for n in names]
+        result = conn.execute(
+            table.insert().from_select(
+                ["import_id", *names],
+                sa.select(sa.literal(new_id), *values).where(
+                    (old.c.import_id == base_id) & old.c.ref.not_in(present)
+                ),
+            )
+        )
+        return int(result.rowcount or 0)
+
     def commit_import(
         self,
         recommendations: pd.DataFrame,
@@ -349,58 +394,51 @@ class Store:
         unless the base is this period's own revision and already had their update), and
         baseline due dates are kept from it.
         """
+        kind = kind or ("partial" if partial else "full")
         with self._writing() as conn:
             base_id, own = self._base_id(conn, period)
-            base_ms = self._rows(conn, milestone_rows, base_id) if base_id else None
-            base_recs = self._rows(conn, recommendation_rows, base_id) if base_id else None
             import_id, revision = self._insert_import(
                 conn,
                 period,
-                kind=kind or ("partial" if partial else "full"),
+                kind=kind,
                 file_name=file_name,
                 sha256=hashlib.sha256(data).hexdigest(),
                 size=len(data),
                 imported_by=imported_by,
             )
             conn.execute(import_files.insert().values(import_id=import_id, content=data))
-            recs = recommendations.copy()
-            if base_recs is not None and not base_recs.empty:
-                kept = base_recs[~base_recs["ref"].isin(recs["ref"])]
-                recs = pd.concat([recs, kept[list(RECOMMENDATION_FIELDS)]], ignore_index=True)
-            ms = milestones.copy()
-            ms["updated"] = True
-            ms["baseline_due"] = ms["due"]
-            carried = 0
-            if base_ms is not None and not base_ms.empty:
-                baselines = base_ms.set_index("ref")["baseline_due"]
-                known = ms["ref"].isin(baselines.index)
-                ms.loc[known, "baseline_due"] = pd.to_datetime(
-                    ms.loc[known, "ref"].map(baselines)
-                ).astype("datetime64[ns]")
-                missing = base_ms[~base_ms["ref"].isin(ms["ref"])].copy()
-                if not own:
-                    missing["updated"] = False
-                carried = len(missing)
-                ms = pd.concat(
-                    [ms, missing[[*MILESTONE_FIELDS, "baseline_due", "updated"]]],
-                    ignore_index=True,
+            recs = recommendations.assign(import_id=import_id)
+            self._insert_rows(conn, recommendation_rows, recs)
+            baseline = milestones["due"]
+            if base_id is not None:
+                # The baseline is fixed when a milestone first appears: keep the base's.
+                # Raw driver SQL: SQLAlchemy's per-value date parsing costs more than the query.
+                known = pd.DataFrame(
+                    conn.exec_driver_sql(
+                        "SELECT ref, baseline_due FROM milestone_rows WHERE import_id = "
+                        + _mark(conn),
+                        (base_id,),
+                    ).cursor.fetchall(),
+                    columns=["ref", "baseline_due"],
                 )
-            if not recs.empty:
-                recs["import_id"] = import_id
-                conn.execute(recommendation_rows.insert(), _records(recs, ()))
-            ms["import_id"] = import_id
-            conn.execute(
-                milestone_rows.insert(),
-                _records(ms, ("start", "due", "baseline_due", "forecast", "completed")),
+                if not known.empty:
+                    kept = milestones["ref"].map(
+                        pd.Series(
+                            pd.to_datetime(known["baseline_due"]).to_numpy(), index=known["ref"]
+                        )
+                    )
+                    baseline = kept.where(milestones["ref"].isin(known["ref"]), baseline)
+            ms = milestones.assign(
+                import_id=import_id, updated=True, baseline_due=baseline.astype("datetime64[ns]")
             )
-            return Revision(
-                import_id,
-                period,
-                revision,
-                kind or ("partial" if partial else "full"),
-                len(ms),
-                carried,
-            )
+            self._insert_rows(conn, milestone_rows, ms)
+            carried = 0
+            if base_id is not None:
+                self._carry_forward(conn, recommendation_rows, base_id, import_id, {})
+                carried = self._carry_forward(
+                    conn, milestone_rows, base_id, import_id, {} if own else {"updated": False}
+                )
+            return Revision(import_id, period, revision, kind, len(ms) + carried, carried)
 
     def restore(self, period: Period, revision: int, restored_by: str) -> Revision:
         """Make an earlier revision of `period` current again, as a new revision."""

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+import numpy as np
 import pandas as pd
 
 from . import normalise as norm
@@ -62,8 +63,11 @@ def read_sheets(data: bytes, name: str, report: Report) -> dict[str, RawSheet] |
 
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        wanted = {find_sheet(book.sheet_names, s) for s in (RECOMMENDATIONS, MILESTONES, ABOUT)}
         return {
             sheet: book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+            if sheet in wanted
+            else []
             for sheet in book.sheet_names
         }
     except Exception as exc:  # calamine raises its own error types for damaged files
@@ -72,6 +76,12 @@ def read_sheets(data: bytes, name: str, report: Report) -> dict[str, RawSheet] |
             f"the workbook cannot be read ({type(exc).__name__}); open it in Excel and save it again as .xlsx",
         )
         return None
+
+
+def _blank(value: object) -> bool:
+    return (
+        value == "" or value is None or (type(value) is str and not value.strip()) or value != value
+    )
 
 
 def _key(text: object) -> str:
@@ -201,16 +211,23 @@ def _table(
     if missing:
         return None
     width = len(header)
-    body = [list(r) + [""] * (width - len(r)) for r in rows[at + 1 :]]
+    body = rows[at + 1 :]
     keys = list(positions) + (["rag"] if rag is not None else [])
     idx = [positions[k] for k in positions] + ([rag] if rag is not None else [])
-    data = {k: [r[i] for r in body] for k, i in zip(keys, idx, strict=True)}
-    frame = pd.DataFrame(data, index=pd.RangeIndex(at + 2, at + 2 + len(body)), dtype=object)
-    # Blank rows between data rows are ignored.
-    blank = frame.map(lambda v: v is None or (isinstance(v, str) and not v.strip()) or v != v).all(
-        axis=1
-    )
-    frame = frame.loc[~blank]
+    grid = np.empty((len(body), len(idx)), dtype=object)
+    if body:
+        full = np.array(body, dtype=object) if len({len(r) for r in body}) == 1 else None
+        for j, i in enumerate(idx):
+            grid[:, j] = (
+                full[:, i] if full is not None else [r[i] if i < len(r) else "" for r in body]
+            )
+    # Blank rows between data rows are ignored. Calamine gives "" for an empty cell, so the
+    # vectorised test catches nearly all; rows of stray spaces are checked one by one.
+    blank = (grid == "").all(axis=1) | (grid == None).all(axis=1)  # noqa: E711
+    for r in np.flatnonzero(~blank & np.fromiter((_blank(v) for v in grid[:, 0]), bool, len(grid))):
+        blank[r] = all(_blank(v) for v in grid[r])
+    index = pd.RangeIndex(at + 2, at + 2 + len(body))
+    frame = pd.DataFrame(grid[~blank], columns=keys, index=index[~blank], dtype=object)
     for column in columns:
         if column.key not in frame.columns:
             frame[column.key] = ""
@@ -262,19 +279,16 @@ def _recommendations(table: _Table, report: Report, vocab: Vocabulary) -> pd.Dat
     _required_text(report, table, "lead", out["lead"], "lead organisation")
     _duplicates(report, table, out["ref"], "recommendation")
     themes = {t.lower(): t for t in vocab.themes}
-    for row, theme in out["theme"].items():
-        if theme.lower() in themes:
-            out.at[row, "theme"] = themes[theme.lower()]
-        elif theme:
+    canonical = out["theme"].map(lambda t: themes.get(t.lower()))
+    choices = ", ".join(vocab.themes)
+    for row, theme in out["theme"][canonical.isna()].items():
+        if theme:
             report.error(
-                table.place("theme", row),
-                f"'{theme}' is not a theme; use one of {', '.join(vocab.themes)}",
+                table.place("theme", row), f"'{theme}' is not a theme; use one of {choices}"
             )
         else:
-            report.error(
-                table.place("theme", row),
-                f"the theme is empty; use one of {', '.join(vocab.themes)}",
-            )
+            report.error(table.place("theme", row), f"the theme is empty; use one of {choices}")
+    out["theme"] = canonical.fillna(out["theme"])
     out["partners"] = out["partners"].map(lambda v: "; ".join(norm.split_partners(v)))
     out["public"], problems = norm.flags(f["public"])
     _record(report, table, "public", problems)
@@ -285,20 +299,21 @@ def _milestones(
     table: _Table, report: Report, vocab: Vocabulary, known_recs: set[str]
 ) -> pd.DataFrame:
     f = table.frame
-    out = pd.DataFrame(index=f.index)
+    out: dict[str, pd.Series] = {}
     for key in ("ref", "recommendation", "milestone", "owner", "reason", "update"):
         out[key] = norm.texts(f[key])
     _required_text(report, table, "ref", out["ref"], "milestone ref")
     _required_text(report, table, "milestone", out["milestone"], "milestone description")
     _required_text(report, table, "owner", out["owner"], "owner")
     _duplicates(report, table, out["ref"], "milestone")
-    for row, rec in out["recommendation"].items():
+    unknown = ~out["recommendation"].isin(known_recs)
+    for row, rec in out["recommendation"][unknown].items():
         if not rec:
             report.error(
                 table.place("recommendation", row),
                 "the recommendation ref is empty; enter the Ref of its recommendation",
             )
-        elif rec not in known_recs:
+        else:
             report.error(
                 table.place("recommendation", row),
                 f"there is no recommendation '{rec}'; use a Ref from the Recommendations sheet",
@@ -306,18 +321,18 @@ def _milestones(
     for key in ("start", "due", "forecast", "completed"):
         out[key], problems = norm.dates(f[key])
         _record(report, table, key, problems)
-    bad_due = {p[0] for p in norm.dates(f["due"])[1]}
-    for position, (row, due) in enumerate(out["due"].items()):
-        if pd.isna(due) and position not in bad_due and norm.text(f["due"].iloc[position]) == "":
-            report.error(
-                table.place("due", row),
-                "the due date is empty; enter a date, or TBC if it is not yet known",
-            )
+    no_due = out["due"].isna()
+    empty_due = norm.texts(f["due"][no_due])
+    for row in empty_due.index[empty_due == ""]:
+        report.error(
+            table.place("due", row),
+            "the due date is empty; enter a date, or TBC if it is not yet known",
+        )
     later = out["start"].notna() & out["due"].notna() & (out["start"] > out["due"])
-    for row in out.index[later]:
+    for row in later.index[later]:
         report.error(
             table.place("start", row),
-            f"the start {_dmy(out.at[row, 'start'])} is after the due date {_dmy(out.at[row, 'due'])}; correct one of them",
+            f"the start {_dmy(out['start'][row])} is after the due date {_dmy(out['due'][row])}; correct one of them",
         )
     rag = f["rag"] if "rag" in f.columns else None
     out["status"], problems = norm.statuses(f["status"], rag, vocab.statuses)
@@ -328,20 +343,20 @@ def _milestones(
     _record(report, table, "public", problems)
     # A forecast equal to the due date is no change.
     same = out["forecast"].notna() & (out["forecast"] == out["due"])
-    out.loc[same, "forecast"] = pd.NaT
+    out["forecast"] = out["forecast"].mask(same)
     moved = out["forecast"].notna() & (out["reason"] == "")
-    for row in out.index[moved]:
+    for row in moved.index[moved]:
         report.error(
             table.place("reason", row),
-            f"the forecast {_dmy(out.at[row, 'forecast'])} differs from the due date; give the reason for the change",
+            f"the forecast {_dmy(out['forecast'][row])} differs from the due date; give the reason for the change",
         )
     off = (out["status"] == OFF_TRACK) & (out["update"] == "")
-    for row in out.index[off]:
+    for row in off.index[off]:
         report.error(
             table.place("update", row),
             "an Off track milestone needs its corrective action in Update; describe what is being done",
         )
-    return out[list(MILESTONE_FIELDS)]
+    return pd.DataFrame({k: out[k] for k in MILESTONE_FIELDS}, index=f.index)
 
 
 def _about_period(sheets: dict[str, RawSheet], report: Report) -> Period | None:

@@ -1,0 +1,121 @@
+"""Import of a 10,000-milestone workbook against bare reads of the same file, in one run.
+
+Targets (PRODUCT.md): import at most 1.5x a bare calamine read; at least 5x faster than
+pandas.read_excel(engine="openpyxl") alone; `socplan --help` under 0.5 s.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+from socplan.importer import import_bytes
+from socplan.periods import Period
+from socplan.store import Store
+from socplan.synthetic import synthetic_history
+from socplan.template import write_template
+
+
+def timed(func: Callable[[], object], repeat: int) -> float:
+    """Median wall time of `repeat` calls, in seconds."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        func()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main(milestones: int = 10_000, repeat: int = 5) -> list[tuple[str, float, str, str]]:
+    """Run the benchmark and print a table; return rows of (measure, value, ratio, target)."""
+    work = Path(tempfile.mkdtemp(prefix="socplan-bench-"))
+    history = synthetic_history(milestones, 2)
+    (p1, recs1, ms1), (p2, recs2, ms2) = history
+    buffer = io.BytesIO()
+    write_template(buffer, p2, recs2, ms2)
+    workbook = work / "plan.xlsx"
+    workbook.write_bytes(buffer.getvalue())
+    base = work / "base.db"
+    seed = Store(f"sqlite:///{base}")
+    seed.commit_import(recs1, ms1, p1, data=b"seed", file_name="seed.xlsx", imported_by="bench")
+    seed.engine.dispose()
+
+    def calamine_pandas() -> None:
+        pd.read_excel(workbook, engine="calamine", sheet_name=None)
+
+    def calamine_raw() -> None:
+        from python_calamine import CalamineWorkbook
+
+        book = CalamineWorkbook.from_path(str(workbook))
+        for name in book.sheet_names:
+            book.get_sheet_by_name(name).to_python()
+
+    def openpyxl_read() -> None:
+        pd.read_excel(workbook, engine="openpyxl", sheet_name=None)
+
+    copies = []
+    for i in range(repeat + 1):  # one fresh copy of the database per run, made beforehand
+        copies.append(work / f"run{i}.db")
+        shutil.copy(base, copies[-1])
+    runs = iter(copies)
+
+    def socplan_import() -> None:
+        store = Store(f"sqlite:///{next(runs)}")
+        outcome = import_bytes(
+            store, workbook.read_bytes(), "plan.xlsx", period=p2, imported_by="bench"
+        )
+        assert outcome.revision is not None, outcome.report.lines()[:5]
+        store.engine.dispose()
+
+    socplan_import()  # warm: imports, migrations check, caches
+    t_import = timed(socplan_import, repeat)
+    t_pandas = timed(calamine_pandas, repeat)
+    t_raw = timed(calamine_raw, repeat)
+    t_openpyxl = timed(openpyxl_read, max(2, repeat // 2))
+    exe = Path(sys.executable).with_name("socplan")
+    t_help = timed(
+        lambda: subprocess.run([str(exe), "--help"], check=True, capture_output=True), repeat
+    )
+    shutil.rmtree(work, ignore_errors=True)
+
+    rows = [
+        ("calamine read via pandas (baseline)", t_pandas, "1.00", ""),
+        ("calamine read, python-calamine only", t_raw, f"{t_raw / t_pandas:.2f}", ""),
+        ("pandas.read_excel(engine='openpyxl')", t_openpyxl, f"{t_openpyxl / t_pandas:.2f}", ""),
+        (
+            "socplan import (read, check, store)",
+            t_import,
+            f"{t_import / t_pandas:.2f}× pandas-calamine",
+            "≤ 1.5×",
+        ),
+        (
+            "socplan import vs python-calamine",
+            t_import,
+            f"{t_import / t_raw:.2f}× raw calamine",
+            "≤ 1.5×",
+        ),
+        (
+            "openpyxl read / socplan import",
+            t_openpyxl,
+            f"{t_openpyxl / t_import:.1f}× faster",
+            "≥ 5×",
+        ),
+        ("socplan --help", t_help, "", "< 0.5 s"),
+    ]
+    print(f"Import benchmark: {milestones:,} milestones, median of {repeat} runs")
+    for name, seconds, ratio, target in rows:
+        print(f"  {name:<42} {seconds * 1000:8.0f} ms  {ratio:<26} {target}")
+    return rows
+
+
+if __name__ == "__main__":
+    main()
