@@ -19,7 +19,6 @@ from pathlib import Path
 import pandas as pd
 
 from socplan.importer import import_bytes
-from socplan.periods import Period
 from socplan.store import Store
 from socplan.synthetic import synthetic_history
 from socplan.template import write_template

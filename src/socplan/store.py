@@ -332,6 +332,7 @@ class Store:
         columns: list[Any] = []
         for name in names:
             column = frame[name]
+            values: Any
             if column.dtype.kind == "M" and iso_dates:
                 # SQLite keeps dates as ISO text: hand them over ready-made.
                 days = column.to_numpy(dtype="datetime64[D]")
