@@ -356,6 +356,9 @@ R7.3
   note: Screening questions drafted and tested with two providers.
 R8.4
   note: Backlog cleared; interviews are now offered within 72 hours in every area.
+R8.5 At risk progress 80
+  note: Overdue: procurement took longer than planned; contracts are with the provider for
+  note+ signature and a new date will be agreed at the October exploitation panel.
 R9.2
   note: Online sessions started in August; 140 housing staff trained so far.
 R9.4
