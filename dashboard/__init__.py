@@ -1,0 +1,1 @@
+"""The socplan dashboard (Dash). Build it with `dashboard.app.create_app(config)`."""

@@ -1,0 +1,212 @@
+"""The Dash app factory: `create_app(config)` builds the app; nothing happens at import time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import ALL, Input, Output, State, callback_context, dcc, html, no_update
+from flask import jsonify
+
+from socplan.config import Settings, load_settings
+from socplan.figures import style_of
+from socplan.store import Store
+
+from . import ids
+from .context import settings, source
+from .filters import Filters
+from .source import PlanSource
+
+ROOT = Path(__file__).resolve().parents[1]
+ASSETS = ROOT / "assets"
+PAGES = Path(__file__).resolve().parent / "pages"
+NAV_ITEMS = (("/", "Overview"), ("/recommendations", "Recommendations"), ("/partners", "Partners"),
+             ("/changes", "Changes"))
+
+INDEX_STRING = """<!DOCTYPE html>
+<html lang="en-GB">
+    <head>
+        {%metas%}
+        <title>{%title%}</title>
+        {%favicon%}
+        {%css%}
+    </head>
+    <body>
+        <a class="skip-link" href="#main">Skip to main content</a>
+        {%app_entry%}
+        <footer>
+            {%config%}
+            {%scripts%}
+            {%renderer%}
+        </footer>
+    </body>
+</html>"""
+
+
+def _header(config: Settings) -> html.Header:
+    logo = config.logo or "/assets/logo.svg"
+    return html.Header(
+        dbc.Container(
+            [
+                html.Div(
+                    [
+                        html.Img(src=logo, alt="", className="brand-logo", height="40"),
+                        html.Div([html.Div(config.organisation, className="brand-org"),
+                                  html.Div(config.strategy + ": delivery plan", className="brand-title")]),
+                    ],
+                    className="brand",
+                ),
+                html.Nav(
+                    [dcc.Link(label, href=path, id={"type": ids.NAV_LINK, "page": path}, className="nav-item-link")
+                     for path, label in NAV_ITEMS],
+                    className="main-nav",
+                    id=ids.NAV,
+                    **{"aria-label": "Pages"},
+                ),
+            ],
+            fluid="xl",
+            className="header-inner",
+        ),
+        className="site-header",
+        style={"--brand": config.primary_colour},
+    )
+
+
+def _filters_bar() -> html.Div:
+    plan = source().plan()
+    periods = [p.label for p in reversed(plan.periods)]
+    return html.Div(
+        dbc.Container(
+            dbc.Row(
+                [
+                    dbc.Col([html.Label("As at", htmlFor=ids.PERIOD, className="form-label"),
+                             dcc.Dropdown(id=ids.PERIOD, options=periods, value=periods[0] if periods else None,
+                                          clearable=False, searchable=False)], xs=12, md=3),
+                    dbc.Col([html.Label("Theme", htmlFor=ids.THEME, className="form-label"),
+                             dcc.Dropdown(id=ids.THEME, options=plan.themes, multi=True,
+                                          placeholder="All themes")], xs=12, md=4),
+                    dbc.Col([html.Label("Owner", htmlFor=ids.OWNER, className="form-label"),
+                             dcc.Dropdown(id=ids.OWNER, options=plan.owners, multi=True,
+                                          placeholder="All owners")], xs=12, md=4),
+                    dbc.Col(dcc.Link("Clear filters", href="/", id=ids.RESET, className="btn btn-link"),
+                            xs=12, md=1, className="d-flex align-items-end"),
+                ],
+                className="g-2",
+            ),
+            fluid="xl",
+        ),
+        className="filters-bar",
+        role="search",
+        **{"aria-label": "Filters"},
+    )
+
+
+def _footer(config: Settings) -> html.Footer:
+    items = [
+        html.Div([html.Dt(html.Span(
+            [html.Span(className="rag-swatch", style={"background": style_of(s)["colour"]}), s])),
+            html.Dd(text)], className="rag-item")
+        for s, text in config.rag_definitions.items()
+    ]
+    return html.Footer(
+        dbc.Container(
+            [html.H2("Status definitions (RAG) in force", className="h6"), html.Dl(items, className="rag-list")],
+            fluid="xl",
+        ),
+        className="site-footer",
+    )
+
+
+def shell() -> html.Div:
+    """The page frame around every page: header, filters, the page, the status definitions."""
+    config = settings()
+    return html.Div(
+        [
+            dcc.Location(id=ids.URL, refresh="callback-nav"),
+            _header(config),
+            _filters_bar(),
+            html.Main(dbc.Container(dash.page_container, fluid="xl"), id="main", tabIndex="-1"),
+            _footer(config),
+        ]
+    )
+
+
+def _register_callbacks(app: dash.Dash) -> None:
+    @app.callback(
+        Output(ids.URL, "search"),
+        Output(ids.PERIOD, "value"),
+        Output(ids.THEME, "value"),
+        Output(ids.OWNER, "value"),
+        Input(ids.URL, "search"),
+        Input(ids.PERIOD, "value"),
+        Input(ids.THEME, "value"),
+        Input(ids.OWNER, "value"),
+        State(ids.PERIOD, "options"),
+    )
+    def sync_filters(search: str | None, period: str | None, themes: list[str] | None,
+                     owners: list[str] | None, periods: list[str]) -> tuple[Any, ...]:
+        """Keep the filters and the URL in step, whichever changed."""
+        if callback_context.triggered_id == ids.URL or callback_context.triggered_id is None:
+            chosen = Filters.from_search(search)
+            return no_update, chosen.period or (periods[0] if periods else None), list(chosen.themes), list(chosen.owners)
+        newest = periods[0] if periods else None
+        current = Filters.from_search(search)
+        extra = {k: v for k, v in _extra_params(search).items()}
+        keep_period = bool(current.period) or period != newest  # the newest stays implicit until chosen
+        wanted = Filters(period if keep_period else None, tuple(themes or ()), tuple(owners or ()))
+        if wanted == current:
+            return no_update, no_update, no_update, no_update
+        return wanted.search(**extra), no_update, no_update, no_update
+
+    @app.callback(
+        Output({"type": ids.NAV_LINK, "page": ALL}, "href"),
+        Output({"type": ids.NAV_LINK, "page": ALL}, "aria-current"),
+        Input(ids.URL, "search"),
+        Input(ids.URL, "pathname"),
+        State({"type": ids.NAV_LINK, "page": ALL}, "id"),
+    )
+    def nav_links(search: str | None, pathname: str | None, link_ids: list[dict[str, str]]) -> tuple[list[str], list[Any]]:
+        """Nav links carry the filters; the current page is marked for screen readers."""
+        kept = Filters.from_search(search).search()
+        pages = [i["page"] for i in link_ids]
+        current = [("page" if (pathname or "/") == p else None) for p in pages]
+        return [p + kept for p in pages], current
+
+
+def _extra_params(search: str | None) -> dict[str, str]:
+    from urllib.parse import parse_qs
+
+    parsed = parse_qs((search or "").lstrip("?"))
+    return {k: v[0] for k, v in parsed.items() if k not in ("period", "theme", "owner") and v}
+
+
+def create_app(config: dict[str, Any] | None = None) -> dash.Dash:
+    """Build the dashboard. `config` may set `db` (a URL) and any other setting."""
+    config = dict(config or {})
+    settings_obj = load_settings(**{k: v for k, v in config.items() if k != "db"}, db=config.get("db"))
+    app = dash.Dash(
+        __name__,
+        use_pages=True,
+        pages_folder=str(PAGES),
+        assets_folder=str(ASSETS),
+        title="Delivery plan",
+        update_title=None,
+        serve_locally=True,
+        meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
+    )
+    app.index_string = INDEX_STRING
+    store = Store(settings_obj.database_url)
+    app.server.extensions["socplan"] = PlanSource(store)
+    app.server.extensions["socplan_settings"] = settings_obj
+    with app.server.app_context():  # Dash calls the layout once to check it
+        app.layout = shell
+    _register_callbacks(app)
+
+    @app.server.route("/health")
+    def health() -> Any:
+        version = store.version()
+        return jsonify(status="ok", imports=version[0], last_import=version[1])
+
+    return app

@@ -1,0 +1,118 @@
+"""Shared pieces of page layout: charts with their text alternative, tables, status badges."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import dash_bootstrap_components as dbc
+import pandas as pd
+import plotly.graph_objects as go
+from dash import dcc, html
+
+from socplan.figures import style_of
+
+GRAPH_CONFIG = {
+    "displaylogo": False,
+    "responsive": True,
+    "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d"],
+    "toImageButtonOptions": {"format": "png", "scale": 2},
+}
+
+
+def _cell(value: Any) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    if isinstance(value, pd.Timestamp):
+        return f"{value:%d %b %Y}"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    return str(value)
+
+
+def table(frame: pd.DataFrame, caption: str | None = None, *, index: bool = False,
+          status_columns: Sequence[str] = ("status", "Status", "from", "to", "From", "To")) -> html.Div:
+    """An accessible HTML table: a caption, header cells with scope, status as words and badges."""
+    data = frame.reset_index() if index else frame
+    head = html.Thead(html.Tr([html.Th(str(c), scope="col") for c in data.columns]))
+    rows = []
+    for record in data.itertuples(index=False):
+        cells = []
+        for column, value in zip(data.columns, record, strict=True):
+            text = _cell(value)
+            cells.append(html.Td(status_badge(text) if column in status_columns and text else text))
+        rows.append(html.Tr(cells))
+    body = html.Tbody(rows or [html.Tr(html.Td("None", colSpan=max(1, len(data.columns))))])
+    parts: list[Any] = [html.Caption(caption)] if caption else []
+    return html.Div(
+        html.Table([*parts, head, body], className="table table-sm table-striped align-top socplan-table"),
+        className="table-responsive",
+    )
+
+
+def status_badge(status: str) -> html.Span:
+    """A status as a word with its colour and a shape, never colour alone."""
+    style = style_of(status)
+    shape = {"circle": "●", "circle-open": "○", "triangle-up": "▲", "x": "✖", "square": "■",
+             "diamond-open": "◇"}.get(style["symbol"], "★")
+    return html.Span(
+        [html.Span(shape, className="status-shape", **{"aria-hidden": "true"}), f" {status}"],
+        className="status-badge",
+        style={"--status-colour": style["colour"]},
+    )
+
+
+def chart(fig: go.Figure, caption: str, data: pd.DataFrame, *, name: str, index: bool = False) -> html.Figure:
+    """A chart with its text alternative: a caption with the key figures and its data one click away."""
+    return html.Figure(
+        [
+            dcc.Graph(figure=fig, config=GRAPH_CONFIG, className="socplan-graph",
+                      id={"type": "chart", "name": name}),
+            html.Figcaption(caption, className="chart-caption"),
+            html.Details(
+                [html.Summary("Show the data as a table"),
+                 table(data, caption=f"Data: {caption}", index=index)],
+                className="chart-data",
+            ),
+        ],
+        className="socplan-figure",
+        role="group",
+        **{"aria-label": caption},
+    )
+
+
+def counts_caption(counts: pd.DataFrame) -> str:
+    """'65 milestones: 36 Complete, 25 On track, ...' from an overall count row."""
+    row = counts.iloc[0]
+    parts = [f"{int(row[s])} {s}" for s in counts.columns if s != "Total" and int(row[s])]
+    return f"{int(row['Total'])} milestones: " + ", ".join(parts) + "."
+
+
+def headline(counts: pd.DataFrame) -> dbc.Row:
+    """One card per status with its word, shape and number."""
+    row = counts.iloc[0]
+    cards = [
+        dbc.Col(
+            html.Div(
+                [html.Div(status_badge(status), className="headline-label"),
+                 html.Div(str(int(row[status])), className="headline-number")],
+                className="headline-card",
+                style={"--status-colour": style_of(status)["colour"]},
+            ),
+            xs=6, md=4, lg=2,
+        )
+        for status in counts.columns
+        if status != "Total"
+    ]
+    return dbc.Row(cards, className="g-2 mb-3")
+
+
+def section(title: str, *children: Any, level: int = 2) -> html.Section:
+    """A titled section."""
+    heading = html.H2 if level == 2 else html.H3
+    return html.Section([heading(title), *children], className="mb-4")
+
+
+def note(text: str) -> html.P:
+    """A muted explanatory line."""
+    return html.P(text, className="text-body-secondary small")

@@ -1,0 +1,19 @@
+"""The running app's plan source and settings, reached through Flask's app context."""
+
+from __future__ import annotations
+
+from flask import current_app
+
+from socplan.config import Settings
+
+from .source import PlanSource
+
+
+def source() -> PlanSource:
+    """The running app's plan source."""
+    return current_app.extensions["socplan"]  # type: ignore[no-any-return]
+
+
+def settings() -> Settings:
+    """The running app's settings."""
+    return current_app.extensions["socplan_settings"]  # type: ignore[no-any-return]

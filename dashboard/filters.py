@@ -1,0 +1,59 @@
+"""The filters shared by every page (period, themes, owners), kept in the URL's query string."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import parse_qs, urlencode
+
+from socplan.model import DeliveryPlan
+from socplan.periods import Period, PeriodError
+
+
+def _list(value: object) -> list[str]:
+    if value is None or value == "":
+        return []
+    if isinstance(value, list | tuple):
+        return [str(v) for v in value if v]
+    return [str(value)]
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the reader chose: an as-at period (None for the newest), themes and owners."""
+
+    period: str | None = None
+    themes: tuple[str, ...] = ()
+    owners: tuple[str, ...] = ()
+
+    @classmethod
+    def from_query(cls, query: dict[str, object]) -> Filters:
+        """From Dash Pages' parsed query (single values or lists)."""
+        period = _list(query.get("period"))
+        return cls(period[0] if period else None, tuple(_list(query.get("theme"))),
+                   tuple(_list(query.get("owner"))))
+
+    @classmethod
+    def from_search(cls, search: str | None) -> Filters:
+        """From a raw `?a=b` query string."""
+        parsed = parse_qs((search or "").lstrip("?"))
+        return cls.from_query({k: v for k, v in parsed.items()})
+
+    def search(self, **extra: str | None) -> str:
+        """The query string for these filters (empty when nothing is chosen)."""
+        pairs: list[tuple[str, str]] = []
+        if self.period:
+            pairs.append(("period", self.period))
+        pairs += [("theme", t) for t in self.themes] + [("owner", o) for o in self.owners]
+        pairs += [(k, v) for k, v in extra.items() if v]
+        return f"?{urlencode(pairs)}" if pairs else ""
+
+    def apply(self, plan: DeliveryPlan) -> tuple[DeliveryPlan, Period]:
+        """The plan narrowed to the themes and owners, and the as-at period to show."""
+        narrowed = plan.filtered(self.themes, self.owners)
+        try:
+            period = plan.resolve(self.period)
+        except PeriodError:
+            period = plan.resolve(None)
+        if plan.periods and period < plan.periods[0]:
+            period = plan.periods[0]
+        return narrowed, period

@@ -1,0 +1,53 @@
+"""Partners: for each owner, the status mix, overdue milestones and updates missing this period."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+from dash import html
+
+from socplan import figures
+
+from dashboard.components import chart, note, section, table
+from dashboard.context import source
+from dashboard.filters import Filters
+
+dash.register_page(__name__, path="/partners", title="Partners: delivery plan", name="Partners", order=2)
+
+
+def layout(**query: Any) -> html.Div:
+    """The partners page for the filters in the URL."""
+    plan, period = Filters.from_query(query).apply(source().plan())
+    ms = plan.milestones(period)
+    if ms.empty:
+        return html.Div([html.H1("Partners"), note("No milestones match these filters.")])
+    by_owner = plan.status_counts(period, by="owner")
+    missing = plan.missing_updates(period)
+    overdue = plan.overdue(period)
+    summary = by_owner[["Total"]].join(
+        overdue.groupby("owner").size().rename("Overdue")).join(
+        missing.set_index("owner")[["missing", "refs"]].rename(
+            columns={"missing": "No update this period", "refs": "Milestones with no update"})
+    ).fillna({"Overdue": 0, "No update this period": 0, "Milestones with no update": ""})
+    summary["Overdue"] = summary["Overdue"].astype(int)
+    summary["No update this period"] = summary["No update this period"].astype(int)
+    summary.index.name = "Owner"
+    late = missing[missing["missing"] > 0]
+    return html.Div(
+        [
+            html.H1(f"Partners as at {period.end:%d %B %Y} ({period})"),
+            note(f"{len(by_owner)} owners. " + (
+                f"{len(late)} owners have open milestones with no update for {period}: "
+                + ", ".join(late["owner"]) + "." if len(late) else f"Every owner sent an update for {period}.")),
+            chart(figures.status_by(by_owner, "Owner", title="Status of each owner's milestones"),
+                  "Milestones by owner and status: " + "; ".join(
+                      f"{o}: {int(r['Total'])} ({int(r['Complete'])} complete)" for o, r in by_owner.iterrows()),
+                  by_owner, name="partners", index=True),
+            section("Owners at a glance", table(summary, index=True)),
+            section(f"Overdue as at {period.end:%d %B %Y}",
+                    table(overdue[["owner", "ref", "milestone", "effective_due", "status", "update"]].rename(
+                        columns={"owner": "Owner", "ref": "Ref", "milestone": "Milestone",
+                                 "effective_due": "Due", "status": "Status", "update": "Latest update"}))),
+        ]
+    )

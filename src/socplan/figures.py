@@ -1,0 +1,238 @@
+"""Figures: pure functions from the model's frames to plotly figures, shared by the dashboard
+and the exports. Status is always shown by word and pattern or marker shape as well as colour.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from .schema import STATUSES
+
+# A colour-blind-safe palette (Okabe and Ito), with a pattern and a marker for each status so
+# that nothing depends on colour alone.
+STATUS_STYLE: dict[str, dict[str, str]] = {
+    "Not started": {"colour": "#BBBBBB", "pattern": ".", "symbol": "circle-open", "text": "#000000"},
+    "On track": {"colour": "#009E73", "pattern": "", "symbol": "circle", "text": "#000000"},
+    "At risk": {"colour": "#E69F00", "pattern": "/", "symbol": "triangle-up", "text": "#000000"},
+    "Off track": {"colour": "#D55E00", "pattern": "x", "symbol": "x", "text": "#000000"},
+    "Complete": {"colour": "#0072B2", "pattern": "+", "symbol": "square", "text": "#FFFFFF"},
+    "Cancelled": {"colour": "#666666", "pattern": "-", "symbol": "diamond-open", "text": "#FFFFFF"},
+}
+FALLBACK_STYLE = {"colour": "#888888", "pattern": "\\", "symbol": "star", "text": "#000000"}
+FONT = "Liberation Sans, Arial, Helvetica, sans-serif"
+
+
+def style_of(status: str) -> dict[str, str]:
+    """Colour, pattern and marker for a status (a fallback for configured extra statuses)."""
+    return STATUS_STYLE.get(status, FALLBACK_STYLE)
+
+
+def _layout(fig: go.Figure, title: str, height: int = 360) -> go.Figure:
+    fig.update_layout(
+        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}},
+        font={"family": FONT, "size": 12, "color": "#212529"},
+        height=height,
+        margin={"l": 10, "r": 10, "t": 84, "b": 10},
+        paper_bgcolor="white",
+        plot_bgcolor="white",
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0, "xanchor": "left",
+                "traceorder": "normal"},
+        hoverlabel={"font": {"family": FONT}},
+    )
+    fig.update_xaxes(gridcolor="#e5e5e5", zerolinecolor="#cccccc", automargin=True)
+    fig.update_yaxes(gridcolor="#e5e5e5", zerolinecolor="#cccccc", automargin=True)
+    return fig
+
+
+def _bar(status: str, x: Sequence[object], y: Sequence[object], orientation: str) -> go.Bar:
+    style = style_of(status)
+    values = x if orientation == "h" else y
+    return go.Bar(
+        name=status,
+        x=list(x),
+        y=list(y),
+        orientation=orientation,
+        marker={
+            "color": style["colour"],
+            "line": {"color": "#333333", "width": 0.5},
+            "pattern": {"shape": style["pattern"], "fgcolor": "#222222", "size": 7, "solidity": 0.2},
+        },
+        text=[str(int(v)) if v else "" for v in values],  # type: ignore[call-overload]
+        textposition="inside",
+        insidetextanchor="middle",
+        textfont={"color": style["text"]},
+        hovertemplate=f"{status}: %{{{'x' if orientation == 'h' else 'y'}}}<extra>%{{{'y' if orientation == 'h' else 'x'}}}</extra>",
+    )
+
+
+def status_overall(counts: pd.DataFrame, title: str = "Milestones by status") -> go.Figure:
+    """One bar per status, labelled with its word and count (from `status_counts()`)."""
+    row = counts.iloc[0] if len(counts) else pd.Series(dtype=int)
+    statuses = [s for s in counts.columns if s != "Total"]
+    fig = go.Figure()
+    for status in statuses:
+        fig.add_trace(_bar(status, [int(row.get(status, 0))], [status], "h"))
+    fig.update_layout(barmode="overlay", showlegend=False)
+    fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(statuses)))
+    fig.update_xaxes(title_text="Milestones", rangemode="tozero")
+    fig.update_traces(textposition="outside", cliponaxis=False)
+    return _layout(fig, title, height=300)
+
+
+def status_by(counts: pd.DataFrame, by_label: str, title: str | None = None) -> go.Figure:
+    """Stacked bars of status for each theme, owner or recommendation (from `status_counts(by=)`)."""
+    statuses = [s for s in counts.columns if s != "Total"]
+    groups = [str(g) for g in counts.index]
+    fig = go.Figure()
+    for status in statuses:
+        fig.add_trace(_bar(status, counts[status].tolist(), groups, "h"))
+    fig.update_layout(barmode="stack")
+    fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(groups)), title_text=by_label)
+    fig.update_xaxes(title_text="Milestones")
+    height = max(300, 90 + 34 * len(groups))
+    return _layout(fig, title or f"Status by {by_label.lower()}", height=height)
+
+
+def trend(table: pd.DataFrame, title: str = "Status mix by quarter") -> go.Figure:
+    """Stacked columns of the status mix in each period (from `DeliveryPlan.trend()`)."""
+    statuses = [s for s in table.columns if s != "period"]
+    fig = go.Figure()
+    for status in statuses:
+        fig.add_trace(_bar(status, table["period"].tolist(), table[status].tolist(), "v"))
+    fig.update_layout(barmode="stack")
+    fig.update_xaxes(title_text="Reporting period", type="category")
+    fig.update_yaxes(title_text="Milestones")
+    return _layout(fig, title)
+
+
+def burnup(table: pd.DataFrame, title: str = "Milestones due and complete") -> go.Figure:
+    """Cumulative milestones due (baseline and forecast) against complete, period by period."""
+    fig = go.Figure()
+    lines = (
+        ("due_baseline", "Due (baseline)", "#555555", "dash", "square-open"),
+        ("due_forecast", "Due (forecast)", "#E69F00", "dot", "triangle-up"),
+        ("complete", "Complete", "#0072B2", "solid", "circle"),
+    )
+    for key, name, colour, dash, symbol in lines:
+        fig.add_trace(
+            go.Scatter(
+                x=table["period"].tolist(),
+                y=table[key].tolist(),
+                name=name,
+                mode="lines+markers+text",
+                line={"color": colour, "dash": dash, "width": 2.5},
+                marker={"symbol": symbol, "size": 9, "color": colour},
+                text=[str(v) for v in table[key]],
+                textposition="top center",
+                textfont={"size": 10},
+                hovertemplate=f"{name}: %{{y}}<extra>%{{x}}</extra>",
+            )
+        )
+    fig.update_xaxes(title_text="Reporting period", type="category")
+    fig.update_yaxes(title_text="Milestones (cumulative)", rangemode="tozero")
+    return _layout(fig, title)
+
+
+def timeline(milestones: pd.DataFrame, as_at: date, title: str = "Milestone timeline") -> go.Figure:
+    """Baseline and forecast bars per milestone, completion marks and the as-at date marked."""
+    frame = milestones.copy()
+    frame["label"] = frame["ref"]
+    frame["begin"] = frame["start"].fillna(frame["baseline_due"] - pd.Timedelta(days=90))
+    fig = go.Figure()
+    known = frame[frame["baseline_due"].notna()]
+    fig.add_trace(
+        go.Bar(
+            name="Baseline (start to due)",
+            y=known["label"].tolist(),
+            x=(known["baseline_due"] - known["begin"]).dt.days.clip(lower=7).mul(86_400_000).tolist(),
+            base=known["begin"].dt.strftime("%Y-%m-%d").tolist(),
+            orientation="h",
+            marker={"color": "#dddddd", "line": {"color": "#555555", "width": 1}},
+            width=0.7,
+            hovertemplate="%{y}: baseline due %{customdata}<extra></extra>",
+            customdata=known["baseline_due"].dt.strftime("%d %b %Y").tolist(),
+        )
+    )
+    moved = frame[frame["effective_due"].notna() & (frame["effective_due"] != frame["baseline_due"])]
+    if not moved.empty:
+        fig.add_trace(
+            go.Bar(
+                name="Forecast (revised due)",
+                y=moved["label"].tolist(),
+                x=(moved["effective_due"] - moved["begin"]).dt.days.clip(lower=7).mul(86_400_000).tolist(),
+                base=moved["begin"].dt.strftime("%Y-%m-%d").tolist(),
+                orientation="h",
+                marker={"color": "rgba(230,159,0,0.55)", "line": {"color": "#8a5a00", "width": 1},
+                        "pattern": {"shape": "/", "fgcolor": "#8a5a00", "size": 6}},
+                width=0.35,
+                hovertemplate="%{y}: forecast %{customdata}<extra></extra>",
+                customdata=moved["effective_due"].dt.strftime("%d %b %Y").tolist(),
+            )
+        )
+    for status in [s for s in STATUSES if s in set(frame["status"])] + sorted(
+        set(frame["status"]) - set(STATUSES)
+    ):
+        rows = frame[frame["status"] == status]
+        marks = rows["completed"].fillna(rows["effective_due"])
+        style = style_of(status)
+        fig.add_trace(
+            go.Scatter(
+                name=status,
+                y=rows["label"].tolist(),
+                x=marks.dt.strftime("%Y-%m-%d").tolist(),
+                mode="markers",
+                marker={"symbol": style["symbol"], "size": 12, "color": style["colour"],
+                        "line": {"color": "#222222", "width": 1.5}},
+                hovertemplate=f"%{{y}}: {status}<extra></extra>",
+            )
+        )
+    cut = pd.Timestamp(as_at).strftime("%Y-%m-%d")
+    fig.add_shape(type="line", x0=cut, x1=cut, yref="paper", y0=0, y1=1,
+                  line={"color": "#212529", "width": 2, "dash": "dash"})
+    fig.add_annotation(x=cut, yref="paper", y=1.0, text=f"As at {pd.Timestamp(as_at):%d %b %Y}",
+                       showarrow=False, yanchor="bottom", font={"size": 11})
+    labels = frame["label"].tolist()
+    fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(labels)), type="category")
+    fig.update_xaxes(type="date", title_text="Date")
+    fig.update_layout(barmode="overlay")
+    return _layout(fig, title, height=max(260, 110 + 36 * len(labels)))
+
+
+def flow(moves: pd.DataFrame, before: str, after: str, title: str | None = None) -> go.Figure:
+    """A Sankey of status moves between two periods (from `changes()['flow']`)."""
+    left = [f"{s} ({before})" for s in STATUSES]
+    right = [f"{s} ({after})" for s in STATUSES]
+    index = {s: i for i, s in enumerate(STATUSES)}
+    rows = moves[moves["from"].isin(index) & moves["to"].isin(index)]
+    fig = go.Figure(
+        go.Sankey(
+            node={
+                "label": left + right,
+                "color": [style_of(s)["colour"] for s in STATUSES] * 2,
+                "pad": 18,
+                "thickness": 16,
+                "line": {"color": "#333333", "width": 0.5},
+            },
+            link={
+                "source": [index[s] for s in rows["from"]],
+                "target": [len(STATUSES) + index[s] for s in rows["to"]],
+                "value": rows["count"].tolist(),
+                "color": "rgba(120,120,120,0.35)",
+            },
+        )
+    )
+    return _layout(fig, title or f"Status moves from {before} to {after}", height=380)
+
+
+def empty(message: str, title: str = "") -> go.Figure:
+    """A blank figure that says why it is blank."""
+    fig = go.Figure()
+    fig.add_annotation(text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper",
+                       font={"size": 14})
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return _layout(fig, title, height=220)
