@@ -22,8 +22,12 @@ from .source import PlanSource
 ROOT = Path(__file__).resolve().parents[1]
 ASSETS = ROOT / "assets"
 PAGES = Path(__file__).resolve().parent / "pages"
-NAV_ITEMS = (("/", "Overview"), ("/recommendations", "Recommendations"), ("/partners", "Partners"),
-             ("/changes", "Changes"))
+NAV_ITEMS = (
+    ("/", "Overview"),
+    ("/recommendations", "Recommendations"),
+    ("/partners", "Partners"),
+    ("/changes", "Changes"),
+)
 
 INDEX_STRING = """<!DOCTYPE html>
 <html lang="en-GB">
@@ -45,6 +49,10 @@ INDEX_STRING = """<!DOCTYPE html>
 </html>"""
 
 
+def _aria(label: str) -> dict[str, Any]:
+    return {"aria-label": label}
+
+
 def _header(config: Settings) -> html.Header:
     logo = config.logo or "/assets/logo.svg"
     return html.Header(
@@ -53,17 +61,30 @@ def _header(config: Settings) -> html.Header:
                 html.Div(
                     [
                         html.Img(src=logo, alt="", className="brand-logo", height="40"),
-                        html.Div([html.Div(config.organisation, className="brand-org"),
-                                  html.Div(config.strategy + ": delivery plan", className="brand-title")]),
+                        html.Div(
+                            [
+                                html.Div(config.organisation, className="brand-org"),
+                                html.Div(
+                                    config.strategy + ": delivery plan", className="brand-title"
+                                ),
+                            ]
+                        ),
                     ],
                     className="brand",
                 ),
                 html.Nav(
-                    [dcc.Link(label, href=path, id={"type": ids.NAV_LINK, "page": path}, className="nav-item-link")
-                     for path, label in NAV_ITEMS],
+                    [
+                        dcc.Link(
+                            label,
+                            href=path,
+                            id={"type": ids.NAV_LINK, "page": path},
+                            className="nav-item-link",
+                        )
+                        for path, label in NAV_ITEMS
+                    ],
                     className="main-nav",
                     id=ids.NAV,
-                    **{"aria-label": "Pages"},
+                    **_aria("Pages"),
                 ),
             ],
             fluid="xl",
@@ -81,17 +102,52 @@ def _filters_bar() -> html.Div:
         dbc.Container(
             dbc.Row(
                 [
-                    dbc.Col([html.Label("As at", htmlFor=ids.PERIOD, className="form-label"),
-                             dcc.Dropdown(id=ids.PERIOD, options=periods, value=periods[0] if periods else None,
-                                          clearable=False, searchable=False)], xs=12, md=3),
-                    dbc.Col([html.Label("Theme", htmlFor=ids.THEME, className="form-label"),
-                             dcc.Dropdown(id=ids.THEME, options=plan.themes, multi=True,
-                                          placeholder="All themes")], xs=12, md=4),
-                    dbc.Col([html.Label("Owner", htmlFor=ids.OWNER, className="form-label"),
-                             dcc.Dropdown(id=ids.OWNER, options=plan.owners, multi=True,
-                                          placeholder="All owners")], xs=12, md=4),
-                    dbc.Col(dcc.Link("Clear filters", href="/", id=ids.RESET, className="btn btn-link"),
-                            xs=12, md=1, className="d-flex align-items-end"),
+                    dbc.Col(
+                        [
+                            html.Label("As at", htmlFor=ids.PERIOD, className="form-label"),
+                            dcc.Dropdown(
+                                id=ids.PERIOD,
+                                options=periods,
+                                value=periods[0] if periods else None,
+                                clearable=False,
+                                searchable=False,
+                            ),
+                        ],
+                        xs=12,
+                        md=3,
+                    ),
+                    dbc.Col(
+                        [
+                            html.Label("Theme", htmlFor=ids.THEME, className="form-label"),
+                            dcc.Dropdown(
+                                id=ids.THEME,
+                                options=plan.themes,
+                                multi=True,
+                                placeholder="All themes",
+                            ),
+                        ],
+                        xs=12,
+                        md=4,
+                    ),
+                    dbc.Col(
+                        [
+                            html.Label("Owner", htmlFor=ids.OWNER, className="form-label"),
+                            dcc.Dropdown(
+                                id=ids.OWNER,
+                                options=plan.owners,
+                                multi=True,
+                                placeholder="All owners",
+                            ),
+                        ],
+                        xs=12,
+                        md=4,
+                    ),
+                    dbc.Col(
+                        dcc.Link("Clear filters", href="/", id=ids.RESET, className="btn btn-link"),
+                        xs=12,
+                        md=1,
+                        className="d-flex align-items-end",
+                    ),
                 ],
                 className="g-2",
             ),
@@ -99,20 +155,36 @@ def _filters_bar() -> html.Div:
         ),
         className="filters-bar",
         role="search",
-        **{"aria-label": "Filters"},
+        **_aria("Filters"),
     )
 
 
 def _footer(config: Settings) -> html.Footer:
     items = [
-        html.Div([html.Dt(html.Span(
-            [html.Span(className="rag-swatch", style={"background": style_of(s)["colour"]}), s])),
-            html.Dd(text)], className="rag-item")
+        html.Div(
+            [
+                html.Dt(
+                    html.Span(
+                        [
+                            html.Span(
+                                className="rag-swatch", style={"background": style_of(s)["colour"]}
+                            ),
+                            s,
+                        ]
+                    )
+                ),
+                html.Dd(text),
+            ],
+            className="rag-item",
+        )
         for s, text in config.rag_definitions.items()
     ]
     return html.Footer(
         dbc.Container(
-            [html.H2("Status definitions (RAG) in force", className="h6"), html.Dl(items, className="rag-list")],
+            [
+                html.H2("Status definitions (RAG) in force", className="h6"),
+                html.Dl(items, className="rag-list"),
+            ],
             fluid="xl",
         ),
         className="site-footer",
@@ -133,6 +205,36 @@ def shell() -> html.Div:
     )
 
 
+def sync_filters(
+    search: str | None,
+    period: str | None,
+    themes: list[str] | None,
+    owners: list[str] | None,
+    periods: list[str] | None,
+    triggered: Any = None,
+) -> tuple[Any, ...]:
+    """Keep the filters and the URL in step, whichever changed (back button included)."""
+    newest = periods[0] if periods else None
+    if triggered in (ids.URL, None):
+        chosen = Filters.from_search(search)
+        return no_update, chosen.period or newest, list(chosen.themes), list(chosen.owners)
+    current = Filters.from_search(search)
+    keep_period = bool(current.period) or period != newest  # the newest stays implicit until chosen
+    wanted = Filters(period if keep_period else None, tuple(themes or ()), tuple(owners or ()))
+    if wanted == current:
+        return no_update, no_update, no_update, no_update
+    return wanted.search(**_extra_params(search)), no_update, no_update, no_update
+
+
+def nav_links(
+    search: str | None, pathname: str | None, pages: list[str]
+) -> tuple[list[str], list[Any]]:
+    """Nav links carry the filters; the current page is marked for screen readers."""
+    kept = Filters.from_search(search).search()
+    current = [("page" if (pathname or "/") == p else None) for p in pages]
+    return [p + kept for p in pages], current
+
+
 def _register_callbacks(app: dash.Dash) -> None:
     @app.callback(
         Output(ids.URL, "search"),
@@ -145,20 +247,14 @@ def _register_callbacks(app: dash.Dash) -> None:
         Input(ids.OWNER, "value"),
         State(ids.PERIOD, "options"),
     )
-    def sync_filters(search: str | None, period: str | None, themes: list[str] | None,
-                     owners: list[str] | None, periods: list[str]) -> tuple[Any, ...]:
-        """Keep the filters and the URL in step, whichever changed."""
-        if callback_context.triggered_id == ids.URL or callback_context.triggered_id is None:
-            chosen = Filters.from_search(search)
-            return no_update, chosen.period or (periods[0] if periods else None), list(chosen.themes), list(chosen.owners)
-        newest = periods[0] if periods else None
-        current = Filters.from_search(search)
-        extra = {k: v for k, v in _extra_params(search).items()}
-        keep_period = bool(current.period) or period != newest  # the newest stays implicit until chosen
-        wanted = Filters(period if keep_period else None, tuple(themes or ()), tuple(owners or ()))
-        if wanted == current:
-            return no_update, no_update, no_update, no_update
-        return wanted.search(**extra), no_update, no_update, no_update
+    def _sync(
+        search: str | None,
+        period: str | None,
+        themes: list[str] | None,
+        owners: list[str] | None,
+        periods: list[str],
+    ) -> tuple[Any, ...]:
+        return sync_filters(search, period, themes, owners, periods, callback_context.triggered_id)
 
     @app.callback(
         Output({"type": ids.NAV_LINK, "page": ALL}, "href"),
@@ -167,12 +263,10 @@ def _register_callbacks(app: dash.Dash) -> None:
         Input(ids.URL, "pathname"),
         State({"type": ids.NAV_LINK, "page": ALL}, "id"),
     )
-    def nav_links(search: str | None, pathname: str | None, link_ids: list[dict[str, str]]) -> tuple[list[str], list[Any]]:
-        """Nav links carry the filters; the current page is marked for screen readers."""
-        kept = Filters.from_search(search).search()
-        pages = [i["page"] for i in link_ids]
-        current = [("page" if (pathname or "/") == p else None) for p in pages]
-        return [p + kept for p in pages], current
+    def _nav(
+        search: str | None, pathname: str | None, link_ids: list[dict[str, str]]
+    ) -> tuple[list[str], list[Any]]:
+        return nav_links(search, pathname, [i["page"] for i in link_ids])
 
 
 def _extra_params(search: str | None) -> dict[str, str]:
@@ -185,14 +279,16 @@ def _extra_params(search: str | None) -> dict[str, str]:
 def create_app(config: dict[str, Any] | None = None) -> dash.Dash:
     """Build the dashboard. `config` may set `db` (a URL) and any other setting."""
     config = dict(config or {})
-    settings_obj = load_settings(**{k: v for k, v in config.items() if k != "db"}, db=config.get("db"))
+    settings_obj = load_settings(
+        **{k: v for k, v in config.items() if k != "db"}, db=config.get("db")
+    )
     app = dash.Dash(
         __name__,
         use_pages=True,
         pages_folder=str(PAGES),
         assets_folder=str(ASSETS),
         title="Delivery plan",
-        update_title=None,
+        update_title="",
         serve_locally=True,
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )

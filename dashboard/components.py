@@ -30,8 +30,13 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def table(frame: pd.DataFrame, caption: str | None = None, *, index: bool = False,
-          status_columns: Sequence[str] = ("status", "Status", "from", "to", "From", "To")) -> html.Div:
+def table(
+    frame: pd.DataFrame,
+    caption: str | None = None,
+    *,
+    index: bool = False,
+    status_columns: Sequence[str] = ("status", "Status", "from", "to", "From", "To"),
+) -> html.Div:
     """An accessible HTML table: a caption, header cells with scope, status as words and badges."""
     data = frame.reset_index() if index else frame
     head = html.Thead(html.Tr([html.Th(str(c), scope="col") for c in data.columns]))
@@ -45,7 +50,9 @@ def table(frame: pd.DataFrame, caption: str | None = None, *, index: bool = Fals
     body = html.Tbody(rows or [html.Tr(html.Td("None", colSpan=max(1, len(data.columns))))])
     parts: list[Any] = [html.Caption(caption)] if caption else []
     return html.Div(
-        html.Table([*parts, head, body], className="table table-sm table-striped align-top socplan-table"),
+        html.Table(
+            [*parts, head, body], className="table table-sm table-striped align-top socplan-table"
+        ),
         className="table-responsive",
     )
 
@@ -53,8 +60,14 @@ def table(frame: pd.DataFrame, caption: str | None = None, *, index: bool = Fals
 def status_badge(status: str) -> html.Span:
     """A status as a word with its colour and a shape, never colour alone."""
     style = style_of(status)
-    shape = {"circle": "●", "circle-open": "○", "triangle-up": "▲", "x": "✖", "square": "■",
-             "diamond-open": "◇"}.get(style["symbol"], "★")
+    shape = {
+        "circle": "●",
+        "circle-open": "○",
+        "triangle-up": "▲",
+        "x": "✖",
+        "square": "■",
+        "diamond-open": "◇",
+    }.get(style["symbol"], "★")
     return html.Span(
         [html.Span(shape, className="status-shape", **{"aria-hidden": "true"}), f" {status}"],
         className="status-badge",
@@ -62,16 +75,24 @@ def status_badge(status: str) -> html.Span:
     )
 
 
-def chart(fig: go.Figure, caption: str, data: pd.DataFrame, *, name: str, index: bool = False) -> html.Figure:
+def chart(
+    fig: go.Figure, caption: str, data: pd.DataFrame, *, name: str, index: bool = False
+) -> html.Figure:
     """A chart with its text alternative: a caption with the key figures and its data one click away."""
     return html.Figure(
         [
-            dcc.Graph(figure=fig, config=GRAPH_CONFIG, className="socplan-graph",
-                      id={"type": "chart", "name": name}),
+            dcc.Graph(
+                figure=fig,
+                config=GRAPH_CONFIG,
+                className="socplan-graph",
+                id={"type": "chart", "name": name},
+            ),
             html.Figcaption(caption, className="chart-caption"),
             html.Details(
-                [html.Summary("Show the data as a table"),
-                 table(data, caption=f"Data: {caption}", index=index)],
+                [
+                    html.Summary("Show the data as a table"),
+                    table(data, caption=f"Data: {caption}", index=index),
+                ],
                 className="chart-data",
             ),
         ],
@@ -94,12 +115,16 @@ def headline(counts: pd.DataFrame) -> dbc.Row:
     cards = [
         dbc.Col(
             html.Div(
-                [html.Div(status_badge(status), className="headline-label"),
-                 html.Div(str(int(row[status])), className="headline-number")],
+                [
+                    html.Div(status_badge(status), className="headline-label"),
+                    html.Div(str(int(row[status])), className="headline-number"),
+                ],
                 className="headline-card",
                 style={"--status-colour": style_of(status)["colour"]},
             ),
-            xs=6, md=4, lg=2,
+            xs=6,
+            md=4,
+            lg=2,
         )
         for status in counts.columns
         if status != "Total"

@@ -11,9 +11,9 @@ from .source import PlanSource
 
 def source() -> PlanSource:
     """The running app's plan source."""
-    return current_app.extensions["socplan"]  # type: ignore[no-any-return]
+    return current_app.extensions["socplan"]
 
 
 def settings() -> Settings:
     """The running app's settings."""
-    return current_app.extensions["socplan_settings"]  # type: ignore[no-any-return]
+    return current_app.extensions["socplan_settings"]

@@ -29,8 +29,11 @@ class Filters:
     def from_query(cls, query: dict[str, object]) -> Filters:
         """From Dash Pages' parsed query (single values or lists)."""
         period = _list(query.get("period"))
-        return cls(period[0] if period else None, tuple(_list(query.get("theme"))),
-                   tuple(_list(query.get("owner"))))
+        return cls(
+            period[0] if period else None,
+            tuple(_list(query.get("theme"))),
+            tuple(_list(query.get("owner"))),
+        )
 
     @classmethod
     def from_search(cls, search: str | None) -> Filters:

@@ -20,9 +20,14 @@ def recs(n: int = 2) -> pd.DataFrame:
     themes = ["Pursue", "Prevent", "Protect", "Prepare"]
     return pd.DataFrame(
         [
-            dict(ref=f"R{i}", text=f"Recommendation {i}", theme=themes[(i - 1) % 4],
-                 lead="West Mercia Police", partners="Community Safety Partnerships; NHS",
-                 public=True)
+            dict(
+                ref=f"R{i}",
+                text=f"Recommendation {i}",
+                theme=themes[(i - 1) % 4],
+                lead="West Mercia Police",
+                partners="Community Safety Partnerships; NHS",
+                public=True,
+            )
             for i in range(1, n + 1)
         ]
     )
@@ -31,9 +36,18 @@ def recs(n: int = 2) -> pd.DataFrame:
 def milestone(ref: str, **values: Any) -> dict[str, Any]:
     """One milestone row with sensible defaults."""
     row: dict[str, Any] = dict(
-        ref=ref, recommendation=ref.split(".")[0], milestone=f"Milestone {ref}",
-        owner="West Mercia Police", start=pd.NaT, due=T("2020-03-31"), forecast=pd.NaT,
-        reason="", status="On track", progress=50.0, update="Going well", completed=pd.NaT,
+        ref=ref,
+        recommendation=ref.split(".")[0],
+        milestone=f"Milestone {ref}",
+        owner="West Mercia Police",
+        start=pd.NaT,
+        due=T("2020-03-31"),
+        forecast=pd.NaT,
+        reason="",
+        status="On track",
+        progress=50.0,
+        update="Going well",
+        completed=pd.NaT,
         public=True,
     )
     row.update(values)
@@ -54,8 +68,14 @@ def basic_milestones() -> pd.DataFrame:
     return milestones(
         milestone("R1.1"),
         milestone("R1.2", owner="NHS", due=T("2019-12-31"), status="At risk", progress=20.0),
-        milestone("R2.1", owner="Public health", due=T("2020-06-30"), status="Not started",
-                  progress=0.0, update=""),
+        milestone(
+            "R2.1",
+            owner="Public health",
+            due=T("2020-06-30"),
+            status="Not started",
+            progress=0.0,
+            update="",
+        ),
     )
 
 

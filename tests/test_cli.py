@@ -46,8 +46,10 @@ def test_usage_error_is_status_2(runner, tmp_path):
 
 def test_import_summary_history_restore(runner, tmp_path, db_url):
     q3 = write(tmp_path / "q3.xlsx", Period(2019, 3), recs(), basic_milestones())
-    result = runner.invoke(main, ["import", str(q3), "--period", "2019/20 Q3", "--db", db_url,
-                                  "--user", "policy officer"])
+    result = runner.invoke(
+        main,
+        ["import", str(q3), "--period", "2019/20 Q3", "--db", db_url, "--user", "policy officer"],
+    )
     assert result.exit_code == 0, result.output
     assert "revision 1" in result.output
     again = runner.invoke(main, ["import", str(q3), "--db", db_url])  # period from the About sheet
@@ -90,7 +92,14 @@ def test_template_prefilled_with_dropdowns(runner, tmp_path, demo_db):
     assert book.sheetnames[:4] == ["Instructions", "Recommendations", "Milestones", "About"]
     ms = book["Milestones"]
     assert ms.freeze_panes == "A2"
-    assert [c.value for c in ms[1]][:6] == ["Ref", "Recommendation", "Milestone", "Owner", "Start", "Due"]
+    assert [c.value for c in ms[1]][:6] == [
+        "Ref",
+        "Recommendation",
+        "Milestone",
+        "Owner",
+        "Start",
+        "Due",
+    ]
     assert ms.max_row >= 60
     ranges = {str(dv.sqref).split(":")[0]: dv.formula1 for dv in ms.data_validations.dataValidation}
     assert "I2" in ranges and "D2" in ranges and "M2" in ranges
@@ -119,7 +128,7 @@ def test_blank_template(runner, tmp_path):
 @pytest.fixture
 def hostile_db(tmp_path, runner, db_url):
     ms = basic_milestones()
-    ms.loc[0, "milestone"] = "=HYPERLINK(\"http://evil\",\"click\")"
+    ms.loc[0, "milestone"] = '=HYPERLINK("http://evil","click")'
     ms.loc[1, "update"] = "+1+2"
     ms.loc[2, "owner"] = "@SUM(A1)"
     ms.loc[0, "update"] = "-2"
@@ -131,7 +140,9 @@ def hostile_db(tmp_path, runner, db_url):
 
 def test_csv_export_neutralises_formulas(runner, tmp_path, hostile_db):
     out = tmp_path / "plan.csv"
-    result = runner.invoke(main, ["export", "--format", "csv", "-o", str(out), "--db", hostile_db, "--bom"])
+    result = runner.invoke(
+        main, ["export", "--format", "csv", "-o", str(out), "--db", hostile_db, "--bom"]
+    )
     assert result.exit_code == 0
     raw = out.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf") and b"\r\n" in raw
@@ -149,7 +160,12 @@ def test_csv_export_neutralises_formulas(runner, tmp_path, hostile_db):
 
 def test_xlsx_export_has_no_formula(runner, tmp_path, hostile_db):
     out = tmp_path / "plan.xlsx"
-    assert runner.invoke(main, ["export", "--format", "xlsx", "-o", str(out), "--db", hostile_db]).exit_code == 0
+    assert (
+        runner.invoke(
+            main, ["export", "--format", "xlsx", "-o", str(out), "--db", hostile_db]
+        ).exit_code
+        == 0
+    )
     book = openpyxl.load_workbook(out)
     assert book.sheetnames == ["README", "Milestones"]
     for ws in book:

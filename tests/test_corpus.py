@@ -9,7 +9,16 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from builders import T, basic_milestones, edit, milestone, milestones, recs, sheet_bytes, template_bytes
+from builders import (
+    T,
+    basic_milestones,
+    edit,
+    milestone,
+    milestones,
+    recs,
+    sheet_bytes,
+    template_bytes,
+)
 
 from socplan.cli import main
 from socplan.periods import Period
@@ -74,64 +83,188 @@ CASES: dict[str, tuple[str, object, str, str]] = {
     # name: (file name, builder, place, message fragment)
     "text file": ("plan.xlsx", lambda: b"Ref,Milestone\nR1.1,Do it\n", "", "not an Excel workbook"),
     "empty file": ("plan.xlsx", lambda: b"", "", "the file is empty"),
-    "random zip": ("plan.xlsx", lambda: zip_of({"notes.txt": b"hello"}), "", "not an Excel workbook"),
-    "word document": ("plan.xlsx", lambda: zip_of({"[Content_Types].xml": b"<x/>", "word/document.xml": b"<w/>"}),
-                      "", "Word document"),
-    "opendocument": ("plan.xlsx", lambda: zip_of({"mimetype": b"application/vnd.oasis.opendocument.spreadsheet",
-                                                  "content.xml": b"<x/>"}), "", "OpenDocument"),
-    "zip bomb (ratio)": ("plan.xlsx", lambda: add_member(good(), "xl/media/blob.bin", b"\0" * 30_000_000),
-                         "", "zip bomb"),
-    "zip bomb (declared size)": ("plan.xlsx", lambda: declared_size(good(), 0xFFFFFFF0), "", "over the 400 MB limit"),
-    "over size cap": ("plan.xlsx", lambda: b"PK\x03\x04" + b"\0" * (26 * 1024 * 1024), "", "over the 25 MB limit"),
-    "macros inside": ("plan.xlsx", lambda: add_member(good(), "xl/vbaProject.bin", b"VBA"), "", "contains macros"),
+    "random zip": (
+        "plan.xlsx",
+        lambda: zip_of({"notes.txt": b"hello"}),
+        "",
+        "not an Excel workbook",
+    ),
+    "word document": (
+        "plan.xlsx",
+        lambda: zip_of({"[Content_Types].xml": b"<x/>", "word/document.xml": b"<w/>"}),
+        "",
+        "Word document",
+    ),
+    "opendocument": (
+        "plan.xlsx",
+        lambda: zip_of(
+            {"mimetype": b"application/vnd.oasis.opendocument.spreadsheet", "content.xml": b"<x/>"}
+        ),
+        "",
+        "OpenDocument",
+    ),
+    "zip bomb (ratio)": (
+        "plan.xlsx",
+        lambda: add_member(good(), "xl/media/blob.bin", b"\0" * 30_000_000),
+        "",
+        "zip bomb",
+    ),
+    "zip bomb (declared size)": (
+        "plan.xlsx",
+        lambda: declared_size(good(), 0xFFFFFFF0),
+        "",
+        "over the 400 MB limit",
+    ),
+    "over size cap": (
+        "plan.xlsx",
+        lambda: b"PK\x03\x04" + b"\0" * (26 * 1024 * 1024),
+        "",
+        "over the 25 MB limit",
+    ),
+    "macros inside": (
+        "plan.xlsx",
+        lambda: add_member(good(), "xl/vbaProject.bin", b"VBA"),
+        "",
+        "contains macros",
+    ),
     "xlsm name": ("plan.xlsm", good, "", "macro-enabled"),
-    "encrypted": ("plan.xlsx", lambda: ole("EncryptedPackage".encode("utf-16-le")), "", "encrypted"),
+    "encrypted": (
+        "plan.xlsx",
+        lambda: ole("EncryptedPackage".encode("utf-16-le")),
+        "",
+        "encrypted",
+    ),
     "old xls": ("plan.xls", lambda: ole(b"Workbook"), "", "old-format .xls"),
     "truncated": ("plan.xlsx", lambda: good()[:4000], "", "damaged"),
-    "no milestones sheet": ("plan.xlsx", lambda: without_sheet(good(), "Milestones"), "Milestones",
-                            "has no 'Milestones' sheet"),
-    "no recommendations sheet": ("plan.xlsx", lambda: without_sheet(good(), "Recommendations"), "Recommendations",
-                                 "has no 'Recommendations' sheet"),
-    "missing Due column": ("plan.xlsx", lambda: drop_column(good(), "Milestones", 6), "Milestones!",
-                           "the required column 'Due' is missing"),
-    "duplicate milestone refs": ("plan.xlsx", lambda: with_rows(milestone("R1.1"), milestone("R1.1")),
-                                 "Milestones!A3", "'R1.1' is used twice (also in row 2)"),
-    "duplicate recommendation refs": ("plan.xlsx", lambda: edit(good(), {"Recommendations": {"A3": "R1"}}),
-                                      "Recommendations!A3", "'R1' is used twice"),
-    "unknown recommendation": ("plan.xlsx", lambda: with_rows(milestone("R9.1")), "Milestones!B2",
-                               "there is no recommendation 'R9'"),
-    "impossible date": ("plan.xlsx", lambda: edit(good(), {"Milestones": {"F2": "31/02/2020"}}), "Milestones!F2",
-                        "February 2020 has 29 days"),
-    "month-first date": ("plan.xlsx", lambda: edit(good(), {"Milestones": {"E2": "10/13/2019"}}), "Milestones!E2",
-                         "there is no month 13"),
-    "start after due": ("plan.xlsx", lambda: with_rows(milestone("R1.1", start=T("2020-05-01"))), "Milestones!E2",
-                        "is after the due date"),
-    "progress over 100": ("plan.xlsx", lambda: edit(good(), {"Milestones": {"J2": 150}}), "Milestones!J2",
-                          "outside 0 to 100"),
-    "progress not a number": ("plan.xlsx", lambda: edit(good(), {"Milestones": {"J2": "lots"}}), "Milestones!J2",
-                              "is not a percentage"),
-    "off track without update": ("plan.xlsx", lambda: with_rows(milestone("R1.1", status="Off track", update="")),
-                                 "Milestones!K2", "needs its corrective action"),
-    "forecast without reason": ("plan.xlsx", lambda: with_rows(milestone("R1.1", forecast=T("2020-06-30"))),
-                                "Milestones!H2", "give the reason"),
-    "unknown status": ("plan.xlsx", lambda: edit(good(), {"Milestones": {"I2": "Compelte"}}), "Milestones!I2",
-                       "'Compelte' is not a status; use one of Not started, On track, At risk, Off track, "
-                       "Complete, Cancelled"),
-    "empty status": ("plan.xlsx", lambda: edit(good(), {"Milestones": {"I3": None}}), "Milestones!I3",
-                     "the status is empty"),
-    "unknown theme": ("plan.xlsx", lambda: edit(good(), {"Recommendations": {"C2": "Pursuit"}}),
-                      "Recommendations!C2", "'Pursuit' is not a theme"),
-    "period disagrees": ("plan.xlsx", lambda: edit(good(), {"About": {"B1": "2019/20 Q4"}}), "About!B1",
-                         "the workbook is for 2019/20 Q4 but the import is for 2019/20 Q3"),
-    "period impossible": ("plan.xlsx", lambda: edit(good(), {"About": {"B1": "2019/20 Q7"}}), "About!B1",
-                          "is not a reporting period"),
-    "no header row": ("plan.xlsx", lambda: sheet_bytes({"Recommendations": [["nothing here"]],
-                                                         "Milestones": [["just text"], ["more"]]}),
-                      "Milestones!A1", "no header row found"),
-    "header only": ("plan.xlsx", lambda: template_bytes(Q3, recs(), basic_milestones().iloc[0:0]),
-                    "Milestones!A1", "has no milestones"),
-    "bad public flag": ("plan.xlsx", lambda: edit(good(), {"Milestones": {"M2": "perhaps"}}), "Milestones!M2",
-                        "is not Yes or No"),
+    "no milestones sheet": (
+        "plan.xlsx",
+        lambda: without_sheet(good(), "Milestones"),
+        "Milestones",
+        "has no 'Milestones' sheet",
+    ),
+    "no recommendations sheet": (
+        "plan.xlsx",
+        lambda: without_sheet(good(), "Recommendations"),
+        "Recommendations",
+        "has no 'Recommendations' sheet",
+    ),
+    "missing Due column": (
+        "plan.xlsx",
+        lambda: drop_column(good(), "Milestones", 6),
+        "Milestones!",
+        "the required column 'Due' is missing",
+    ),
+    "duplicate milestone refs": (
+        "plan.xlsx",
+        lambda: with_rows(milestone("R1.1"), milestone("R1.1")),
+        "Milestones!A3",
+        "'R1.1' is used twice (also in row 2)",
+    ),
+    "duplicate recommendation refs": (
+        "plan.xlsx",
+        lambda: edit(good(), {"Recommendations": {"A3": "R1"}}),
+        "Recommendations!A3",
+        "'R1' is used twice",
+    ),
+    "unknown recommendation": (
+        "plan.xlsx",
+        lambda: with_rows(milestone("R9.1")),
+        "Milestones!B2",
+        "there is no recommendation 'R9'",
+    ),
+    "impossible date": (
+        "plan.xlsx",
+        lambda: edit(good(), {"Milestones": {"F2": "31/02/2020"}}),
+        "Milestones!F2",
+        "February 2020 has 29 days",
+    ),
+    "month-first date": (
+        "plan.xlsx",
+        lambda: edit(good(), {"Milestones": {"E2": "10/13/2019"}}),
+        "Milestones!E2",
+        "there is no month 13",
+    ),
+    "start after due": (
+        "plan.xlsx",
+        lambda: with_rows(milestone("R1.1", start=T("2020-05-01"))),
+        "Milestones!E2",
+        "is after the due date",
+    ),
+    "progress over 100": (
+        "plan.xlsx",
+        lambda: edit(good(), {"Milestones": {"J2": 150}}),
+        "Milestones!J2",
+        "outside 0 to 100",
+    ),
+    "progress not a number": (
+        "plan.xlsx",
+        lambda: edit(good(), {"Milestones": {"J2": "lots"}}),
+        "Milestones!J2",
+        "is not a percentage",
+    ),
+    "off track without update": (
+        "plan.xlsx",
+        lambda: with_rows(milestone("R1.1", status="Off track", update="")),
+        "Milestones!K2",
+        "needs its corrective action",
+    ),
+    "forecast without reason": (
+        "plan.xlsx",
+        lambda: with_rows(milestone("R1.1", forecast=T("2020-06-30"))),
+        "Milestones!H2",
+        "give the reason",
+    ),
+    "unknown status": (
+        "plan.xlsx",
+        lambda: edit(good(), {"Milestones": {"I2": "Compelte"}}),
+        "Milestones!I2",
+        "'Compelte' is not a status; use one of Not started, On track, At risk, Off track, "
+        "Complete, Cancelled",
+    ),
+    "empty status": (
+        "plan.xlsx",
+        lambda: edit(good(), {"Milestones": {"I3": None}}),
+        "Milestones!I3",
+        "the status is empty",
+    ),
+    "unknown theme": (
+        "plan.xlsx",
+        lambda: edit(good(), {"Recommendations": {"C2": "Pursuit"}}),
+        "Recommendations!C2",
+        "'Pursuit' is not a theme",
+    ),
+    "period disagrees": (
+        "plan.xlsx",
+        lambda: edit(good(), {"About": {"B1": "2019/20 Q4"}}),
+        "About!B1",
+        "the workbook is for 2019/20 Q4 but the import is for 2019/20 Q3",
+    ),
+    "period impossible": (
+        "plan.xlsx",
+        lambda: edit(good(), {"About": {"B1": "2019/20 Q7"}}),
+        "About!B1",
+        "is not a reporting period",
+    ),
+    "no header row": (
+        "plan.xlsx",
+        lambda: sheet_bytes(
+            {"Recommendations": [["nothing here"]], "Milestones": [["just text"], ["more"]]}
+        ),
+        "Milestones!A1",
+        "no header row found",
+    ),
+    "header only": (
+        "plan.xlsx",
+        lambda: template_bytes(Q3, recs(), basic_milestones().iloc[0:0]),
+        "Milestones!A1",
+        "has no milestones",
+    ),
+    "bad public flag": (
+        "plan.xlsx",
+        lambda: edit(good(), {"Milestones": {"M2": "perhaps"}}),
+        "Milestones!M2",
+        "is not Yes or No",
+    ),
 }
 
 
@@ -185,5 +318,8 @@ def test_validate_reports_all_problems_at_once(tmp_path, runner):
     path.write_bytes(data)
     result = runner.invoke(main, ["validate", str(path), "--period", "2019/20 Q3"])
     assert result.exit_code == 1
-    assert [line.split(":")[1].strip() for line in result.output.splitlines() if line.startswith("error")] == [
-        "Milestones!I2", "Milestones!F3", "Milestones!J4"]
+    assert [
+        line.split(":")[1].strip()
+        for line in result.output.splitlines()
+        if line.startswith("error")
+    ] == ["Milestones!I2", "Milestones!F3", "Milestones!J4"]

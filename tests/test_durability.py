@@ -45,15 +45,20 @@ def snapshot(url: str):
 
 def test_import_killed_mid_transaction_changes_nothing(tmp_path: Path, db_url: str):
     store = Store(db_url)
-    store.commit_import(recs(), basic_milestones(), Period(2019, 3), data=b"x", file_name="q3.xlsx",
-                        imported_by="x")
+    store.commit_import(
+        recs(), basic_milestones(), Period(2019, 3), data=b"x", file_name="q3.xlsx", imported_by="x"
+    )
     store.engine.dispose()
     before = snapshot(db_url)
-    changed = basic_milestones().assign(status="Complete", progress=100.0, completed=pd.Timestamp("2020-01-15"))
+    changed = basic_milestones().assign(
+        status="Complete", progress=100.0, completed=pd.Timestamp("2020-01-15")
+    )
     workbook = tmp_path / "q4.xlsx"
     workbook.write_bytes(template_bytes(Period(2019, 4), recs(), changed))
     marker = tmp_path / "marker"
-    proc = subprocess.Popen([sys.executable, "-c", KILLED_IMPORT, db_url, str(workbook), str(marker)])
+    proc = subprocess.Popen(
+        [sys.executable, "-c", KILLED_IMPORT, db_url, str(workbook), str(marker)]
+    )
     try:
         deadline = time.monotonic() + 60
         while not marker.exists():
@@ -70,7 +75,9 @@ def test_import_killed_mid_transaction_changes_nothing(tmp_path: Path, db_url: s
     with check.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
     # The lock died with the process: the next import goes through.
-    rev = check.commit_import(recs(), changed, Period(2019, 4), data=b"y", file_name="q4.xlsx", imported_by="x")
+    rev = check.commit_import(
+        recs(), changed, Period(2019, 4), data=b"y", file_name="q4.xlsx", imported_by="x"
+    )
     assert rev.revision == 1
 
 
@@ -80,11 +87,26 @@ def _start_imports(tmp_path: Path, db_url: str, count: int) -> list[subprocess.P
         path = tmp_path / f"return-{i}.xlsx"
         ms = basic_milestones().assign(update=f"return {i}")
         path.write_bytes(template_bytes(Period(2019, 3), recs(), ms))
-        procs.append(subprocess.Popen(
-            [sys.executable, "-m", "socplan.cli", "import", str(path), "--period", "2019/20 Q3",
-             "--db", db_url, "--user", f"editor{i}"],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        ))
+        procs.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "socplan.cli",
+                    "import",
+                    str(path),
+                    "--period",
+                    "2019/20 Q3",
+                    "--db",
+                    db_url,
+                    "--user",
+                    f"editor{i}",
+                ],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+        )
     return procs
 
 

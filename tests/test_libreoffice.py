@@ -19,9 +19,19 @@ def libreoffice_resave(source: Path, outdir: Path) -> Path:
     assert soffice, "LibreOffice is missing: scripts/setup.sh installs libreoffice-calc-nogui"
     outdir.mkdir(parents=True, exist_ok=True)
     subprocess.run(
-        [soffice, f"-env:UserInstallation=file://{outdir / 'profile'}", "--headless", "--convert-to",
-         "xlsx:Calc MS Excel 2007 XML", "--outdir", str(outdir), str(source)],
-        check=True, capture_output=True, timeout=180,
+        [
+            soffice,
+            f"-env:UserInstallation=file://{outdir / 'profile'}",
+            "--headless",
+            "--convert-to",
+            "xlsx:Calc MS Excel 2007 XML",
+            "--outdir",
+            str(outdir),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
     )
     result = outdir / source.name
     assert result.exists()

@@ -11,8 +11,14 @@ from socplan import metrics
 def frame():
     ms = milestones(
         milestone("R1.1", due=T("2019-11-30"), status="On track", owner="A"),
-        milestone("R1.2", due=T("2019-11-30"), forecast=T("2020-02-29"), reason="late", status="At risk",
-                  owner="B"),
+        milestone(
+            "R1.2",
+            due=T("2019-11-30"),
+            forecast=T("2020-02-29"),
+            reason="late",
+            status="At risk",
+            owner="B",
+        ),
         milestone("R2.1", due=T("2019-10-31"), status="Complete", owner="A"),
     )
     ms["baseline_due"] = ms["due"]
@@ -30,8 +36,15 @@ def test_measures():
 
 def test_status_counts():
     overall = metrics.status_counts(frame())
-    assert overall.iloc[0].to_dict() == {"Total": 3, "Not started": 0, "On track": 1, "At risk": 1,
-                                         "Off track": 0, "Complete": 1, "Cancelled": 0}
+    assert overall.iloc[0].to_dict() == {
+        "Total": 3,
+        "Not started": 0,
+        "On track": 1,
+        "At risk": 1,
+        "Off track": 0,
+        "Complete": 1,
+        "Cancelled": 0,
+    }
     by_theme = metrics.status_counts(frame(), by="theme")
     assert by_theme.loc["Pursue", "Total"] == 2 and by_theme.loc["Prevent", "Complete"] == 1
 
@@ -55,7 +68,9 @@ def test_changes_between_two_frames():
     after = pd.concat([after, extra], ignore_index=True)
     out = metrics.changes(before, after)
     assert out["moves"][["ref", "from", "to"]].values.tolist() == [
-        ["R1.1", "On track", "Complete"], ["R1.2", "At risk", "Cancelled"]]
+        ["R1.1", "On track", "Complete"],
+        ["R1.2", "At risk", "Cancelled"],
+    ]
     assert list(out["new"]["ref"]) == ["R2.2"]
     assert list(out["cancelled"]["ref"]) == ["R1.2"]
     assert list(out["dates"]["ref"]) == ["R1.2"]
@@ -67,7 +82,10 @@ def test_trend_and_burnup():
     b = frame().assign(period="2019/20 Q4", period_index=2, status="Complete")
     snaps = pd.concat([a, b])
     trend = metrics.trend(snaps)
-    assert list(trend["period"]) == ["2019/20 Q3", "2019/20 Q4"] and list(trend["Complete"]) == [1, 3]
+    assert list(trend["period"]) == ["2019/20 Q3", "2019/20 Q4"] and list(trend["Complete"]) == [
+        1,
+        3,
+    ]
     burn = metrics.burnup(snaps, {1: date(2019, 12, 31), 2: date(2020, 3, 31)})
     assert list(burn["due_baseline"]) == [3, 3] and list(burn["due_forecast"]) == [2, 3]
     assert list(burn["complete"]) == [1, 3]

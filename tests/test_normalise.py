@@ -31,8 +31,13 @@ def test_text_dates(raw, expected):
 
 @pytest.mark.parametrize(
     ("raw", "words"),
-    [("31/02/2020", "29 days"), ("10/13/2019", "no month 13"), ("soon", "not a date"),
-     ("32 Jan 2020", "31 days"), ("Smarch 2020", "not a date")],
+    [
+        ("31/02/2020", "29 days"),
+        ("10/13/2019", "no month 13"),
+        ("soon", "not a date"),
+        ("32 Jan 2020", "31 days"),
+        ("Smarch 2020", "not a date"),
+    ],
 )
 def test_bad_text_dates(raw, words):
     with pytest.raises(n.DateProblem, match=words):
@@ -48,18 +53,31 @@ def test_date_cells():
 
 
 def test_date_column_reports_positions():
-    values, problems = n.dates(pd.Series([date(2020, 1, 1), "TBC", "31/02/2020", ""], index=[5, 6, 7, 8]))
+    values, problems = n.dates(
+        pd.Series([date(2020, 1, 1), "TBC", "31/02/2020", ""], index=[5, 6, 7, 8])
+    )
     assert list(values.index) == [5, 6, 7, 8]
     assert values.iloc[0] == pd.Timestamp("2020-01-01")
     assert [(p[0], p[1]) for p in problems] == [(1, "warning"), (2, "error")]
 
 
 def test_statuses_words_letters_and_pairs():
-    values, problems = n.statuses(pd.Series(["G", "amber", " R ", "Blue", "done", "Not Started", "cancelled"]))
-    assert list(values) == ["On track", "At risk", "Off track", "Complete", "Complete", "Not started", "Cancelled"]
+    values, problems = n.statuses(
+        pd.Series(["G", "amber", " R ", "Blue", "done", "Not Started", "cancelled"])
+    )
+    assert list(values) == [
+        "On track",
+        "At risk",
+        "Off track",
+        "Complete",
+        "Complete",
+        "Not started",
+        "Cancelled",
+    ]
     assert problems == []
     values, problems = n.statuses(
-        pd.Series(["In progress", "Complete", "Not started", "In progress"]), pd.Series(["A", "", "", "x"])
+        pd.Series(["In progress", "Complete", "Not started", "In progress"]),
+        pd.Series(["A", "", "", "x"]),
     )
     assert list(values[:3]) == ["At risk", "Complete", "Not started"]
     assert problems[0][1] == "rag-error"

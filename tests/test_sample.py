@@ -13,11 +13,16 @@ def test_committed_workbooks_match_the_code():
     for item in sample_returns():
         path = SAMPLE_DIR / item.file_name
         assert path.exists(), f"{path} is missing: run `make sample`"
-        parsed = parse_workbook(path.read_bytes(), item.file_name, partial=item.partial,
-                                known_recommendations={f"R{i}" for i in range(1, 15)})
+        parsed = parse_workbook(
+            path.read_bytes(),
+            item.file_name,
+            partial=item.partial,
+            known_recommendations={f"R{i}" for i in range(1, 15)},
+        )
         assert parsed.report.ok and not parsed.report.warnings, parsed.report.lines()
-        pd.testing.assert_frame_equal(parsed.milestones, item.milestones.reset_index(drop=True),
-                                      check_dtype=False)
+        pd.testing.assert_frame_equal(
+            parsed.milestones, item.milestones.reset_index(drop=True), check_dtype=False
+        )
 
 
 def test_sample_is_labelled_illustrative():
@@ -27,7 +32,12 @@ def test_sample_is_labelled_illustrative():
 
 def test_sample_plan_story(demo_db):
     plan = DeliveryPlan.from_store(Store(demo_db))
-    assert [p.label for p in plan.periods] == ["2019/20 Q3", "2019/20 Q4", "2020/21 Q1", "2020/21 Q2"]
+    assert [p.label for p in plan.periods] == [
+        "2019/20 Q3",
+        "2019/20 Q4",
+        "2020/21 Q1",
+        "2020/21 Q2",
+    ]
     latest = plan.milestones()
     assert 55 <= len(latest) <= 70 and 12 <= len(plan.recommendations_at()) <= 16
     assert set(plan.themes) == {"Pursue", "Prevent", "Protect", "Prepare"}

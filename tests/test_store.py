@@ -14,8 +14,15 @@ Q3, Q4, Q1 = Period(2019, 3), Period(2019, 4), Period(2020, 1)
 
 
 def put(store, period, ms, *, partial=False, r=None, name="plan.xlsx", data=b"data"):
-    return store.commit_import(recs() if r is None else r, ms, period, data=data, file_name=name,
-                               imported_by="tester", partial=partial)
+    return store.commit_import(
+        recs() if r is None else r,
+        ms,
+        period,
+        data=data,
+        file_name=name,
+        imported_by="tester",
+        partial=partial,
+    )
 
 
 def test_every_import_is_a_new_revision_and_keeps_its_file(store):
@@ -66,7 +73,11 @@ def test_baseline_fixed_at_first_appearance_and_date_log(store):
     log = plan.date_changes()
     row = log[log["ref"] == "R1.2"].iloc[0]
     assert (row["period"], row["from"], row["to"], row["reason"]) == (
-        "2019/20 Q4", T("2019-12-31"), T("2020-03-31"), "Trainer unavailable")
+        "2019/20 Q4",
+        T("2019-12-31"),
+        T("2020-03-31"),
+        "Trainer unavailable",
+    )
 
 
 def test_restore_makes_a_new_revision(store):

@@ -8,8 +8,10 @@ from builders import basic_milestones, recs, sheet_bytes, template_bytes
 from socplan.periods import Period
 from socplan.workbook import parse_workbook
 
-REC_ROWS = [["Ref", "Recommendation", "Theme", "Lead", "Partners"],
-            ["R1", "Disrupt county lines", "pursue", "West Mercia Police", "CSPs, NHS\nPublic health"]]
+REC_ROWS = [
+    ["Ref", "Recommendation", "Theme", "Lead", "Partners"],
+    ["R1", "Disrupt county lines", "pursue", "West Mercia Police", "CSPs, NHS\nPublic health"],
+]
 
 
 def test_canonical_template_round_trips():
@@ -28,14 +30,71 @@ def test_messy_real_world_layout():
             "ACTIONS": [
                 ["Delivery plan – illustrative"],
                 [],
-                ["Ref", "Rec", "Action", "Lead agency", "Start date", "Target date", "Revised due",
-                 "Reason for change", "Status", "RAG", "% Complete", "Commentary", "Completed", "Notes"],
-                ["R1.1", "R1", "Map county lines", "West Mercia Police", "01/10/2019", datetime(2020, 3, 31),
-                 "Q1 2020/21", "Data sharing agreement late", "In progress", "A", 0.5, "Underway", None, "x"],
+                [
+                    "Ref",
+                    "Rec",
+                    "Action",
+                    "Lead agency",
+                    "Start date",
+                    "Target date",
+                    "Revised due",
+                    "Reason for change",
+                    "Status",
+                    "RAG",
+                    "% Complete",
+                    "Commentary",
+                    "Completed",
+                    "Notes",
+                ],
+                [
+                    "R1.1",
+                    "R1",
+                    "Map county lines",
+                    "West Mercia Police",
+                    "01/10/2019",
+                    datetime(2020, 3, 31),
+                    "Q1 2020/21",
+                    "Data sharing agreement late",
+                    "In progress",
+                    "A",
+                    0.5,
+                    "Underway",
+                    None,
+                    "x",
+                ],
                 [],
-                ["R1.2", "R1", "Train staff", "NHS", "1 Oct 2019", "October 2020", "TBC", "", "Complete",
-                 "", 1.0, "", "15/09/2020", ""],
-                ["R1.3", "R1", "Review", "NHS", "", "2019/20 Q4", "", "", "Not started", "", 0, "", "", ""],
+                [
+                    "R1.2",
+                    "R1",
+                    "Train staff",
+                    "NHS",
+                    "1 Oct 2019",
+                    "October 2020",
+                    "TBC",
+                    "",
+                    "Complete",
+                    "",
+                    1.0,
+                    "",
+                    "15/09/2020",
+                    "",
+                ],
+                [
+                    "R1.3",
+                    "R1",
+                    "Review",
+                    "NHS",
+                    "",
+                    "2019/20 Q4",
+                    "",
+                    "",
+                    "Not started",
+                    "",
+                    0,
+                    "",
+                    "",
+                    "",
+                ],
             ],
         }
     )
@@ -63,7 +122,16 @@ def test_status_letters_and_percent_text():
         {
             "Recommendations": REC_ROWS,
             "Milestones": [
-                ["REF ", "recommendation", "milestone", "Responsible", "Deadline", "BRAG", "Progress", "Update"],
+                [
+                    "REF ",
+                    "recommendation",
+                    "milestone",
+                    "Responsible",
+                    "Deadline",
+                    "BRAG",
+                    "Progress",
+                    "Update",
+                ],
                 ["R1.1", "R1", "a", "WMP", date(2020, 1, 1), "g", "50%", ""],
                 ["R1.2", "R1", "b", "WMP", date(2020, 1, 1), "Blue", "100%", ""],
                 ["R1.3", "R1", "c", "WMP", date(2020, 1, 1), "R", "10%", "Recovery plan agreed"],
@@ -79,8 +147,12 @@ def test_status_letters_and_percent_text():
 
 def test_partial_return_needs_no_recommendations_sheet():
     data = sheet_bytes(
-        {"Milestones": [["Ref", "Recommendation", "Milestone", "Owner", "Due", "Status"],
-                        ["R1.1", "R1", "a", "WMP", date(2020, 1, 1), "G"]]}
+        {
+            "Milestones": [
+                ["Ref", "Recommendation", "Milestone", "Owner", "Due", "Status"],
+                ["R1.1", "R1", "a", "WMP", date(2020, 1, 1), "G"],
+            ]
+        }
     )
     parsed = parse_workbook(data, "p.xlsx", partial=True, known_recommendations={"R1"})
     assert parsed.report.ok and not parsed.has_recommendations_sheet
@@ -90,9 +162,13 @@ def test_partial_return_needs_no_recommendations_sheet():
 
 def test_forecast_equal_to_due_is_no_change():
     data = sheet_bytes(
-        {"Recommendations": REC_ROWS,
-         "Milestones": [["Ref", "Recommendation", "Milestone", "Owner", "Due", "Forecast", "Status"],
-                        ["R1.1", "R1", "a", "WMP", date(2020, 1, 1), "01/01/2020", "G"]]}
+        {
+            "Recommendations": REC_ROWS,
+            "Milestones": [
+                ["Ref", "Recommendation", "Milestone", "Owner", "Due", "Forecast", "Status"],
+                ["R1.1", "R1", "a", "WMP", date(2020, 1, 1), "01/01/2020", "G"],
+            ],
+        }
     )
     parsed = parse_workbook(data, "same.xlsx")
     assert parsed.report.ok and pd.isna(parsed.milestones.at[0, "forecast"])

@@ -7,15 +7,16 @@ from typing import Any
 import dash
 from dash import Input, Output, State, callback, dcc, html, no_update
 
-from socplan import figures
-from socplan.periods import Period, PeriodError
-
 from dashboard import ids
 from dashboard.components import chart, note, section, table
 from dashboard.context import source
 from dashboard.filters import Filters
+from socplan import figures
+from socplan.periods import Period, PeriodError
 
-dash.register_page(__name__, path="/changes", title="Changes: delivery plan", name="Changes", order=3)
+dash.register_page(
+    __name__, path="/changes", title="Changes: delivery plan", name="Changes", order=3
+)
 
 
 def layout(**query: Any) -> html.Div:
@@ -23,7 +24,12 @@ def layout(**query: Any) -> html.Div:
     plan, period = Filters.from_query(query).apply(source().plan())
     earlier = [p for p in source().plan().periods if p < period]
     if not earlier:
-        return html.Div([html.H1("Changes"), note(f"{period} is the first period: there is nothing to compare with.")])
+        return html.Div(
+            [
+                html.H1("Changes"),
+                note(f"{period} is the first period: there is nothing to compare with."),
+            ]
+        )
     try:
         since = Period.parse(str(query.get("since"))) if query.get("since") else earlier[-1]
     except PeriodError:
@@ -31,38 +37,104 @@ def layout(**query: Any) -> html.Div:
     if since >= period:
         since = earlier[-1]
     out = plan.changes(since, period)
-    moves = out["moves"].rename(columns={"ref": "Ref", "milestone": "Milestone", "owner": "Owner",
-                                         "from": "From", "to": "To"})
+    moves = out["moves"].rename(
+        columns={
+            "ref": "Ref",
+            "milestone": "Milestone",
+            "owner": "Owner",
+            "from": "From",
+            "to": "To",
+        }
+    )
     return html.Div(
         [
             html.H1(f"Changes from {since} to {period}"),
             html.Div(
-                [html.Label("Compare with", htmlFor=ids.SINCE, className="form-label"),
-                 dcc.Dropdown(id=ids.SINCE, options=[p.label for p in reversed(earlier)], value=since.label,
-                              clearable=False, searchable=False, style={"maxWidth": "14rem"})],
+                [
+                    html.Label("Compare with", htmlFor=ids.SINCE, className="form-label"),
+                    dcc.Dropdown(
+                        id=ids.SINCE,
+                        options=[p.label for p in reversed(earlier)],
+                        value=since.label,
+                        clearable=False,
+                        searchable=False,
+                        style={"maxWidth": "14rem"},
+                    ),
+                ],
                 className="mb-3",
             ),
-            note(f"{len(out['moves'])} status moves, {len(out['new'])} new milestones, "
-                 f"{len(out['cancelled'])} cancelled, {len(out['dates'])} date changes."),
-            chart(figures.flow(out["flow"], since.label, period.label),
-                  f"Status moves from {since} to {period}: " + ("; ".join(
-                      f"{int(r['count'])} from {r['from']} to {r['to']}" for _, r in out["flow"].iterrows())
-                      or "none") + ".",
-                  out["flow"].rename(columns={"from": "From", "to": "To", "count": "Milestones"}), name="flow"),
+            note(
+                f"{len(out['moves'])} status moves, {len(out['new'])} new milestones, "
+                f"{len(out['cancelled'])} cancelled, {len(out['dates'])} date changes."
+            ),
+            chart(
+                figures.flow(out["flow"], since.label, period.label),
+                f"Status moves from {since} to {period}: "
+                + (
+                    "; ".join(
+                        f"{int(r['count'])} from {r['from']} to {r['to']}"
+                        for _, r in out["flow"].iterrows()
+                    )
+                    or "none"
+                )
+                + ".",
+                out["flow"].rename(columns={"from": "From", "to": "To", "count": "Milestones"}),
+                name="flow",
+            ),
             section("Status moves", table(moves)),
-            section("New milestones", table(out["new"].rename(columns={
-                "ref": "Ref", "milestone": "Milestone", "owner": "Owner", "status": "Status", "due": "Due"}))),
-            section("Cancelled", table(out["cancelled"].rename(columns={
-                "ref": "Ref", "milestone": "Milestone", "owner": "Owner", "update": "Why"}))),
-            section("Date changes", table(out["dates"].rename(columns={
-                "ref": "Ref", "milestone": "Milestone", "owner": "Owner", "from": "Was expected",
-                "to": "Now expected", "reason": "Reason"}))),
+            section(
+                "New milestones",
+                table(
+                    out["new"].rename(
+                        columns={
+                            "ref": "Ref",
+                            "milestone": "Milestone",
+                            "owner": "Owner",
+                            "status": "Status",
+                            "due": "Due",
+                        }
+                    )
+                ),
+            ),
+            section(
+                "Cancelled",
+                table(
+                    out["cancelled"].rename(
+                        columns={
+                            "ref": "Ref",
+                            "milestone": "Milestone",
+                            "owner": "Owner",
+                            "update": "Why",
+                        }
+                    )
+                ),
+            ),
+            section(
+                "Date changes",
+                table(
+                    out["dates"].rename(
+                        columns={
+                            "ref": "Ref",
+                            "milestone": "Milestone",
+                            "owner": "Owner",
+                            "from": "Was expected",
+                            "to": "Now expected",
+                            "reason": "Reason",
+                        }
+                    ),
+                    status_columns=(),
+                ),
+            ),
         ]
     )
 
 
-@callback(Output(ids.URL, "search", allow_duplicate=True), Input(ids.SINCE, "value"),
-          State(ids.URL, "search"), prevent_initial_call=True)
+@callback(
+    Output(ids.URL, "search", allow_duplicate=True),
+    Input(ids.SINCE, "value"),
+    State(ids.URL, "search"),
+    prevent_initial_call=True,
+)
 def choose_since(since: str | None, search: str | None) -> Any:
     """Put the comparison period in the URL, beside the shared filters."""
     if not since:

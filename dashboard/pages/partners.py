@@ -7,13 +7,14 @@ from typing import Any
 import dash
 from dash import html
 
-from socplan import figures
-
 from dashboard.components import chart, note, section, table
 from dashboard.context import source
 from dashboard.filters import Filters
+from socplan import figures
 
-dash.register_page(__name__, path="/partners", title="Partners: delivery plan", name="Partners", order=2)
+dash.register_page(
+    __name__, path="/partners", title="Partners: delivery plan", name="Partners", order=2
+)
 
 
 def layout(**query: Any) -> html.Div:
@@ -25,11 +26,16 @@ def layout(**query: Any) -> html.Div:
     by_owner = plan.status_counts(period, by="owner")
     missing = plan.missing_updates(period)
     overdue = plan.overdue(period)
-    summary = by_owner[["Total"]].join(
-        overdue.groupby("owner").size().rename("Overdue")).join(
-        missing.set_index("owner")[["missing", "refs"]].rename(
-            columns={"missing": "No update this period", "refs": "Milestones with no update"})
-    ).fillna({"Overdue": 0, "No update this period": 0, "Milestones with no update": ""})
+    summary = (
+        by_owner[["Total"]]
+        .join(overdue.groupby("owner").size().rename("Overdue"))
+        .join(
+            missing.set_index("owner")[["missing", "refs"]].rename(
+                columns={"missing": "No update this period", "refs": "Milestones with no update"}
+            )
+        )
+        .fillna({"Overdue": 0, "No update this period": 0, "Milestones with no update": ""})
+    )
     summary["Overdue"] = summary["Overdue"].astype(int)
     summary["No update this period"] = summary["No update this period"].astype(int)
     summary.index.name = "Owner"
@@ -37,17 +43,44 @@ def layout(**query: Any) -> html.Div:
     return html.Div(
         [
             html.H1(f"Partners as at {period.end:%d %B %Y} ({period})"),
-            note(f"{len(by_owner)} owners. " + (
-                f"{len(late)} owners have open milestones with no update for {period}: "
-                + ", ".join(late["owner"]) + "." if len(late) else f"Every owner sent an update for {period}.")),
-            chart(figures.status_by(by_owner, "Owner", title="Status of each owner's milestones"),
-                  "Milestones by owner and status: " + "; ".join(
-                      f"{o}: {int(r['Total'])} ({int(r['Complete'])} complete)" for o, r in by_owner.iterrows()),
-                  by_owner, name="partners", index=True),
+            note(
+                f"{len(by_owner)} owners. "
+                + (
+                    f"{len(late)} owners have open milestones with no update for {period}: "
+                    + ", ".join(late["owner"])
+                    + "."
+                    if len(late)
+                    else f"Every owner sent an update for {period}."
+                )
+            ),
+            chart(
+                figures.status_by(by_owner, "Owner", title="Status of each owner's milestones"),
+                "Milestones by owner and status: "
+                + "; ".join(
+                    f"{o}: {int(r['Total'])} ({int(r['Complete'])} complete)"
+                    for o, r in by_owner.iterrows()
+                ),
+                by_owner,
+                name="partners",
+                index=True,
+            ),
             section("Owners at a glance", table(summary, index=True)),
-            section(f"Overdue as at {period.end:%d %B %Y}",
-                    table(overdue[["owner", "ref", "milestone", "effective_due", "status", "update"]].rename(
-                        columns={"owner": "Owner", "ref": "Ref", "milestone": "Milestone",
-                                 "effective_due": "Due", "status": "Status", "update": "Latest update"}))),
+            section(
+                f"Overdue as at {period.end:%d %B %Y}",
+                table(
+                    overdue[
+                        ["owner", "ref", "milestone", "effective_due", "status", "update"]
+                    ].rename(
+                        columns={
+                            "owner": "Owner",
+                            "ref": "Ref",
+                            "milestone": "Milestone",
+                            "effective_due": "Due",
+                            "status": "Status",
+                            "update": "Latest update",
+                        }
+                    )
+                ),
+            ),
         ]
     )

@@ -8,21 +8,27 @@ import dash
 import pandas as pd
 from dash import dcc, html
 
-from socplan import figures
-
 from dashboard.components import chart, note, section, status_badge, table
 from dashboard.context import source
 from dashboard.filters import Filters
+from socplan import figures
 
-dash.register_page(__name__, path_template="/recommendation/<ref>", title="Recommendation: delivery plan",
-                   name="Recommendation")
+dash.register_page(
+    __name__,
+    path_template="/recommendation/<ref>",
+    title="Recommendation: delivery plan",
+    name="Recommendation",
+)
 
 
 def status_by_period(history: pd.DataFrame) -> pd.DataFrame:
     """Milestones down, periods across, status words in the cells."""
     table_ = history.pivot_table(index="ref", columns="period", values="status", aggfunc="first")
     order = history.drop_duplicates("period").sort_values("period_index")["period"]
-    return table_.reindex(columns=list(order)).fillna("")
+    table_ = table_.reindex(columns=list(order)).fillna("")
+    table_.index.name = "Ref"
+    table_.columns.name = None
+    return table_
 
 
 def layout(ref: str | None = None, **query: Any) -> html.Div:
@@ -33,8 +39,13 @@ def layout(ref: str | None = None, **query: Any) -> html.Div:
     match = recs[recs["ref"] == ref]
     back = dcc.Link("← All recommendations", href="/recommendations" + filters.search())
     if match.empty:
-        return html.Div([back, html.H1("Recommendation not found"),
-                         note(f"There is no recommendation '{ref}' for these filters.")])
+        return html.Div(
+            [
+                back,
+                html.H1("Recommendation not found"),
+                note(f"There is no recommendation '{ref}' for these filters."),
+            ]
+        )
     rec = match.iloc[0]
     ms = full.milestones(period)
     ms = ms[ms["recommendation"] == ref]
@@ -50,32 +61,114 @@ def layout(ref: str | None = None, **query: Any) -> html.Div:
         [
             back,
             html.H1(f"{rec['ref']}: {rec['text']}"),
-            html.P([html.Strong("Theme: "), rec["theme"], html.Br(), html.Strong("Lead: "), rec["lead"],
-                    html.Br(), html.Strong("Partners: "), rec["partners"] or "none named"]),
+            html.P(
+                [
+                    html.Strong("Theme: "),
+                    rec["theme"],
+                    html.Br(),
+                    html.Strong("Lead: "),
+                    rec["lead"],
+                    html.Br(),
+                    html.Strong("Partners: "),
+                    rec["partners"] or "none named",
+                ]
+            ),
             chart(
                 figures.timeline(ms, period.end, title=f"Milestones of {rec['ref']}"),
                 f"{len(ms)} milestones, {done} complete; grey bars run from start to the agreed due date, "
                 f"hatched bars to a revised date; the dashed line marks {period.end:%d %B %Y}.",
-                ms[["ref", "milestone", "owner", "start", "baseline_due", "effective_due", "status", "completed"]].rename(
-                    columns={"ref": "Ref", "milestone": "Milestone", "owner": "Owner", "start": "Start",
-                             "baseline_due": "Agreed due", "effective_due": "Now expected", "status": "Status",
-                             "completed": "Completed"}),
+                ms[
+                    [
+                        "ref",
+                        "milestone",
+                        "owner",
+                        "start",
+                        "baseline_due",
+                        "effective_due",
+                        "status",
+                        "completed",
+                    ]
+                ].rename(
+                    columns={
+                        "ref": "Ref",
+                        "milestone": "Milestone",
+                        "owner": "Owner",
+                        "start": "Start",
+                        "baseline_due": "Agreed due",
+                        "effective_due": "Now expected",
+                        "status": "Status",
+                        "completed": "Completed",
+                    }
+                ),
                 name="timeline",
             ),
-            section("Milestones", table(ms[["ref", "milestone", "owner", "status", "progress", "update"]].rename(
-                columns={"ref": "Ref", "milestone": "Milestone", "owner": "Owner", "status": "Status",
-                         "progress": "Progress %", "update": "Latest update"}))),
-            section("Status period by period",
-                    table(by_period, caption="Status of each milestone at the end of each period", index=True,
-                          status_columns=list(by_period.columns))),
-            section("Commentary period by period", *[
-                html.Div([html.H3(f"{ref_}: {ms.set_index('ref').at[ref_, 'milestone']}", className="h6"),
-                          html.Ul([html.Li([html.Strong(f"{r.period}: "), status_badge(r.status), " ", r.update])
-                                   for r in group.itertuples()])])
-                for ref_, group in commentary.groupby("ref", sort=False)
-            ] or [note("No commentary yet.")]),
-            section("Date changes", table(log.rename(columns={"ref": "Ref", "period": "Period", "from": "From",
-                                                             "to": "To", "reason": "Reason"}),
-                                          caption="Every change of expected date, with its reason")),
+            section(
+                "Milestones",
+                table(
+                    ms[["ref", "milestone", "owner", "status", "progress", "update"]].rename(
+                        columns={
+                            "ref": "Ref",
+                            "milestone": "Milestone",
+                            "owner": "Owner",
+                            "status": "Status",
+                            "progress": "Progress %",
+                            "update": "Latest update",
+                        }
+                    )
+                ),
+            ),
+            section(
+                "Status period by period",
+                table(
+                    by_period,
+                    caption="Status of each milestone at the end of each period",
+                    index=True,
+                    status_columns=list(by_period.columns),
+                ),
+            ),
+            section(
+                "Commentary period by period",
+                *[
+                    html.Div(
+                        [
+                            html.H3(
+                                f"{ref_}: {ms.set_index('ref').at[ref_, 'milestone']}",
+                                className="h6",
+                            ),
+                            html.Ul(
+                                [
+                                    html.Li(
+                                        [
+                                            html.Strong(f"{r.period}: "),
+                                            status_badge(r.status),
+                                            ". ",
+                                            r.update,
+                                        ]
+                                    )
+                                    for r in group.itertuples()
+                                ]
+                            ),
+                        ]
+                    )
+                    for ref_, group in commentary.groupby("ref", sort=False)
+                ]
+                or [note("No commentary yet.")],
+            ),
+            section(
+                "Date changes",
+                table(
+                    log.rename(
+                        columns={
+                            "ref": "Ref",
+                            "period": "Period",
+                            "from": "From",
+                            "to": "To",
+                            "reason": "Reason",
+                        }
+                    ),
+                    caption="Every change of expected date, with its reason",
+                    status_columns=(),
+                ),
+            ),
         ]
     )

@@ -9,15 +9,19 @@ import dash_ag_grid as dag
 import pandas as pd
 from dash import Input, Output, callback, dcc, html
 
-from socplan.schema import COMPLETE, OFF_TRACK
-
 from dashboard import ids
 from dashboard.components import note
 from dashboard.context import source
 from dashboard.filters import Filters
+from socplan.schema import COMPLETE, OFF_TRACK
 
-dash.register_page(__name__, path="/recommendations", title="Recommendations: delivery plan",
-                   name="Recommendations", order=1)
+dash.register_page(
+    __name__,
+    path="/recommendations",
+    title="Recommendations: delivery plan",
+    name="Recommendations",
+    order=1,
+)
 
 
 def rows(recs: pd.DataFrame, ms: pd.DataFrame, search: str) -> list[dict[str, Any]]:
@@ -28,31 +32,61 @@ def rows(recs: pd.DataFrame, ms: pd.DataFrame, search: str) -> list[dict[str, An
         if rec.ref not in grouped.groups:
             continue
         group = grouped.get_group(rec.ref)
-        out.append({
-            "ref": f"[{rec.ref}](/recommendation/{rec.ref}{search})",
-            "sort_ref": rec.ref,
-            "text": rec.text,
-            "theme": rec.theme,
-            "lead": rec.lead,
-            "milestones": len(group),
-            "complete": int((group["status"] == COMPLETE).sum()),
-            "off_track": int((group["status"] == OFF_TRACK).sum()),
-            "overdue": int(group["overdue"].sum()),
-            "slipped": int((group["slip_days"] > 0).sum()),
-        })
+        out.append(
+            {
+                "ref": f"[{rec.ref}](/recommendation/{rec.ref}{search})",
+                "sort_ref": rec.ref,
+                "text": rec.text,
+                "theme": rec.theme,
+                "lead": rec.lead,
+                "milestones": len(group),
+                "complete": int((group["status"] == COMPLETE).sum()),
+                "off_track": int((group["status"] == OFF_TRACK).sum()),
+                "overdue": int(group["overdue"].sum()),
+                "slipped": int((group["slip_days"] > 0).sum()),
+            }
+        )
     return out
 
 
 COLUMNS = [
-    {"field": "ref", "headerName": "Ref", "cellRenderer": "markdown", "width": 90, "pinned": "left",
-     "comparator": {"function": "naturalCompare(valueA, valueB)"}},
-    {"field": "text", "headerName": "Recommendation", "flex": 3, "minWidth": 260, "wrapText": True,
-     "autoHeight": True},
+    {
+        "field": "ref",
+        "headerName": "Ref",
+        "cellRenderer": "markdown",
+        "width": 90,
+        "pinned": "left",
+        "comparator": {"function": "naturalCompare(valueA, valueB)"},
+    },
+    {
+        "field": "text",
+        "headerName": "Recommendation",
+        "flex": 3,
+        "minWidth": 260,
+        "wrapText": True,
+        "autoHeight": True,
+    },
     {"field": "theme", "headerName": "Theme", "filter": "agTextColumnFilter", "width": 120},
-    {"field": "lead", "headerName": "Lead", "filter": "agTextColumnFilter", "flex": 1, "minWidth": 150},
-    {"field": "milestones", "headerName": "Milestones", "filter": "agNumberColumnFilter", "width": 125},
+    {
+        "field": "lead",
+        "headerName": "Lead",
+        "filter": "agTextColumnFilter",
+        "flex": 1,
+        "minWidth": 150,
+    },
+    {
+        "field": "milestones",
+        "headerName": "Milestones",
+        "filter": "agNumberColumnFilter",
+        "width": 125,
+    },
     {"field": "complete", "headerName": "Complete", "filter": "agNumberColumnFilter", "width": 115},
-    {"field": "off_track", "headerName": "Off track", "filter": "agNumberColumnFilter", "width": 115},
+    {
+        "field": "off_track",
+        "headerName": "Off track",
+        "filter": "agNumberColumnFilter",
+        "width": 115,
+    },
     {"field": "overdue", "headerName": "Overdue", "filter": "agNumberColumnFilter", "width": 110},
     {"field": "slipped", "headerName": "Slipped", "filter": "agNumberColumnFilter", "width": 110},
 ]
@@ -66,18 +100,29 @@ def layout(**query: Any) -> html.Div:
     return html.Div(
         [
             html.H1(f"Recommendations as at {period.end:%d %B %Y} ({period})"),
-            note("Search, sort by a column heading, or filter from a heading's menu. "
-                 "Select a reference to open the recommendation and its milestones."),
+            note(
+                "Search, sort by a column heading, or filter from a heading's menu. "
+                "Select a reference to open the recommendation and its milestones."
+            ),
             html.Label("Search recommendations", htmlFor=ids.GRID_SEARCH, className="form-label"),
-            dcc.Input(id=ids.GRID_SEARCH, type="search", debounce=True, className="form-control mb-2",
-                      placeholder="Type words to search every column"),
+            dcc.Input(
+                id=ids.GRID_SEARCH,
+                type="search",
+                debounce=True,
+                className="form-control mb-2",
+                placeholder="Type words to search every column",
+            ),
             dag.AgGrid(
                 id=ids.GRID,
                 rowData=data,
                 columnDefs=COLUMNS,
                 defaultColDef={"sortable": True, "resizable": True, "filter": True},
-                dashGridOptions={"domLayout": "autoHeight", "animateRows": False,
-                                 "ensureDomOrder": True, "suppressColumnVirtualisation": True},
+                dashGridOptions={
+                    "domLayout": "autoHeight",
+                    "animateRows": False,
+                    "ensureDomOrder": True,
+                    "suppressColumnVirtualisation": True,
+                },
                 className="ag-theme-alpine",
                 style={"width": "100%"},
                 columnSize="responsiveSizeToFit",
@@ -87,8 +132,9 @@ def layout(**query: Any) -> html.Div:
     )
 
 
-@callback(Output(ids.GRID, "dashGridOptions"), Input(ids.GRID_SEARCH, "value"),
-          prevent_initial_call=True)
+@callback(
+    Output(ids.GRID, "dashGridOptions"), Input(ids.GRID_SEARCH, "value"), prevent_initial_call=True
+)
 def search_grid(text: str | None) -> Any:
     """Apply the search box to every column."""
     from dash import Patch

@@ -363,7 +363,11 @@ def export(fmt: str, output: Path, period: str | None, bom: bool, db: str | None
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8050, show_default=True, type=int, help="Port to listen on.")
-@click.option("--debug", is_flag=True, help="Dash's development mode (reloads on change; never in production).")
+@click.option(
+    "--debug",
+    is_flag=True,
+    help="Dash's development mode (reloads on change; never in production).",
+)
 @db_option
 def serve(host: str, port: int, debug: bool, db: str | None) -> None:
     """Serve the dashboard (development server; see README for gunicorn in production)."""

@@ -15,7 +15,12 @@ from .schema import STATUSES
 # A colour-blind-safe palette (Okabe and Ito), with a pattern and a marker for each status so
 # that nothing depends on colour alone.
 STATUS_STYLE: dict[str, dict[str, str]] = {
-    "Not started": {"colour": "#BBBBBB", "pattern": ".", "symbol": "circle-open", "text": "#000000"},
+    "Not started": {
+        "colour": "#BBBBBB",
+        "pattern": ".",
+        "symbol": "circle-open",
+        "text": "#000000",
+    },
     "On track": {"colour": "#009E73", "pattern": "", "symbol": "circle", "text": "#000000"},
     "At risk": {"colour": "#E69F00", "pattern": "/", "symbol": "triangle-up", "text": "#000000"},
     "Off track": {"colour": "#D55E00", "pattern": "x", "symbol": "x", "text": "#000000"},
@@ -39,8 +44,14 @@ def _layout(fig: go.Figure, title: str, height: int = 360) -> go.Figure:
         margin={"l": 10, "r": 10, "t": 84, "b": 10},
         paper_bgcolor="white",
         plot_bgcolor="white",
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0, "xanchor": "left",
-                "traceorder": "normal"},
+        legend={
+            "orientation": "h",
+            "yanchor": "bottom",
+            "y": 1.0,
+            "x": 0,
+            "xanchor": "left",
+            "traceorder": "normal",
+        },
         hoverlabel={"font": {"family": FONT}},
     )
     fig.update_xaxes(gridcolor="#e5e5e5", zerolinecolor="#cccccc", automargin=True)
@@ -59,7 +70,12 @@ def _bar(status: str, x: Sequence[object], y: Sequence[object], orientation: str
         marker={
             "color": style["colour"],
             "line": {"color": "#333333", "width": 0.5},
-            "pattern": {"shape": style["pattern"], "fgcolor": "#222222", "size": 7, "solidity": 0.2},
+            "pattern": {
+                "shape": style["pattern"],
+                "fgcolor": "#222222",
+                "size": 7,
+                "solidity": 0.2,
+            },
         },
         text=[str(int(v)) if v else "" for v in values],  # type: ignore[call-overload]
         textposition="inside",
@@ -91,7 +107,9 @@ def status_by(counts: pd.DataFrame, by_label: str, title: str | None = None) -> 
     for status in statuses:
         fig.add_trace(_bar(status, counts[status].tolist(), groups, "h"))
     fig.update_layout(barmode="stack")
-    fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(groups)), title_text=by_label)
+    fig.update_yaxes(
+        categoryorder="array", categoryarray=list(reversed(groups)), title_text=by_label
+    )
     fig.update_xaxes(title_text="Milestones")
     height = max(300, 90 + 34 * len(groups))
     return _layout(fig, title or f"Status by {by_label.lower()}", height=height)
@@ -148,7 +166,10 @@ def timeline(milestones: pd.DataFrame, as_at: date, title: str = "Milestone time
         go.Bar(
             name="Baseline (start to due)",
             y=known["label"].tolist(),
-            x=(known["baseline_due"] - known["begin"]).dt.days.clip(lower=7).mul(86_400_000).tolist(),
+            x=(known["baseline_due"] - known["begin"])
+            .dt.days.clip(lower=7)
+            .mul(86_400_000)
+            .tolist(),
             base=known["begin"].dt.strftime("%Y-%m-%d").tolist(),
             orientation="h",
             marker={"color": "#dddddd", "line": {"color": "#555555", "width": 1}},
@@ -157,17 +178,25 @@ def timeline(milestones: pd.DataFrame, as_at: date, title: str = "Milestone time
             customdata=known["baseline_due"].dt.strftime("%d %b %Y").tolist(),
         )
     )
-    moved = frame[frame["effective_due"].notna() & (frame["effective_due"] != frame["baseline_due"])]
+    moved = frame[
+        frame["effective_due"].notna() & (frame["effective_due"] != frame["baseline_due"])
+    ]
     if not moved.empty:
         fig.add_trace(
             go.Bar(
                 name="Forecast (revised due)",
                 y=moved["label"].tolist(),
-                x=(moved["effective_due"] - moved["begin"]).dt.days.clip(lower=7).mul(86_400_000).tolist(),
+                x=(moved["effective_due"] - moved["begin"])
+                .dt.days.clip(lower=7)
+                .mul(86_400_000)
+                .tolist(),
                 base=moved["begin"].dt.strftime("%Y-%m-%d").tolist(),
                 orientation="h",
-                marker={"color": "rgba(230,159,0,0.55)", "line": {"color": "#8a5a00", "width": 1},
-                        "pattern": {"shape": "/", "fgcolor": "#8a5a00", "size": 6}},
+                marker={
+                    "color": "rgba(230,159,0,0.55)",
+                    "line": {"color": "#8a5a00", "width": 1},
+                    "pattern": {"shape": "/", "fgcolor": "#8a5a00", "size": 6},
+                },
                 width=0.35,
                 hovertemplate="%{y}: forecast %{customdata}<extra></extra>",
                 customdata=moved["effective_due"].dt.strftime("%d %b %Y").tolist(),
@@ -185,16 +214,34 @@ def timeline(milestones: pd.DataFrame, as_at: date, title: str = "Milestone time
                 y=rows["label"].tolist(),
                 x=marks.dt.strftime("%Y-%m-%d").tolist(),
                 mode="markers",
-                marker={"symbol": style["symbol"], "size": 12, "color": style["colour"],
-                        "line": {"color": "#222222", "width": 1.5}},
+                marker={
+                    "symbol": style["symbol"],
+                    "size": 12,
+                    "color": style["colour"],
+                    "line": {"color": "#222222", "width": 1.5},
+                },
                 hovertemplate=f"%{{y}}: {status}<extra></extra>",
             )
         )
     cut = pd.Timestamp(as_at).strftime("%Y-%m-%d")
-    fig.add_shape(type="line", x0=cut, x1=cut, yref="paper", y0=0, y1=1,
-                  line={"color": "#212529", "width": 2, "dash": "dash"})
-    fig.add_annotation(x=cut, yref="paper", y=1.0, text=f"As at {pd.Timestamp(as_at):%d %b %Y}",
-                       showarrow=False, yanchor="bottom", font={"size": 11})
+    fig.add_shape(
+        type="line",
+        x0=cut,
+        x1=cut,
+        yref="paper",
+        y0=0,
+        y1=1,
+        line={"color": "#212529", "width": 2, "dash": "dash"},
+    )
+    fig.add_annotation(
+        x=cut,
+        yref="paper",
+        y=1.0,
+        text=f"As at {pd.Timestamp(as_at):%d %b %Y}",
+        showarrow=False,
+        yanchor="bottom",
+        font={"size": 11},
+    )
     labels = frame["label"].tolist()
     fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(labels)), type="category")
     fig.update_xaxes(type="date", title_text="Date")
@@ -231,8 +278,9 @@ def flow(moves: pd.DataFrame, before: str, after: str, title: str | None = None)
 def empty(message: str, title: str = "") -> go.Figure:
     """A blank figure that says why it is blank."""
     fig = go.Figure()
-    fig.add_annotation(text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper",
-                       font={"size": 14})
+    fig.add_annotation(
+        text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper", font={"size": 14}
+    )
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
     return _layout(fig, title, height=220)

@@ -6,12 +6,22 @@ none changes its input.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date
 
 import pandas as pd
 
 from .schema import CANCELLED, CLOSED_STATUSES, COMPLETE, STATUSES
+
+
+def natural(values: pd.Series) -> pd.Series:
+    """Sort key that puts R2 before R10 and R1.2 before R1.10."""
+
+    def key(text: object) -> tuple[object, ...]:
+        return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", str(text)))
+
+    return values.map(key)
 
 
 def effective_due(milestones: pd.DataFrame) -> pd.Series:
@@ -72,7 +82,11 @@ def off_track(milestones: pd.DataFrame) -> pd.DataFrame:
     """Milestones rated Off track."""
     from .schema import OFF_TRACK
 
-    return milestones[milestones["status"] == OFF_TRACK].sort_values("ref").reset_index(drop=True)
+    return (
+        milestones[milestones["status"] == OFF_TRACK]
+        .sort_values("ref", key=natural)
+        .reset_index(drop=True)
+    )
 
 
 def missing_updates(milestones: pd.DataFrame) -> pd.DataFrame:
@@ -126,11 +140,11 @@ def changes(before: pd.DataFrame, after: pd.DataFrame) -> dict[str, pd.DataFrame
         else pd.DataFrame(columns=["from", "to", "count"])
     )
     return {
-        "moves": moves.sort_values("ref").reset_index(drop=True),
+        "moves": moves.sort_values("ref", key=natural).reset_index(drop=True),
         "flow": flow,
-        "new": new.sort_values("ref").reset_index(drop=True),
-        "cancelled": cancelled.sort_values("ref").reset_index(drop=True),
-        "dates": dates.sort_values("ref").reset_index(drop=True),
+        "new": new.sort_values("ref", key=natural).reset_index(drop=True),
+        "cancelled": cancelled.sort_values("ref", key=natural).reset_index(drop=True),
+        "dates": dates.sort_values("ref", key=natural).reset_index(drop=True),
     }
 
 

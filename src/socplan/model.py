@@ -66,7 +66,7 @@ class DeliveryPlan:
         rows = self.recommendations[self.recommendations["period_index"] == source]
         return (
             rows.drop(columns=["period", "period_index", "revision", "import_id"])
-            .sort_values("ref", key=_natural)
+            .sort_values("ref", key=metrics.natural)
             .reset_index(drop=True)
         )
 
@@ -95,7 +95,7 @@ class DeliveryPlan:
             if source != target.index:
                 rows["updated"] = False
             rows = metrics.with_measures(rows, target.end)
-            self._cache[key] = rows.sort_values("ref", key=_natural).reset_index(drop=True)
+            self._cache[key] = rows.sort_values("ref", key=metrics.natural).reset_index(drop=True)
         return self._cache[key].copy()
 
     def status_counts(
@@ -196,15 +196,3 @@ class DeliveryPlan:
     def themes(self) -> list[str]:
         """Every theme used in the plan."""
         return sorted(set(self.recommendations["theme"]))
-
-
-def _natural(values: pd.Series) -> pd.Series:
-    """Sort key that puts R2 before R10 and R1.2 before R1.10."""
-    import re
-
-    def key(text: str) -> tuple[object, ...]:
-        return tuple(
-            int(part) if part.isdigit() else part for part in re.split(r"(\d+)", str(text))
-        )
-
-    return values.map(key)

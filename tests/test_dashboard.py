@@ -1,0 +1,163 @@
+"""The dashboard in-process: the app factory, every page's layout, callbacks called directly."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from builders import basic_milestones, recs
+from dash import no_update
+
+from dashboard import ids
+from dashboard.app import create_app, nav_links, sync_filters
+from dashboard.filters import Filters
+from socplan.periods import Period
+from socplan.store import Store
+
+
+@pytest.fixture
+def app(demo_db):
+    return create_app({"db": demo_db})
+
+
+def text_of(component) -> str:
+    """Every string inside a Dash component tree."""
+    return json.dumps(
+        component.to_plotly_json(),
+        default=lambda o: o.to_plotly_json() if hasattr(o, "to_plotly_json") else str(o),
+    )
+
+
+def render(app, path: str, **query):
+    import dash
+
+    page = next(
+        p
+        for p in dash.page_registry.values()
+        if p["path"] == path or p.get("path_template") == path
+    )
+    with app.server.test_request_context("/"):
+        return page["layout"](**query)
+
+
+def test_health(app):
+    response = app.server.test_client().get("/health")
+    assert response.status_code == 200 and response.get_json()["status"] == "ok"
+    assert response.get_json()["imports"] == 5
+
+
+def test_index_has_lang_and_no_cdn(app):
+    html = app.server.test_client().get("/").get_data(as_text=True)
+    assert '<html lang="en-GB">' in html
+    assert "cdn." not in html and "unpkg" not in html and "googleapis" not in html
+    assert "01_bootstrap.min.css" in html
+
+
+def test_overview_shows_counts_and_exceptions(app):
+    page = text_of(render(app, "/"))
+    assert "Overview as at 30 September 2020 (2020/21 Q2)" in page
+    assert "Off track (1)" in page and "R4.3" in page
+    assert "Show the data as a table" in page
+
+
+def test_filters_narrow_the_overview(app):
+    page = text_of(render(app, "/", theme="Pursue", period="2020/21 Q1"))
+    assert "2020/21 Q1" in page
+    assert "Prevent" not in page.split("Status of milestones in each theme")[1].split(".")[0]
+
+
+def test_recommendations_grid_rows(app):
+    page = render(app, "/recommendations", owner="Public health")
+    grid = next(c for c in page.children if getattr(c, "id", None) == ids.GRID)
+    refs = {row["sort_ref"] for row in grid.rowData}
+    assert refs and all(row["ref"].startswith("[R") for row in grid.rowData)
+    assert "owner=Public+health" in grid.rowData[0]["ref"]
+
+
+def test_recommendation_page(app):
+    page = text_of(render(app, "/recommendation/<ref>", ref="R8"))
+    assert "R8:" in page and "Status period by period" in page and "Date changes" in page
+    missing = text_of(render(app, "/recommendation/<ref>", ref="R99"))
+    assert "Recommendation not found" in missing
+
+
+def test_partners_lists_missing_updates(app):
+    page = text_of(render(app, "/partners", period="2020/21 Q1"))
+    assert "Prisons and probation" in page and "no update for 2020/21 Q1" in page
+
+
+def test_changes_page_compares_periods(app):
+    page = text_of(render(app, "/changes", period="2020/21 Q2", since="2019/20 Q3"))
+    assert "Changes from 2019/20 Q3 to 2020/21 Q2" in page and "Status moves" in page
+    first = text_of(render(app, "/changes", period="2019/20 Q3"))
+    assert "nothing to compare with" in first
+
+
+def test_sync_filters_from_url_and_from_dropdowns():
+    periods = ["2020/21 Q2", "2020/21 Q1"]
+    out = sync_filters("?period=2020%2F21+Q1&theme=Pursue", None, None, None, periods, ids.URL)
+    assert out == (no_update, "2020/21 Q1", ["Pursue"], [])
+    out = sync_filters("", "2020/21 Q2", ["Protect"], [], periods, ids.THEME)
+    assert out[0] == "?theme=Protect"
+    out = sync_filters("?theme=Protect", "2020/21 Q2", ["Protect"], [], periods, ids.THEME)
+    assert out == (no_update,) * 4  # nothing changed: no loop
+    out = sync_filters("?since=2019%2F20+Q3", "2020/21 Q1", [], [], periods, ids.PERIOD)
+    assert out[0] == "?period=2020%2F21+Q1&since=2019%2F20+Q3"
+
+
+def test_nav_links_carry_filters():
+    hrefs, current = nav_links("?theme=Pursue&since=x", "/partners", ["/", "/partners"])
+    assert hrefs == ["/?theme=Pursue", "/partners?theme=Pursue"] and current == [None, "page"]
+
+
+def test_filters_round_trip():
+    f = Filters("2019/20 Q3", ("Pursue", "Prevent"), ("NHS",))
+    assert Filters.from_search(f.search()) == f
+
+
+def test_callback_endpoint(app):
+    payload = {
+        "output": "..url.search...filter-period.value...filter-theme.value...filter-owner.value..",
+        "outputs": [
+            {"id": ids.URL, "property": "search"},
+            {"id": ids.PERIOD, "property": "value"},
+            {"id": ids.THEME, "property": "value"},
+            {"id": ids.OWNER, "property": "value"},
+        ],
+        "inputs": [
+            {"id": ids.URL, "property": "search", "value": ""},
+            {"id": ids.PERIOD, "property": "value", "value": "2020/21 Q2"},
+            {"id": ids.THEME, "property": "value", "value": ["Pursue"]},
+            {"id": ids.OWNER, "property": "value", "value": []},
+        ],
+        "state": [{"id": ids.PERIOD, "property": "options", "value": ["2020/21 Q2"]}],
+        "changedPropIds": [f"{ids.THEME}.value"],
+    }
+    response = app.server.test_client().post("/_dash-update-component", json=payload)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.get_json()["response"][ids.URL]["search"] == "?theme=Pursue"
+
+
+def test_new_import_is_seen_on_next_request(tmp_path):
+    url = f"sqlite:///{tmp_path / 'live.db'}"
+    store = Store(url)
+    store.commit_import(
+        recs(), basic_milestones(), Period(2019, 3), data=b"a", file_name="a", imported_by="x"
+    )
+    app = create_app({"db": url})
+    assert "2019/20 Q3" in text_of(render(app, "/"))
+    Store(url).commit_import(
+        recs(), basic_milestones(), Period(2019, 4), data=b"b", file_name="b", imported_by="y"
+    )
+    assert "2019/20 Q4" in text_of(render(app, "/"))
+
+
+def test_library_never_imports_dash():
+    code = (
+        "import sys, socplan.cli, socplan.model, socplan.figures, socplan.store, socplan.export, "
+        "socplan.template, socplan.importer; assert not any(m == 'dash' or m.startswith(('dash.', 'flask')) "
+        "for m in sys.modules), sorted(m for m in sys.modules if m.startswith(('dash', 'flask')))"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -1,0 +1,96 @@
+"""Figure builders, tested without a browser on three-row frames."""
+
+from datetime import date
+
+import pandas as pd
+from builders import T, milestone, milestones
+
+from socplan import figures, metrics
+from socplan.figures import STATUS_STYLE
+
+
+def counts():
+    return pd.DataFrame(
+        [
+            {
+                "Total": 3,
+                "Not started": 0,
+                "On track": 2,
+                "At risk": 1,
+                "Off track": 0,
+                "Complete": 0,
+                "Cancelled": 0,
+            }
+        ]
+    )
+
+
+def test_status_overall_names_every_status_with_a_pattern():
+    fig = figures.status_overall(counts())
+    assert [t.name for t in fig.data] == list(STATUS_STYLE)
+    patterns = {t.name: t.marker.pattern.shape for t in fig.data}
+    assert len(set(patterns.values())) == len(patterns)  # each status has its own pattern
+    on_track = next(t for t in fig.data if t.name == "On track")
+    assert list(on_track.x) == [2] and list(on_track.text) == ["2"]
+
+
+def test_status_by_stacks_groups():
+    table = pd.DataFrame(
+        {"Total": [2, 1], "On track": [1, 1], "Complete": [1, 0]}, index=["Pursue", "Prevent"]
+    )
+    fig = figures.status_by(table, "Theme")
+    assert fig.layout.barmode == "stack"
+    assert [list(t.y) for t in fig.data] == [["Pursue", "Prevent"]] * 2
+    assert fig.layout.yaxis.title.text == "Theme"
+
+
+def test_trend_and_burnup():
+    trend = pd.DataFrame(
+        {"period": ["2019/20 Q3", "2019/20 Q4"], "On track": [3, 1], "Complete": [0, 2]}
+    )
+    fig = figures.trend(trend)
+    assert [t.name for t in fig.data] == ["On track", "Complete"] and list(fig.data[1].y) == [0, 2]
+    burn = pd.DataFrame(
+        {"period": ["a", "b"], "due_baseline": [1, 3], "due_forecast": [1, 2], "complete": [0, 2]}
+    )
+    fig = figures.burnup(burn)
+    assert [t.name for t in fig.data] == ["Due (baseline)", "Due (forecast)", "Complete"]
+    assert (
+        len({t.marker.symbol for t in fig.data}) == 3 and len({t.line.dash for t in fig.data}) == 3
+    )
+
+
+def test_timeline_marks_as_at_and_forecasts():
+    ms = milestones(
+        milestone("R1.1", start=T("2019-10-01"), due=T("2020-03-31")),
+        milestone(
+            "R1.2", due=T("2019-12-31"), forecast=T("2020-06-30"), reason="late", status="At risk"
+        ),
+        milestone("R1.3", due=T("2019-11-30"), status="Complete", completed=T("2019-11-15")),
+    )
+    ms["baseline_due"] = ms["due"]
+    ms = metrics.with_measures(ms, date(2020, 3, 31))
+    fig = figures.timeline(ms, date(2020, 3, 31))
+    names = [t.name for t in fig.data]
+    assert names[:2] == ["Baseline (start to due)", "Forecast (revised due)"]
+    assert {"On track", "At risk", "Complete"} <= set(names)
+    assert list(fig.data[1].y) == ["R1.2"]
+    assert fig.layout.shapes[0].x0 == "2020-03-31"
+    assert "As at 31 Mar 2020" in fig.layout.annotations[0].text
+
+
+def test_flow_links_statuses():
+    flow = pd.DataFrame(
+        {"from": ["On track", "At risk"], "to": ["Complete", "Off track"], "count": [3, 1]}
+    )
+    fig = figures.flow(flow, "2019/20 Q3", "2019/20 Q4")
+    sankey = fig.data[0]
+    assert (
+        "On track (2019/20 Q3)" in sankey.node.label
+        and "Complete (2019/20 Q4)" in sankey.node.label
+    )
+    assert list(sankey.link.value) == [3, 1]
+
+
+def test_empty_figure_says_why():
+    assert figures.empty("No data").layout.annotations[0].text == "No data"
