@@ -96,6 +96,8 @@ def _header(config: Settings) -> html.Header:
 
 
 def _filters_bar() -> html.Div:
+    # Native controls (select, checkboxes, details) rather than dcc.Dropdown: Dash 4's dropdown
+    # puts keyboard focus on an aria-hidden element, which screen readers cannot follow.
     plan = source().plan()
     periods = [p.label for p in reversed(plan.periods)]
     return html.Div(
@@ -105,47 +107,56 @@ def _filters_bar() -> html.Div:
                     dbc.Col(
                         [
                             html.Label("As at", htmlFor=ids.PERIOD, className="form-label"),
-                            dcc.Dropdown(
+                            dbc.Select(
                                 id=ids.PERIOD,
-                                options=periods,
+                                options=[{"label": p, "value": p} for p in periods],
                                 value=periods[0] if periods else None,
-                                clearable=False,
-                                searchable=False,
                             ),
                         ],
                         xs=12,
-                        md=3,
+                        md=2,
                     ),
                     dbc.Col(
-                        [
-                            html.Label("Theme", htmlFor=ids.THEME, className="form-label"),
-                            dcc.Dropdown(
-                                id=ids.THEME,
-                                options=plan.themes,
-                                multi=True,
-                                placeholder="All themes",
-                            ),
-                        ],
+                        html.Fieldset(
+                            [
+                                html.Legend("Theme", className="form-label"),
+                                dbc.Checklist(
+                                    id=ids.THEME,
+                                    options=plan.themes,
+                                    value=[],
+                                    inline=True,
+                                    className="filter-checks",
+                                ),
+                            ]
+                        ),
                         xs=12,
                         md=4,
                     ),
                     dbc.Col(
-                        [
-                            html.Label("Owner", htmlFor=ids.OWNER, className="form-label"),
-                            dcc.Dropdown(
-                                id=ids.OWNER,
-                                options=plan.owners,
-                                multi=True,
-                                placeholder="All owners",
-                            ),
-                        ],
+                        html.Details(
+                            [
+                                html.Summary("Owner", className="form-label"),
+                                html.Fieldset(
+                                    [
+                                        html.Legend("Owners to show", className="visually-hidden"),
+                                        dbc.Checklist(
+                                            id=ids.OWNER,
+                                            options=plan.owners,
+                                            value=[],
+                                            className="filter-checks owner-checks",
+                                        ),
+                                    ]
+                                ),
+                            ],
+                            className="owner-filter",
+                        ),
                         xs=12,
                         md=4,
                     ),
                     dbc.Col(
                         dcc.Link("Clear filters", href="/", id=ids.RESET, className="btn btn-link"),
                         xs=12,
-                        md=1,
+                        md=2,
                         className="d-flex align-items-end",
                     ),
                 ],
@@ -252,8 +263,9 @@ def _register_callbacks(app: dash.Dash) -> None:
         period: str | None,
         themes: list[str] | None,
         owners: list[str] | None,
-        periods: list[str],
+        options: list[dict[str, str]] | None,
     ) -> tuple[Any, ...]:
+        periods = [o["value"] for o in options or []]
         return sync_filters(search, period, themes, owners, periods, callback_context.triggered_id)
 
     @app.callback(

@@ -132,7 +132,13 @@ def test_callback_endpoint(app):
             {"id": ids.THEME, "property": "value", "value": ["Pursue"]},
             {"id": ids.OWNER, "property": "value", "value": []},
         ],
-        "state": [{"id": ids.PERIOD, "property": "options", "value": ["2020/21 Q2"]}],
+        "state": [
+            {
+                "id": ids.PERIOD,
+                "property": "options",
+                "value": [{"label": "2020/21 Q2", "value": "2020/21 Q2"}],
+            }
+        ],
         "changedPropIds": [f"{ids.THEME}.value"],
     }
     response = app.server.test_client().post("/_dash-update-component", json=payload)

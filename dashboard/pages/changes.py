@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import dash
-from dash import Input, Output, State, callback, dcc, html, no_update
+import dash_bootstrap_components as dbc
+from dash import Input, Output, State, callback, html, no_update
 
 from dashboard import ids
 from dashboard.components import chart, note, section, table
@@ -52,12 +53,10 @@ def layout(**query: Any) -> html.Div:
             html.Div(
                 [
                     html.Label("Compare with", htmlFor=ids.SINCE, className="form-label"),
-                    dcc.Dropdown(
+                    dbc.Select(
                         id=ids.SINCE,
-                        options=[p.label for p in reversed(earlier)],
+                        options=[{"label": p.label, "value": p.label} for p in reversed(earlier)],
                         value=since.label,
-                        clearable=False,
-                        searchable=False,
                         style={"maxWidth": "14rem"},
                     ),
                 ],

@@ -1,0 +1,183 @@
+"""Browser tests: Playwright driving the system Chromium against a live dashboard, with axe-core."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+PAGES = ["/", "/recommendations", "/recommendation/R8", "/partners", "/changes"]
+
+
+def axe_script() -> str:
+    import axe_playwright_python
+
+    return (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text()
+
+
+@pytest.fixture(scope="module")
+def server(demo_db) -> Iterator[str]:
+    from werkzeug.serving import make_server
+
+    from dashboard.app import create_app
+
+    app = create_app({"db": demo_db})
+    httpd = make_server("127.0.0.1", 0, app.server, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_port}"
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=server)
+    outside: list[str] = []
+    context.route(
+        "**/*",
+        lambda route: (
+            (outside.append(route.request.url), route.abort())
+            if not route.request.url.startswith(server)
+            and not route.request.url.startswith("data:")
+            else route.continue_()
+        ),
+    )
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield page
+    context.close()
+    assert not outside, f"requests left the machine: {outside}"
+    assert not errors, f"JavaScript errors: {errors}"
+
+
+def loaded(page) -> None:
+    page.wait_for_selector("h1", timeout=20_000)
+    page.wait_for_load_state("networkidle")
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_page_loads_and_passes_axe(page, path):
+    page.goto(path)
+    loaded(page)
+    assert page.locator("html").get_attribute("lang") == "en-GB"
+    if path != "/recommendations":
+        page.wait_for_selector(".js-plotly-plot", timeout=20_000)
+    page.add_script_tag(content=axe_script())
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    serious = [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert not serious, "\n".join(serious)
+
+
+def test_filters_live_in_the_url_and_back_works(page):
+    page.goto("/")
+    loaded(page)
+    page.locator("#filter-theme").get_by_label("Pursue").check()
+    page.wait_for_url("**/?theme=Pursue", timeout=10_000)
+    page.wait_for_function(
+        "document.body.innerText.includes('Pursue') && !document.querySelector('#_dash-global-error-container .dash-fe-error')"
+    )
+    page.get_by_role("link", name="Recommendations").click()
+    page.wait_for_url("**/recommendations?theme=Pursue", timeout=10_000)
+    page.wait_for_selector(".ag-row", timeout=20_000)
+    themes = set(page.locator(".ag-cell[col-id='theme']").all_inner_texts())
+    assert themes == {"Pursue"}
+    page.locator(".ag-row a").first.click()
+    page.wait_for_url("**/recommendation/R*", timeout=10_000)
+    loaded(page)
+    assert "theme=Pursue" in page.url
+    assert page.locator("h1").inner_text().startswith("R")
+    page.go_back()
+    page.wait_for_url("**/recommendations?theme=Pursue", timeout=10_000)
+    page.go_back()
+    page.wait_for_url("**/?theme=Pursue", timeout=10_000)
+    page.go_back()
+    page.wait_for_function("location.search === ''", timeout=10_000)
+    page.wait_for_function(
+        "!document.querySelector('#filter-theme input[value=Pursue]').checked", timeout=10_000
+    )
+
+
+def test_link_reproduces_the_view(page):
+    page.goto("/partners?period=2020%2F21+Q1&owner=Prisons+and+probation")
+    loaded(page)
+    assert "Partners as at 30 June 2020 (2020/21 Q1)" in page.locator("h1").inner_text()
+    assert page.locator("#filter-owner").get_by_label("Prisons and probation").is_checked()
+    assert page.locator("#filter-period").input_value() == "2020/21 Q1"
+    assert "no update for 2020/21 Q1" in page.locator("main").inner_text()
+
+
+def test_keyboard_reaches_navigation_and_focus_is_visible(page):
+    page.goto("/")
+    loaded(page)
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip-link"
+    for _ in range(12):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.textContent") == "Partners":
+            break
+    else:
+        pytest.fail("Tab never reached the Partners link")
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline != "none"
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/partners", timeout=10_000)
+
+
+def test_chart_data_table_one_click_away(page):
+    page.goto("/")
+    loaded(page)
+    details = page.locator("details.chart-data").first
+    details.locator("summary").click()
+    assert details.locator("table").is_visible()
+
+
+def test_changes_period_picker_updates_url(page):
+    page.goto("/changes")
+    loaded(page)
+    page.locator("#changes-since").select_option("2019/20 Q3")
+    page.wait_for_url("**/changes?since=2019%2F20+Q3", timeout=10_000)
+    page.wait_for_function(
+        "document.querySelector('h1').innerText.includes('from 2019/20 Q3')", timeout=10_000
+    )
+
+
+def test_usable_at_768_wide_and_prints_without_chrome(page):
+    page.set_viewport_size({"width": 768, "height": 1000})
+    page.goto("/")
+    loaded(page)
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 1, f"page is {overflow}px wider than a 768px screen"
+    page.emulate_media(media="print")
+    assert page.locator(".main-nav").is_hidden() and page.locator(".filters-bar").is_hidden()
+    pdf = page.pdf(format="A4")
+    assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
