@@ -1,6 +1,6 @@
 .PHONY: run test setup lint bench sample
 
-run:  ## load the sample plan (when the database is empty) and show it
+run:  ## load the sample plan (when the database is empty) and serve the dashboard
 	bash scripts/run.sh
 
 test:  ## every check and test
@@ -14,8 +14,9 @@ lint:
 	.venv/bin/ruff format --check src dashboard tests bench scripts
 	.venv/bin/mypy src
 
-bench:  ## import benchmark (10,000 milestones)
+bench:  ## benchmarks: import (10,000 milestones), dashboard callbacks (10,000 x 20 periods)
 	.venv/bin/python bench/bench_import.py
+	.venv/bin/python bench/bench_dashboard.py
 
 sample:  ## rebuild the sample workbooks in data/sample from src/socplan/sample.py
 	.venv/bin/python scripts/make_sample.py

@@ -35,10 +35,13 @@ def table(
     caption: str | None = None,
     *,
     index: bool = False,
+    limit: int = 100,
     status_columns: Sequence[str] = ("status", "Status", "from", "to", "From", "To"),
 ) -> html.Div:
     """An accessible HTML table: a caption, header cells with scope, status as words and badges."""
     data = frame.reset_index() if index else frame
+    more = len(data) - limit
+    data = data.iloc[:limit]
     head = html.Thead(html.Tr([html.Th(str(c), scope="col") for c in data.columns]))
     rows = []
     for record in data.itertuples(index=False):
@@ -47,6 +50,16 @@ def table(
             text = _cell(value)
             cells.append(html.Td(status_badge(text) if column in status_columns and text else text))
         rows.append(html.Tr(cells))
+    if more > 0:
+        rows.append(
+            html.Tr(
+                html.Td(
+                    f"… and {more} more, not shown here: narrow the filters, or export the data.",
+                    colSpan=len(data.columns),
+                    className="fst-italic",
+                )
+            )
+        )
     body = html.Tbody(rows or [html.Tr(html.Td("None", colSpan=max(1, len(data.columns))))])
     parts: list[Any] = [html.Caption(caption)] if caption else []
     return html.Div(

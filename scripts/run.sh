@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The main job: set up when needed, load the illustrative sample plan into the database when it
-# is empty, then print its summary.
+# The main job: set up when needed, load the illustrative sample plan when the database is empty,
+# then serve the dashboard at http://127.0.0.1:8050 (Ctrl+C to stop). Extra arguments go to
+# `socplan serve` (for example --host 0.0.0.0 --port 8080).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 .venv/bin/socplan demo --if-empty
-.venv/bin/socplan summary
+exec .venv/bin/socplan serve "$@"

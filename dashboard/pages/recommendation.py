@@ -11,7 +11,7 @@ from dash import dcc, html
 from dashboard.components import chart, note, section, status_badge, table
 from dashboard.context import source
 from dashboard.filters import Filters
-from socplan import figures
+from socplan import figures, metrics
 
 dash.register_page(
     __name__,
@@ -53,7 +53,7 @@ def layout(ref: str | None = None, **query: Any) -> html.Div:
     history = full.snapshots[full.snapshots["ref"].isin(refs)]
     history = history[history["period_index"] <= period.index]
     by_period = status_by_period(history) if not history.empty else pd.DataFrame()
-    log = full.date_changes(refs)
+    log = metrics.date_change_log(history)
     log = log[log["period_index"] <= period.index].drop(columns="period_index")
     commentary = history[history["update"] != ""].sort_values(["ref", "period_index"])
     done = int((ms["status"] == "Complete").sum())

@@ -26,27 +26,37 @@ dash.register_page(
 
 def rows(recs: pd.DataFrame, ms: pd.DataFrame, search: str) -> list[dict[str, Any]]:
     """One grid row per recommendation with its milestone counts."""
-    grouped = ms.groupby("recommendation")
-    out = []
-    for rec in recs.itertuples(index=False):
-        if rec.ref not in grouped.groups:
-            continue
-        group = grouped.get_group(rec.ref)
-        out.append(
-            {
-                "ref": f"[{rec.ref}](/recommendation/{rec.ref}{search})",
-                "sort_ref": rec.ref,
-                "text": rec.text,
-                "theme": rec.theme,
-                "lead": rec.lead,
-                "milestones": len(group),
-                "complete": int((group["status"] == COMPLETE).sum()),
-                "off_track": int((group["status"] == OFF_TRACK).sum()),
-                "overdue": int(group["overdue"].sum()),
-                "slipped": int((group["slip_days"] > 0).sum()),
-            }
+    counts = (
+        ms.assign(
+            complete=ms["status"] == COMPLETE,
+            off_track=ms["status"] == OFF_TRACK,
+            slipped=ms["slip_days"] > 0,
         )
-    return out
+        .groupby("recommendation")
+        .agg(
+            milestones=("ref", "size"),
+            complete=("complete", "sum"),
+            off_track=("off_track", "sum"),
+            overdue=("overdue", "sum"),
+            slipped=("slipped", "sum"),
+        )
+    )
+    table = recs.merge(counts, left_on="ref", right_index=True)
+    table["sort_ref"] = table["ref"]
+    table["ref"] = "[" + table["ref"] + "](/recommendation/" + table["ref"] + search + ")"
+    columns = [
+        "ref",
+        "sort_ref",
+        "text",
+        "theme",
+        "lead",
+        "milestones",
+        "complete",
+        "off_track",
+        "overdue",
+        "slipped",
+    ]
+    return table[columns].astype({c: int for c in columns[5:]}).to_dict("records")
 
 
 COLUMNS = [

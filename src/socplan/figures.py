@@ -36,6 +36,9 @@ def style_of(status: str) -> dict[str, str]:
     return STATUS_STYLE.get(status, FALLBACK_STYLE)
 
 
+AXIS = {"gridcolor": "#e5e5e5", "zerolinecolor": "#cccccc", "automargin": True}
+
+
 def _layout(fig: go.Figure, title: str, height: int = 360) -> go.Figure:
     fig.update_layout(
         title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}},
@@ -53,9 +56,9 @@ def _layout(fig: go.Figure, title: str, height: int = 360) -> go.Figure:
             "traceorder": "normal",
         },
         hoverlabel={"font": {"family": FONT}},
+        xaxis=AXIS,
+        yaxis=AXIS,
     )
-    fig.update_xaxes(gridcolor="#e5e5e5", zerolinecolor="#cccccc", automargin=True)
-    fig.update_yaxes(gridcolor="#e5e5e5", zerolinecolor="#cccccc", automargin=True)
     return fig
 
 

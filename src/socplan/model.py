@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -26,6 +26,7 @@ class DeliveryPlan:
     recommendations: pd.DataFrame
     snapshots: pd.DataFrame
     _cache: dict[object, pd.DataFrame] = field(default_factory=dict, repr=False, compare=False)
+    _plans: dict[object, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def from_store(cls, store: Store) -> DeliveryPlan:
@@ -37,8 +38,10 @@ class DeliveryPlan:
     @property
     def periods(self) -> list[Period]:
         """Periods with data, oldest first."""
-        indexes = sorted(set(self.snapshots["period_index"].astype(int)))
-        return [Period(i // 4, i % 4 + 1) for i in indexes]
+        if "periods" not in self._plans:
+            indexes = sorted(int(i) for i in self.snapshots["period_index"].unique())
+            self._plans["periods"] = [Period(i // 4, i % 4 + 1) for i in indexes]
+        return list(self._plans["periods"])
 
     @property
     def latest(self) -> Period | None:
@@ -104,9 +107,15 @@ class DeliveryPlan:
         """Counts by status overall, or by `theme`, `owner` or `recommendation`."""
         return metrics.status_counts(self.milestones(period), by)
 
+    def _memo(self, key: object, build: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+        """A derived frame, built once per plan (the plan never changes once loaded)."""
+        if key not in self._cache:
+            self._cache[key] = build()
+        return self._cache[key].copy()
+
     def trend(self) -> pd.DataFrame:
         """Status counts for every period."""
-        return metrics.trend(self._themed_snapshots())
+        return self._memo(("trend",), lambda: metrics.trend(self.snapshots))
 
     def overdue(self, period: Period | str | None = None) -> pd.DataFrame:
         """Open milestones due by the period end."""
@@ -134,15 +143,15 @@ class DeliveryPlan:
 
     def date_changes(self, refs: Iterable[str] | None = None) -> pd.DataFrame:
         """The date-change log: every change of expected date with its period and reason."""
-        log = metrics.date_change_log(self.snapshots)
-        if refs is not None:
-            log = log[log["ref"].isin(list(refs))]
-        return log.reset_index(drop=True)
+        if refs is None:
+            return self._memo(("date_changes",), lambda: metrics.date_change_log(self.snapshots))
+        wanted = self.snapshots[self.snapshots["ref"].isin(list(refs))]
+        return metrics.date_change_log(wanted)
 
     def burnup(self) -> pd.DataFrame:
         """Milestones due (baseline and forecast) against complete, period by period."""
         ends = {p.index: p.end for p in self.periods}
-        return metrics.burnup(self._themed_snapshots(), ends)
+        return self._memo(("burnup",), lambda: metrics.burnup(self.snapshots, ends))
 
     def history_of(self, ref: str) -> pd.DataFrame:
         """One milestone period by period: status, progress, dates and commentary."""
@@ -168,10 +177,16 @@ class DeliveryPlan:
         public_only: bool = False,
     ) -> DeliveryPlan:
         """A plan narrowed to some themes and owners (and, for publication, public rows)."""
-        themes = [t for t in themes or [] if t]
-        owners = [o for o in owners or [] if o]
+        themes = sorted(t for t in themes or [] if t)
+        owners = sorted(o for o in owners or [] if o)
         if not themes and not owners and not public_only:
             return self
+        key = ("filtered", tuple(themes), tuple(owners), public_only)
+        if key not in self._plans:
+            self._plans[key] = self._filter(themes, owners, public_only)
+        return self._plans[key]
+
+    def _filter(self, themes: list[str], owners: list[str], public_only: bool) -> DeliveryPlan:
         recs = self.recommendations
         ms = self._themed_snapshots()
         if themes:
@@ -190,9 +205,9 @@ class DeliveryPlan:
     @property
     def owners(self) -> list[str]:
         """Every owner named in the plan."""
-        return sorted(set(self.snapshots["owner"]))
+        return sorted(self.snapshots["owner"].unique())
 
     @property
     def themes(self) -> list[str]:
         """Every theme used in the plan."""
-        return sorted(set(self.recommendations["theme"]))
+        return sorted(self.recommendations["theme"].unique())

@@ -1,0 +1,109 @@
+"""Server time of every dashboard callback on a synthetic plan of 10,000 milestones x 20 periods.
+
+Pages are rendered by Dash Pages' callback, which calls each page's `layout(**query)`; we time
+that call plus the JSON encoding Dash does on the response. Target (PRODUCT.md): median under
+150 ms for each.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import dash  # noqa: E402
+import plotly.io.json as pio_json  # noqa: E402
+
+from dashboard import ids  # noqa: E402
+from dashboard.app import create_app, nav_links, sync_filters  # noqa: E402
+from socplan.store import Store  # noqa: E402
+from socplan.synthetic import synthetic_history  # noqa: E402
+
+
+def build(url: str, milestones: int, periods: int) -> None:
+    """Import a synthetic history straight into the store."""
+    store = Store(url)
+    for period, recs, ms in synthetic_history(milestones, periods):
+        store.commit_import(
+            recs, ms, period, data=b"bench", file_name="bench.xlsx", imported_by="bench"
+        )
+    store.engine.dispose()
+
+
+def timed(func: Callable[[], object], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        func()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main(milestones: int = 10_000, periods: int = 20, repeat: int = 7) -> list[tuple[str, float]]:
+    """Time every callback; print a table; return (name, median seconds)."""
+    work = Path(tempfile.mkdtemp(prefix="socplan-dash-bench-"))
+    url = f"sqlite:///{work / 'bench.db'}"
+    start = time.perf_counter()
+    build(url, milestones, periods)
+    built = time.perf_counter() - start
+    app = create_app({"db": url})
+    registry = {p.get("path_template") or p["path"]: p for p in dash.page_registry.values()}
+    source = app.server.extensions["socplan"]
+    with app.server.test_request_context("/"):
+        plan = source.plan()
+        latest = plan.latest.label
+        mid = plan.periods[len(plan.periods) // 2].label
+        theme = plan.themes[0]
+        owner = plan.owners[0]
+        cases: list[tuple[str, Callable[[], object]]] = []
+        for path, query in [
+            ("/", {}),
+            ("/", {"period": mid, "theme": theme}),
+            ("/recommendations", {}),
+            ("/recommendations", {"owner": owner}),
+            ("/recommendation/<ref>", {"ref": "R7"}),
+            ("/partners", {}),
+            ("/changes", {}),
+            ("/changes", {"since": plan.periods[0].label}),
+        ]:
+            page = registry[path]
+
+            def render(page=page, query=query) -> None:
+                pio_json.to_json_plotly(page["layout"](**query))
+
+            label = path + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else "")
+            cases.append((f"page {label}", render))
+        cases.append(
+            (
+                "sync_filters (theme ticked)",
+                lambda: sync_filters("", latest, [theme], [], [latest], ids.THEME),
+            )
+        )
+        cases.append(("nav_links", lambda: nav_links("?theme=x", "/", ["/", "/partners"])))
+        cases.append(
+            (
+                "plan reload after an import (cold cache)",
+                lambda: source.__setattr__("_version", None) or source.plan(),
+            )
+        )
+        results = []
+        for name, func in cases:
+            func()  # warm
+            results.append((name, timed(func, repeat)))
+    print(
+        f"Dashboard callbacks: {milestones:,} milestones x {periods} periods "
+        f"(built in {built:.1f} s), median of {repeat}; target < 150 ms"
+    )
+    for name, seconds in results:
+        flag = "" if seconds < 0.150 or "reload" in name else "  OVER TARGET"
+        print(f"  {name:<58} {seconds * 1000:8.1f} ms{flag}")
+    return results
+
+
+if __name__ == "__main__":
+    main()
