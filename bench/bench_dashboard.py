@@ -8,21 +8,18 @@ that call plus the JSON encoding Dash does on the response. Target (PRODUCT.md):
 from __future__ import annotations
 
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import dash
+import plotly.io.json as pio_json
 
-import dash  # noqa: E402
-import plotly.io.json as pio_json  # noqa: E402
-
-from dashboard import ids  # noqa: E402
-from dashboard.app import create_app, nav_links, sync_filters  # noqa: E402
-from socplan.store import Store  # noqa: E402
-from socplan.synthetic import synthetic_history  # noqa: E402
+from dashboard import ids
+from dashboard.app import create_app, nav_links, sync_filters
+from socplan.store import Store
+from socplan.synthetic import synthetic_history
 
 
 def build(url: str, milestones: int, periods: int) -> None:

@@ -114,7 +114,7 @@ def _filters_bar() -> html.Div:
                             ),
                         ],
                         xs=12,
-                        md=2,
+                        md=3,
                     ),
                     dbc.Col(
                         html.Fieldset(
@@ -151,7 +151,7 @@ def _filters_bar() -> html.Div:
                             className="owner-filter",
                         ),
                         xs=12,
-                        md=4,
+                        md=3,
                     ),
                     dbc.Col(
                         dcc.Link("Clear filters", href="/", id=ids.RESET, className="btn btn-link"),

@@ -71,8 +71,8 @@ COLUMNS = [
     {
         "field": "text",
         "headerName": "Recommendation",
-        "flex": 3,
-        "minWidth": 260,
+        "flex": 4,
+        "minWidth": 320,
         "wrapText": True,
         "autoHeight": True,
     },
@@ -81,7 +81,9 @@ COLUMNS = [
         "field": "lead",
         "headerName": "Lead",
         "filter": "agTextColumnFilter",
-        "flex": 1,
+        "flex": 2,
+        "wrapText": True,
+        "autoHeight": True,
         "minWidth": 150,
     },
     {
@@ -135,7 +137,6 @@ def layout(**query: Any) -> html.Div:
                 },
                 className="ag-theme-alpine",
                 style={"width": "100%"},
-                columnSize="responsiveSizeToFit",
             ),
             html.P(f"{len(data)} recommendations.", className="small mt-2"),
         ]

@@ -98,7 +98,7 @@ def status_overall(counts: pd.DataFrame, title: str = "Milestones by status") ->
     fig.update_layout(barmode="overlay", showlegend=False)
     fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(statuses)))
     fig.update_xaxes(title_text="Milestones", rangemode="tozero")
-    fig.update_traces(textposition="outside", cliponaxis=False)
+    fig.update_traces(textposition="outside", cliponaxis=False, textfont_color="#212529")
     return _layout(fig, title, height=300)
 
 
