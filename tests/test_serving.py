@@ -1,0 +1,99 @@
+"""Production serving: gunicorn runs the documented entry point; app servers share the database."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+from builders import basic_milestones, recs, write
+
+from socplan.periods import Period
+
+GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def get(url: str) -> tuple[int, str]:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return response.status, response.read().decode()
+
+
+@contextmanager
+def gunicorn(db_url: str, workers: int = 2):
+    port = free_port()
+    env = {**os.environ, "SOCPLAN_DB": db_url}
+    proc = subprocess.Popen(
+        [
+            GUNICORN,
+            "--workers",
+            str(workers),
+            "--worker-class",
+            "gthread",
+            "--threads",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "dashboard.wsgi:server",
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                get(base + "/health")
+                break
+            except OSError:
+                assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
+                assert time.monotonic() < deadline, "gunicorn did not start"
+                time.sleep(0.2)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def layout_text(base: str) -> str:
+    """The app shell's layout as plain JSON text (Dash escapes '/' in its own encoding)."""
+    return json.dumps(json.loads(get(base + "/_dash-layout")[1]))
+
+
+def test_gunicorn_serves_the_dashboard(demo_db):
+    with gunicorn(demo_db) as base:
+        status, body = get(base + "/")
+        assert status == 200 and '<html lang="en-GB">' in body
+        status, body = get(base + "/_dash-layout")
+        assert status == 200 and "filter-period" in body
+        assert json.loads(get(base + "/health")[1])["imports"] == 5
+
+
+def test_app_servers_share_state_through_the_database(tmp_path, db_url):
+    path = write(tmp_path / "q3.xlsx", Period(2019, 3), recs(), basic_milestones())
+    subprocess.run(
+        [sys.executable, "-m", "socplan.cli", "import", str(path), "--db", db_url], check=True
+    )
+    with gunicorn(db_url, workers=1) as one, gunicorn(db_url, workers=1) as two:
+        assert "2019/20 Q3" in layout_text(one)
+        q4 = write(tmp_path / "q4.xlsx", Period(2019, 4), recs(), basic_milestones())
+        subprocess.run(
+            [sys.executable, "-m", "socplan.cli", "import", str(q4), "--db", db_url], check=True
+        )
+        for base in (one, two):
+            assert json.loads(get(base + "/health")[1])["imports"] == 2
+            assert "2019/20 Q4" in layout_text(base)
