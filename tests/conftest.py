@@ -42,3 +42,65 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.db'}"
     load_demo(Store(url))
     return url
+
+
+# -- PostgreSQL: a throwaway cluster per test session (scripts/pg.sh), a new database per test --
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class PostgresServer:
+    """A running throwaway cluster; `new_url()` creates an empty database on it."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self._count = 0
+
+    def new_url(self) -> str:
+        """The URL of a new, empty database."""
+        import sqlalchemy as sa
+
+        self._count += 1
+        name = f"t{os.getpid()}_{self._count}"
+        engine = sa.create_engine(self.url, isolation_level="AUTOCOMMIT", poolclass=sa.NullPool)
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f"CREATE DATABASE {name}")
+        engine.dispose()
+        return self.url.rsplit("/", 1)[0] + "/" + name
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A PostgreSQL server for this session. Never skipped: if it cannot start, tests fail."""
+    import subprocess
+    import tempfile
+
+    # Under /tmp itself: when run as root the cluster belongs to `postgres`, which must reach it.
+    directory = Path(tempfile.mkdtemp(prefix="socplan-pg-"))
+    directory.rmdir()
+    script = ROOT / "scripts" / "pg.sh"
+    started = subprocess.run(
+        ["bash", str(script), "start", str(directory)], capture_output=True, text=True
+    )
+    if started.returncode != 0:
+        subprocess.run(["bash", str(script), "stop", str(directory)], capture_output=True)
+        raise RuntimeError(
+            "PostgreSQL did not start (run bash scripts/setup.sh to install it):\n"
+            + started.stdout
+            + started.stderr
+        )
+    try:
+        yield PostgresServer(started.stdout.strip().splitlines()[-1])
+    finally:
+        subprocess.run(["bash", str(script), "stop", str(directory)], check=True)
+
+
+BACKENDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(params=BACKENDS)
+def backend_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A new, empty database on each backend in turn: SQLite file, then PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'plan.db'}"
+    return request.getfixturevalue("postgres").new_url()

@@ -1,4 +1,7 @@
-"""Revisions, carry-forward, partial merges, baselines, restore, history, migrations."""
+"""Revisions, carry-forward, partial merges, baselines, restore, history, migrations.
+
+Every test that takes `store` runs twice: on SQLite and on PostgreSQL (see `backend_url`).
+"""
 
 import hashlib
 
@@ -11,6 +14,12 @@ from socplan.periods import Period
 from socplan.store import Store, StoreError
 
 Q3, Q4, Q1 = Period(2019, 3), Period(2019, 4), Period(2020, 1)
+
+
+@pytest.fixture
+def db_url(backend_url):
+    """This module's stores are on each backend in turn."""
+    return backend_url
 
 
 def put(store, period, ms, *, partial=False, r=None, name="plan.xlsx", data=b"data"):
@@ -120,7 +129,8 @@ def test_migrations_upgrade_and_downgrade(store):
     assert store.is_empty()
 
 
-def test_sqlite_pragmas(store):
+def test_sqlite_pragmas(tmp_path):
+    store = Store(f"sqlite:///{tmp_path / 'plan.db'}")
     store.ensure_schema()
     with store.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"

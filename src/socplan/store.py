@@ -367,12 +367,15 @@ class Store:
         names = [c.name for c in table.c if c.name != "import_id"]
         values = [sa.literal(overrides[n]) if n in overrides else old.c[n] for n in names]
         result = conn.execute(
-            table.insert().from_select(
+            table.insert()
+            .from_select(
                 ["import_id", *names],
                 sa.select(sa.literal(new_id), *values).where(
                     (old.c.import_id == base_id) & old.c.ref.not_in(present)
                 ),
             )
+            # An INSERT's row count is only kept on request (psycopg reports -1 otherwise).
+            .execution_options(preserve_rowcount=True)
         )
         return int(result.rowcount or 0)
 
