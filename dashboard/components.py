@@ -7,9 +7,9 @@ from typing import Any
 
 import dash_bootstrap_components as dbc
 import pandas as pd
-import plotly.graph_objects as go
 from dash import dcc, html
 
+from socplan.charts import Chart
 from socplan.figures import style_of
 
 GRAPH_CONFIG = {
@@ -88,38 +88,45 @@ def status_badge(status: str) -> html.Span:
     )
 
 
-def chart(
-    fig: go.Figure, caption: str, data: pd.DataFrame, *, name: str, index: bool = False
-) -> html.Figure:
-    """A chart with its text alternative: a caption with the key figures and its data one click away."""
+def chart(item: Chart, search: str = "") -> html.Figure:
+    """A chart with its text alternative (a caption with the key figures and its data one click
+    away) and download links for report authors."""
+    downloads = html.Div(
+        [html.Span("Download:", className="me-1")]
+        + [
+            html.A(
+                fmt.upper(),
+                href=f"/export/chart/{item.name}.{fmt}{search}",
+                download="",
+                className="btn btn-outline-secondary btn-sm me-1",
+                **{"aria-label": f"Download {item.title} as {fmt.upper()}"},
+            )
+            for fmt in ("png", "svg", "pdf", "html")
+        ],
+        className="chart-downloads small",
+    )
     return html.Figure(
         [
             dcc.Graph(
-                figure=fig,
+                figure=item.figure,
                 config=GRAPH_CONFIG,
                 className="socplan-graph",
-                id={"type": "chart", "name": name},
+                id={"type": "chart", "name": item.name},
             ),
-            html.Figcaption(caption, className="chart-caption"),
+            html.Figcaption(item.caption, className="chart-caption"),
+            downloads,
             html.Details(
                 [
                     html.Summary("Show the data as a table"),
-                    table(data, caption=f"Data: {caption}", index=index),
+                    table(item.data, caption=f"Data: {item.title}"),
                 ],
                 className="chart-data",
             ),
         ],
         className="socplan-figure",
         role="group",
-        **{"aria-label": caption},
+        **{"aria-label": item.title},
     )
-
-
-def counts_caption(counts: pd.DataFrame) -> str:
-    """'65 milestones: 36 Complete, 25 On track, ...' from an overall count row."""
-    row = counts.iloc[0]
-    parts = [f"{int(row[s])} {s}" for s in counts.columns if s != "Total" and int(row[s])]
-    return f"{int(row['Total'])} milestones: " + ", ".join(parts) + "."
 
 
 def headline(counts: pd.DataFrame) -> dbc.Row:

@@ -12,7 +12,7 @@ from dashboard import ids
 from dashboard.components import chart, note, section, table
 from dashboard.context import source
 from dashboard.filters import Filters
-from socplan import figures
+from socplan.charts import changes_chart
 from socplan.periods import Period, PeriodError
 
 dash.register_page(
@@ -22,7 +22,8 @@ dash.register_page(
 
 def layout(**query: Any) -> html.Div:
     """What changed between the `since` period and the as-at period."""
-    plan, period = Filters.from_query(query).apply(source().plan())
+    filters = Filters.from_query(query)
+    plan, period = filters.apply(source().plan())
     earlier = [p for p in source().plan().periods if p < period]
     if not earlier:
         return html.Div(
@@ -66,20 +67,7 @@ def layout(**query: Any) -> html.Div:
                 f"{len(out['moves'])} status moves, {len(out['new'])} new milestones, "
                 f"{len(out['cancelled'])} cancelled, {len(out['dates'])} date changes."
             ),
-            chart(
-                figures.flow(out["flow"], since.label, period.label),
-                f"Status moves from {since} to {period}: "
-                + (
-                    "; ".join(
-                        f"{int(r['count'])} from {r['from']} to {r['to']}"
-                        for _, r in out["flow"].iterrows()
-                    )
-                    or "none"
-                )
-                + ".",
-                out["flow"].rename(columns={"from": "From", "to": "To", "count": "Milestones"}),
-                name="flow",
-            ),
+            chart(changes_chart(plan, period, since), filters.search(since=since.label)),
             section("Status moves", table(moves)),
             section(
                 "New milestones",

@@ -9,10 +9,10 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import html
 
-from dashboard.components import chart, counts_caption, headline, note, section, table
+from dashboard.components import chart, headline, note, section, table
 from dashboard.context import source
 from dashboard.filters import Filters
-from socplan import figures
+from socplan.charts import build_chart
 from socplan.schema import CLOSED_STATUSES
 
 dash.register_page(__name__, path="/", title="Overview: delivery plan", name="Overview", order=0)
@@ -24,20 +24,20 @@ def _exceptions(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
 
 def layout(**query: Any) -> html.Div:
     """The overview page for the filters in the URL."""
-    plan, period = Filters.from_query(query).apply(source().plan())
-    counts = plan.status_counts(period)
+    filters = Filters.from_query(query)
+    plan, period = filters.apply(source().plan())
     ms = plan.milestones(period)
     if ms.empty:
         return html.Div([html.H1("Overview"), note("No milestones match these filters.")])
-    by_theme = plan.status_counts(period, by="theme")
-    by_owner = plan.status_counts(period, by="owner")
-    trend = plan.trend()
-    burn = plan.burnup()
+    search = filters.search()
     off, overdue, slipped = plan.off_track(period), plan.overdue(period), plan.slipped(period)
     slipped = slipped[
         ~slipped["status"].isin(list(CLOSED_STATUSES))
     ]  # late but done is no exception
-    latest = burn.iloc[-1] if len(burn) else None
+
+    def show(name: str) -> html.Figure:
+        return chart(build_chart(plan, name, period), search)
+
     return html.Div(
         [
             html.H1(f"Overview as at {period.end:%d %B %Y} ({period})"),
@@ -45,34 +45,8 @@ def layout(**query: Any) -> html.Div:
                 f"{len(plan.recommendations_at(period))} recommendations and {len(ms)} milestones. "
                 f"{len(off)} off track, {len(overdue)} overdue, {len(slipped)} open with a later date than agreed."
             ),
-            section("Where the plan stands", headline(counts)),
-            dbc.Row(
-                [
-                    dbc.Col(
-                        chart(
-                            figures.status_overall(counts),
-                            counts_caption(counts),
-                            counts,
-                            name="status",
-                        ),
-                        lg=6,
-                    ),
-                    dbc.Col(
-                        chart(
-                            figures.status_by(by_theme, "Theme"),
-                            "Status of milestones in each theme: "
-                            + "; ".join(
-                                f"{t} {int(r['Complete'])} of {int(r['Total'])} complete"
-                                for t, r in by_theme.iterrows()
-                            ),
-                            by_theme,
-                            name="by-theme",
-                            index=True,
-                        ),
-                        lg=6,
-                    ),
-                ]
-            ),
+            section("Where the plan stands", headline(plan.status_counts(period))),
+            dbc.Row([dbc.Col(show("status"), lg=6), dbc.Col(show("by-theme"), lg=6)]),
             section(
                 "Exceptions",
                 html.H3(f"Off track ({len(off)})"),
@@ -119,44 +93,7 @@ def layout(**query: Any) -> html.Div:
                     )
                 ),
             ),
-            dbc.Row(
-                [
-                    dbc.Col(
-                        chart(
-                            figures.trend(trend),
-                            "Status mix in each reporting period: "
-                            + "; ".join(
-                                f"{r['period']}: {int(r['Complete'])} complete, {int(r['Off track'])} off track"
-                                for _, r in trend.iterrows()
-                            ),
-                            trend,
-                            name="trend",
-                        ),
-                        lg=6,
-                    ),
-                    dbc.Col(
-                        chart(
-                            figures.burnup(burn),
-                            (
-                                f"By {latest['period']}, {int(latest['due_baseline'])} milestones were due as agreed, "
-                                f"{int(latest['due_forecast'])} as now forecast, and {int(latest['complete'])} were complete."
-                                if latest is not None
-                                else "No periods yet."
-                            ),
-                            burn.drop(columns=["end"]),
-                            name="burnup",
-                        ),
-                        lg=6,
-                    ),
-                ]
-            ),
-            chart(
-                figures.status_by(by_owner, "Owner"),
-                "Status of milestones for each owner: "
-                + "; ".join(f"{o} {int(r['Total'])}" for o, r in by_owner.iterrows()),
-                by_owner,
-                name="by-owner",
-                index=True,
-            ),
+            dbc.Row([dbc.Col(show("trend"), lg=6), dbc.Col(show("burnup"), lg=6)]),
+            show("by-owner"),
         ]
     )

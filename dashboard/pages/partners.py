@@ -10,7 +10,7 @@ from dash import html
 from dashboard.components import chart, note, section, table
 from dashboard.context import source
 from dashboard.filters import Filters
-from socplan import figures
+from socplan.charts import build_chart
 
 dash.register_page(
     __name__, path="/partners", title="Partners: delivery plan", name="Partners", order=2
@@ -19,7 +19,8 @@ dash.register_page(
 
 def layout(**query: Any) -> html.Div:
     """The partners page for the filters in the URL."""
-    plan, period = Filters.from_query(query).apply(source().plan())
+    filters = Filters.from_query(query)
+    plan, period = filters.apply(source().plan())
     ms = plan.milestones(period)
     if ms.empty:
         return html.Div([html.H1("Partners"), note("No milestones match these filters.")])
@@ -53,17 +54,7 @@ def layout(**query: Any) -> html.Div:
                     else f"Every owner sent an update for {period}."
                 )
             ),
-            chart(
-                figures.status_by(by_owner, "Owner", title="Status of each owner's milestones"),
-                "Milestones by owner and status: "
-                + "; ".join(
-                    f"{o}: {int(r['Total'])} ({int(r['Complete'])} complete)"
-                    for o, r in by_owner.iterrows()
-                ),
-                by_owner,
-                name="partners",
-                index=True,
-            ),
+            chart(build_chart(plan, "by-owner", period), filters.search()),
             section("Owners at a glance", table(summary, index=True)),
             section(
                 f"Overdue as at {period.end:%d %B %Y}",

@@ -11,7 +11,8 @@ from dash import dcc, html
 from dashboard.components import chart, note, section, status_badge, table
 from dashboard.context import source
 from dashboard.filters import Filters
-from socplan import figures, metrics
+from socplan import metrics
+from socplan.charts import timeline_chart
 
 dash.register_page(
     __name__,
@@ -56,7 +57,6 @@ def layout(ref: str | None = None, **query: Any) -> html.Div:
     log = metrics.date_change_log(history)
     log = log[log["period_index"] <= period.index].drop(columns="period_index")
     commentary = history[history["update"] != ""].sort_values(["ref", "period_index"])
-    done = int((ms["status"] == "Complete").sum())
     return html.Div(
         [
             back,
@@ -73,35 +73,7 @@ def layout(ref: str | None = None, **query: Any) -> html.Div:
                     rec["partners"] or "none named",
                 ]
             ),
-            chart(
-                figures.timeline(ms, period.end, title=f"Milestones of {rec['ref']}"),
-                f"{len(ms)} milestones, {done} complete; grey bars run from start to the agreed due date, "
-                f"hatched bars to a revised date; the dashed line marks {period.end:%d %B %Y}.",
-                ms[
-                    [
-                        "ref",
-                        "milestone",
-                        "owner",
-                        "start",
-                        "baseline_due",
-                        "effective_due",
-                        "status",
-                        "completed",
-                    ]
-                ].rename(
-                    columns={
-                        "ref": "Ref",
-                        "milestone": "Milestone",
-                        "owner": "Owner",
-                        "start": "Start",
-                        "baseline_due": "Agreed due",
-                        "effective_due": "Now expected",
-                        "status": "Status",
-                        "completed": "Completed",
-                    }
-                ),
-                name="timeline",
-            ),
+            chart(timeline_chart(full, period, str(ref)), filters.search()),
             section(
                 "Milestones",
                 table(

@@ -331,6 +331,12 @@ def summary(period: str | None, db: str | None) -> None:
     )
 
 
+def _publication(
+    plan: Any, public: bool, themes: tuple[str, ...] = (), owners: tuple[str, ...] = ()
+) -> Any:
+    return plan.filtered(themes, owners, public_only=public)
+
+
 @main.command()
 @click.option(
     "--format", "fmt", type=click.Choice(["csv", "xlsx"]), required=True, help="File format."
@@ -340,37 +346,241 @@ def summary(period: str | None, db: str | None) -> None:
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
     required=True,
-    help="Where to write the file.",
+    help="Where to write the file (a CSV also gets FILE-metadata.json, CSVW).",
 )
 @period_option("Period to export as at (default: the newest).")
 @click.option("--bom", is_flag=True, help="CSV only: start with a byte-order mark, for Excel.")
+@click.option(
+    "--public", is_flag=True, help="Leave out recommendations and milestones not for publication."
+)
+@click.option("--theme", "themes", multiple=True, help="Only this theme (repeat for several).")
+@click.option("--owner", "owners", multiple=True, help="Only this owner (repeat for several).")
 @db_option
-def export(fmt: str, output: Path, period: str | None, bom: bool, db: str | None) -> None:
+def export(
+    fmt: str,
+    output: Path,
+    period: str | None,
+    bom: bool,
+    public: bool,
+    themes: tuple[str, ...],
+    owners: tuple[str, ...],
+    db: str | None,
+) -> None:
     """Export one row per milestone as at a period, safe against formula injection."""
-    from .export import export_frame, write_csv, write_xlsx
+    from .config import load_settings
+    from .export import export_frame, write_csv, write_csvw, write_xlsx
 
     chosen = _period(period)
-    plan = _plan(db)
-    target = plan.resolve(chosen)
+    full = _plan(db)
+    target = full.resolve(chosen)
+    plan = _publication(full, public, themes, owners)
     frame = export_frame(plan.milestones(target))
+    settings = load_settings()
+    title = f"{settings.strategy}: delivery plan as at {target.end:%d %B %Y} ({target})"
+    note = ""
+    if public:
+        left_out = len(full.filtered(themes, owners).milestones(target)) - len(frame)
+        note = f"Published version: {left_out} milestones not for publication are left out."
     if fmt == "csv":
         write_csv(frame, output, bom=bom)
+        meta = write_csvw(
+            frame, output, title=title, publisher=settings.organisation, description=note
+        )
+        click.echo(f"Wrote {output} and {meta.name}: {len(frame)} milestones as at {target}.")
     else:
-        write_xlsx(frame, output, title=f"Delivery plan as at {target.end:%d %B %Y} ({target})")
-    click.echo(f"Wrote {output}: {len(frame)} milestones as at {target}.")
+        write_xlsx(frame, output, title=title, note=note)
+        click.echo(f"Wrote {output}: {len(frame)} milestones as at {target}.")
+    if note:
+        click.echo(note)
 
 
 @main.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8050, show_default=True, type=int, help="Port to listen on.")
+@click.argument("name", required=False)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["png", "svg", "pdf", "html"]),
+    default="png",
+    show_default=True,
+    help="File format (PNG at twice screen resolution; HTML is interactive).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the file.",
+)
+@period_option("Period the chart is as at (default: the newest).")
+@click.option(
+    "--width-cm", type=float, default=None, help="Width on the page (default 16; 25 for timelines)."
+)
+@click.option("--public", is_flag=True, help="Leave out items not for publication.")
+@click.option("--list", "list_", is_flag=True, help="List the chart names and stop.")
+@db_option
+def chart(
+    name: str | None,
+    fmt: str,
+    output: Path | None,
+    period: str | None,
+    width_cm: float | None,
+    public: bool,
+    list_: bool,
+    db: str | None,
+) -> None:
+    """Write one dashboard chart as a file sized for an A4 Word page (NAME from --list)."""
+    from .charts import UnknownChart, build_chart, chart_names
+
+    plan = _plan(db, need_data=not list_)
+    if list_:
+        for chart_name, description in chart_names(plan):
+            click.echo(f"{chart_name:<16} {description}")
+        return
+    if not name or output is None:
+        raise click.UsageError("give a chart NAME and -o FILE (see `socplan chart --list`)")
+    chosen = _period(period)
+    try:
+        item = build_chart(_publication(plan, public), name, plan.resolve(chosen))
+    except UnknownChart as exc:
+        raise click.BadParameter(str(exc.args[0]), param_hint="'NAME'") from None
+    from .render import to_bytes
+
+    width = width_cm or (25.0 if name.startswith("timeline-") else 16.0)
+    output.write_bytes(to_bytes(item.figure, fmt, width_cm=width))
+    click.echo(f"Wrote {output}: {item.title}.")
+
+
+@main.command()
+@click.option(
+    "--format", "fmt", type=click.Choice(["docx", "pdf"]), required=True, help="Word or PDF."
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Where to write the report.",
+)
+@period_option("Period the report covers (default: the newest).")
+@click.option(
+    "--public",
+    is_flag=True,
+    help="The version for publication: items not for publication left out.",
+)
+@click.option(
+    "--meeting-date", default=None, help="The panel meeting's date, e.g. '10 December 2020'."
+)
+@db_option
+def report(
+    fmt: str,
+    output: Path,
+    period: str | None,
+    public: bool,
+    meeting_date: str | None,
+    db: str | None,
+) -> None:
+    """Write the panel progress report (Word or PDF) in the shape of a panel paper."""
+    from .config import load_settings
+    from .report import build_report
+
+    chosen = _period(period)
+    plan = _plan(db)
+    content = build_report(plan, load_settings(), chosen, public=public, meeting_date=meeting_date)
+    if fmt == "docx":
+        from .report_docx import write_docx
+
+        write_docx(content, output)
+    else:
+        from .report_pdf import write_pdf
+
+        write_pdf(content, output)
+    click.echo(f"Wrote {output}: {content.title} ({len(content.figures)} figures).")
+
+
+def gunicorn_command(host: str, port: int, workers: int, threads: int) -> list[str]:
+    """The gunicorn command line that serves the dashboard in production mode."""
+    from gunicorn.config import KNOWN_SETTINGS
+
+    bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    # Recent gunicorn opens a control socket at one fixed path per user: two app servers on one
+    # machine would take it from each other, and the dashboard does not use it.
+    extra = (
+        ["--no-control-socket"]
+        if any(s.name == "control_socket_disable" for s in KNOWN_SETTINGS)
+        else []
+    )
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "gthread",
+        "--threads",
+        str(threads),
+        "--bind",
+        bind,
+        "--access-logfile",
+        "-",
+        *extra,
+        "dashboard.wsgi:server",
+    ]
+
+
+@main.command()
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    envvar="SOCPLAN_HOST",
+    help="Address to listen on ($SOCPLAN_HOST).",
+)
+@click.option(
+    "--port",
+    default=8050,
+    show_default=True,
+    type=int,
+    envvar="SOCPLAN_PORT",
+    help="Port to listen on ($SOCPLAN_PORT).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    envvar="SOCPLAN_WORKERS",
+    help="Production: run gunicorn with N worker processes ($SOCPLAN_WORKERS). "
+    "Without it, Dash's development server.",
+)
+@click.option(
+    "--threads",
+    type=click.IntRange(min=1),
+    default=4,
+    show_default=True,
+    envvar="SOCPLAN_THREADS",
+    help="Threads per gunicorn worker, with --workers ($SOCPLAN_THREADS).",
+)
 @click.option(
     "--debug",
     is_flag=True,
     help="Dash's development mode (reloads on change; never in production).",
 )
 @db_option
-def serve(host: str, port: int, debug: bool, db: str | None) -> None:
-    """Serve the dashboard (development server; see README for gunicorn in production)."""
+def serve(
+    host: str, port: int, workers: int | None, threads: int, debug: bool, db: str | None
+) -> None:
+    """Serve the dashboard: gunicorn with --workers N (production), else the development server."""
+    if workers is not None:
+        if debug:
+            raise click.UsageError("--debug is for the development server, not with --workers.")
+        # Settings reach every worker through the environment (SOCPLAN_DB and the rest).
+        env = {**os.environ, **({"SOCPLAN_DB": db} if db else {})}
+        command = gunicorn_command(host, port, workers, threads)
+        click.echo(
+            f"Serving the dashboard at http://{host}:{port}/ with gunicorn: "
+            f"{workers} worker(s) x {threads} thread(s) (Ctrl+C to stop)"
+        )
+        sys.stdout.flush()
+        os.execve(command[0], command, env)  # gunicorn takes over this process and its signals
     # The dashboard lives beside the library, which never imports Dash itself.
     from dashboard.app import create_app
 
@@ -403,6 +613,58 @@ def demo(if_empty: bool, db: str | None) -> None:
         rev = outcome.revision
         assert rev is not None
         click.echo(f"Imported {name} as {rev.period} revision {rev.revision} ({rev.kind}).")
+
+
+@main.command()
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Where to write the backup (a .zip of JSON lines).",
+)
+@db_option
+def backup(output: Path, db: str | None) -> None:
+    """Write every import, revision and original file to one backup file."""
+    from .backup import BackupError, write_backup
+
+    try:
+        summary = write_backup(_store(db), output)
+    except BackupError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    rows = sum(summary.rows.values())
+    click.echo(
+        f"Wrote {output}: {summary.imports} import(s), {rows} rows, "
+        f"schema revision {summary.schema_revision}."
+    )
+
+
+@main.command(name="restore-backup")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@db_option
+def restore_backup(file: Path, db: str | None) -> None:
+    """Load a backup file into an empty database (SQLite or PostgreSQL), then upgrade its schema."""
+    from .backup import BackupError, restore_backup
+
+    try:
+        summary = restore_backup(_store(db), file)
+    except BackupError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"Restored {file}: {summary.imports} import(s), {sum(summary.rows.values())} rows.")
+
+
+@main.command()
+@db_option
+def migrate(db: str | None) -> None:
+    """Create the database or upgrade its schema to this version (Alembic); safe to repeat."""
+    store = _store(db)
+    if store.schema_current():
+        click.echo("The database schema is up to date.")
+        return
+    store.upgrade()
+    click.echo("The database schema is now up to date.")
 
 
 if __name__ == "__main__":

@@ -25,6 +25,11 @@ class Settings:
     statuses: tuple[str, ...] = STATUSES
     rag_definitions: dict[str, str] = field(default_factory=lambda: dict(RAG_DEFINITIONS))
     max_upload_mb: int = 25
+    meeting_date: str = ""
+    contacts: tuple[str, ...] = (
+        "Policy team, Office of the Police and Crime Commissioner (see the office's website for "
+        "contact details)",
+    )
 
     @property
     def database_url(self) -> str:

@@ -89,3 +89,66 @@ def write_xlsx(frame: pd.DataFrame, target: Path, *, title: str, note: str = "")
                 cell.number_format = "DD/MM/YYYY"
     data.freeze_panes = "A2"
     book.save(target)
+
+
+def _datatype(key: str) -> object:
+    if key in ("start", "due", "forecast", "completed", "baseline_due"):
+        return "date"
+    if key in ("progress",):
+        return "number"
+    if key in ("slip_days",):
+        return "integer"
+    if key in ("public", "overdue", "updated"):
+        return {"base": "boolean", "format": "Yes|No"}
+    return "string"
+
+
+def csvw_metadata(
+    frame: pd.DataFrame, csv_name: str, *, title: str, publisher: str, description: str = ""
+) -> dict[str, object]:
+    """A CSV on the Web (W3C CSVW) metadata document describing an exported CSV."""
+    by_header = {header: key for key, header in EXPORT_COLUMNS.items()}
+    columns = []
+    for header in frame.columns:
+        key = by_header.get(str(header), str(header).lower().replace(" ", "_"))
+        columns.append(
+            {
+                "name": key,
+                "titles": str(header),
+                "datatype": _datatype(key),
+                "required": key == "ref",
+            }
+        )
+    from datetime import date
+
+    return {
+        "@context": ["http://www.w3.org/ns/csvw", {"@language": "en"}],
+        "url": csv_name,
+        "dc:title": title,
+        "dc:description": description
+        or "One row per milestone of the delivery plan as at the period end.",
+        "dc:publisher": publisher,
+        "dc:modified": date.today().isoformat(),
+        "dialect": {
+            "encoding": "utf-8",
+            "header": True,
+            "lineTerminators": ["\r\n"],
+            "quoteChar": '"',
+        },
+        "notes": ["Text that a spreadsheet would run as a formula starts with an apostrophe."],
+        "tableSchema": {"columns": columns, "primaryKey": "ref"},
+    }
+
+
+def write_csvw(
+    frame: pd.DataFrame, csv_path: Path, *, title: str, publisher: str, description: str = ""
+) -> Path:
+    """Write `<csv>-metadata.json` beside an exported CSV; returns its path."""
+    import json
+
+    target = csv_path.with_name(csv_path.name + "-metadata.json")
+    document = csvw_metadata(
+        frame, csv_path.name, title=title, publisher=publisher, description=description
+    )
+    target.write_text(json.dumps(document, indent=2), encoding="utf-8")
+    return target

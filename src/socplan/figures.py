@@ -134,11 +134,11 @@ def burnup(table: pd.DataFrame, title: str = "Milestones due and complete") -> g
     """Cumulative milestones due (baseline and forecast) against complete, period by period."""
     fig = go.Figure()
     lines = (
-        ("due_baseline", "Due (baseline)", "#555555", "dash", "square-open"),
-        ("due_forecast", "Due (forecast)", "#E69F00", "dot", "triangle-up"),
-        ("complete", "Complete", "#0072B2", "solid", "circle"),
+        ("due_baseline", "Due (baseline)", "#555555", "dash", "square-open", "top left"),
+        ("due_forecast", "Due (forecast)", "#8a5a00", "dot", "triangle-up", "middle right"),
+        ("complete", "Complete", "#0072B2", "solid", "circle", "bottom right"),
     )
-    for key, name, colour, dash, symbol in lines:
+    for key, name, colour, dash, symbol, position in lines:
         fig.add_trace(
             go.Scatter(
                 x=table["period"].tolist(),
@@ -147,9 +147,10 @@ def burnup(table: pd.DataFrame, title: str = "Milestones due and complete") -> g
                 mode="lines+markers+text",
                 line={"color": colour, "dash": dash, "width": 2.5},
                 marker={"symbol": symbol, "size": 9, "color": colour},
-                text=[str(v) for v in table[key]],
-                textposition="top center",
-                textfont={"size": 10},
+                # Label only the newest point: labels on every point of close lines collide.
+                text=[""] * (len(table) - 1) + [str(v) for v in table[key].tail(1)],
+                textposition=position,
+                textfont={"size": 12, "color": colour},
                 hovertemplate=f"{name}: %{{y}}<extra>%{{x}}</extra>",
             )
         )

@@ -1,0 +1,74 @@
+"""Static and interactive chart files: PNG, SVG and PDF through kaleido (the system Chromium),
+HTML with plotly.js inlined. One export server per process; calls are serialised by a lock
+because the server mixes up concurrent requests (an upstream bug).
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import threading
+import warnings
+
+import plotly.graph_objects as go
+
+FORMATS = ("png", "svg", "pdf", "html")
+CM_PER_INCH = 2.54
+CSS_DPI = 96
+MIN_FONT_PX = 12  # 9 pt when a figure made at its print width is placed at that width
+
+_lock = threading.Lock()
+_server_started = False
+
+
+def cm_to_px(cm: float) -> int:
+    """CSS pixels for a length on paper (96 per inch)."""
+    return round(cm / CM_PER_INCH * CSS_DPI)
+
+
+def for_print(fig: go.Figure, width_cm: float = 16.0, min_font_px: int = MIN_FONT_PX) -> go.Figure:
+    """A copy sized for a page `width_cm` wide, with no text smaller than `min_font_px`."""
+    out = go.Figure(copy.deepcopy(fig.to_dict()))
+    out.update_layout(width=cm_to_px(width_cm), font={"size": max(min_font_px, 12)})
+    for annotation in out.layout.annotations or ():
+        size = annotation.font.size
+        if size is None or size < min_font_px:
+            annotation.font.size = min_font_px
+    for trace in out.data:
+        textfont = getattr(trace, "textfont", None)
+        if textfont is not None and textfont.size is not None and textfont.size < min_font_px:
+            textfont.size = min_font_px
+    if out.layout.title.font.size is not None and out.layout.title.font.size < min_font_px + 2:
+        out.layout.title.font.size = min_font_px + 2
+    return out
+
+
+def _ensure_server() -> None:
+    global _server_started
+    if not _server_started:
+        os.environ.setdefault("BROWSER_PATH", "/usr/lib/chromium/chromium")
+        import kaleido
+
+        kaleido.start_sync_server(silence_warnings=True)
+        _server_started = True
+
+
+def to_bytes(fig: go.Figure, fmt: str, *, width_cm: float = 16.0, scale: float = 2.0) -> bytes:
+    """The figure as a file of format `fmt` (png, svg, pdf or html), sized for A4 Word pages."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format '{fmt}'; use one of {', '.join(FORMATS)}")
+    printable = for_print(fig, width_cm)
+    if fmt == "html":
+        return printable.to_html(
+            include_plotlyjs=True, full_html=True, config={"displaylogo": False, "responsive": True}
+        ).encode("utf-8")
+    height = printable.layout.height or 400
+    with _lock, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _ensure_server()
+        return printable.to_image(
+            format=fmt,
+            width=printable.layout.width,
+            height=height,
+            scale=scale if fmt == "png" else 1,
+        )

@@ -1,0 +1,144 @@
+"""The panel report as PDF: the same blocks laid out as HTML with CSS paged media and printed by
+headless Chromium. Chromium is already required (it renders the chart images), is fast to start,
+and prints named pages, so the timelines get landscape pages without a second tool."""
+
+from __future__ import annotations
+
+import base64
+import html
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from .report import Bullets, Figure, Heading, Landscape, Para, Report, Table
+from .report_images import render_images
+
+CSS = """
+@page { size: A4 portrait; margin: 20mm 22mm; }
+@page wide { size: A4 landscape; margin: 15mm 18mm; }
+body { font-family: "Liberation Sans", Arial, sans-serif; font-size: 11pt; color: #000; }
+.panel { font-weight: bold; }
+h1.title { font-size: 17pt; margin: 6pt 0 12pt; }
+h1 { font-size: 14pt; margin: 14pt 0 6pt; break-after: avoid; }
+h2 { font-size: 12pt; margin: 10pt 0 6pt; break-after: avoid; }
+p.num { margin: 0 0 8pt 2.2em; text-indent: -2.2em; }
+p.num .n { display: inline-block; width: 2.2em; text-indent: 0; }
+table { border-collapse: collapse; width: 100%; font-size: 9.5pt; margin: 0 0 12pt; }
+caption { caption-side: top; text-align: left; font-weight: bold; font-size: 10pt; padding-bottom: 4pt; }
+th, td { border: 0.5pt solid #444; padding: 3pt 4pt; text-align: left; vertical-align: top; }
+th { background: #e8ebef; }
+thead { display: table-header-group; }
+tr { break-inside: avoid; }
+figure { margin: 6pt 0 12pt; break-inside: avoid; }
+figure img { display: block; }
+figcaption { font-size: 9.5pt; margin-top: 4pt; }
+.wide { page: wide; }
+.wide section + section { break-before: page; }
+"""
+
+
+def _cell(value: object) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):  # type: ignore[call-overload]
+        return ""
+    return html.escape(str(value))
+
+
+def _table(block: Table) -> str:
+    head = "".join(f'<th scope="col">{_cell(c)}</th>' for c in block.frame.columns)
+    rows = "".join(
+        "<tr>" + "".join(f"<td>{_cell(v)}</td>" for v in record) + "</tr>"
+        for record in block.frame.itertuples(index=False)
+    )
+    return f"<table><caption>{_cell(block.caption)}</caption><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+
+
+def to_html(report: Report, images: dict[int, bytes]) -> str:
+    """The report as one self-contained HTML page (images inlined)."""
+    parts = [
+        f'<p class="panel">{_cell(report.panel_line)}</p>',
+        f'<h1 class="title">{_cell(report.title)}</h1>',
+    ]
+    number = 0
+    wide = in_section = False
+    for block in report.blocks:
+        if isinstance(block, Heading):
+            if wide and block.level == 2:
+                parts.append("</section><section>" if in_section else "<section>")
+                in_section = True
+            parts.append(f"<h{block.level}>{_cell(block.text)}</h{block.level}>")
+        elif isinstance(block, Para):
+            if block.numbered:
+                number += 1
+                parts.append(
+                    f'<p class="num"><span class="n">{number}.</span>{_cell(block.text)}</p>'
+                )
+            else:
+                parts.append(f"<p>{_cell(block.text)}</p>")
+        elif isinstance(block, Bullets):
+            parts.append("<ul>" + "".join(f"<li>{_cell(i)}</li>" for i in block.items) + "</ul>")
+        elif isinstance(block, Table):
+            parts.append(_table(block))
+        elif isinstance(block, Figure):
+            data = base64.b64encode(images[block.number]).decode()
+            parts.append(
+                f'<figure><img src="data:image/png;base64,{data}" style="width:{block.width_cm}cm" '
+                f'alt="{_cell(block.chart.caption)}"><figcaption><strong>Figure {block.number}: '
+                f"{_cell(block.chart.title)}.</strong> {_cell(block.chart.caption)}</figcaption></figure>"
+            )
+        elif isinstance(block, Landscape):
+            wide = block.on
+            parts.append(
+                '<div class="wide">'
+                if block.on
+                else ("</section></div>" if in_section else "</div>")
+            )
+            in_section = False
+    return (
+        f'<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8"><title>{_cell(report.title)}</title>'
+        f"<style>{CSS}</style></head><body>{''.join(parts)}</body></html>"
+    )
+
+
+def chromium() -> str:
+    """The system Chromium."""
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    raise RuntimeError("Chromium is not installed: run scripts/setup.sh (Debian package chromium)")
+
+
+def html_to_pdf(page: str, target: Path) -> None:
+    """Print an HTML page to PDF with headless Chromium."""
+    with tempfile.TemporaryDirectory(prefix="socplan-pdf-") as work:
+        source = Path(work) / "report.html"
+        source.write_text(page, encoding="utf-8")
+        out = Path(work) / "report.pdf"
+        subprocess.run(
+            [
+                chromium(),
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--no-pdf-header-footer",
+                f"--user-data-dir={Path(work) / 'profile'}",
+                f"--print-to-pdf={out}",
+                source.as_uri(),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+        shutil.copyfile(out, target)
+
+
+def write_pdf(report: Report, target: Path) -> None:
+    """Write the report as PDF."""
+    html_to_pdf(to_html(report, render_images(report)), target)
