@@ -244,7 +244,12 @@ class Store:
                 imports.c.period_index, imports.c.revision
             )
             result = conn.execute(query)
-            return pd.DataFrame(result.fetchall(), columns=columns)
+            frame = pd.DataFrame(result.fetchall(), columns=columns)
+        stamps = frame["imported_at"]
+        if isinstance(stamps.dtype, pd.DatetimeTZDtype):
+            # PostgreSQL answers in the session's time zone; SQLite keeps the UTC we wrote.
+            frame["imported_at"] = stamps.dt.tz_convert("UTC").dt.tz_localize(None)
+        return frame
 
     def original_file(self, import_id: int) -> tuple[str, bytes]:
         """The file name and bytes of an import, as uploaded."""

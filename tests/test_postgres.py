@@ -1,0 +1,55 @@
+"""The command line end to end on PostgreSQL gives what it gives on SQLite; schema commands."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from socplan.cli import main
+from socplan.store import Store, _head_revision
+
+
+def test_the_server_is_postgresql(postgres):
+    engine = sa.create_engine(postgres.new_url())
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT version()").scalar().startswith("PostgreSQL")
+    engine.dispose()
+
+
+def test_cli_on_postgresql_matches_sqlite(runner, postgres, demo_db, tmp_path):
+    url = postgres.new_url()
+    result = runner.invoke(main, ["demo", "--db", url])
+    assert result.exit_code == 0, result.output
+    for args in (["summary"], ["summary", "--period", "2019/20 Q4"]):
+        on_pg = runner.invoke(main, [*args, "--db", url])
+        on_sqlite = runner.invoke(main, [*args, "--db", demo_db])
+        assert on_pg.exit_code == 0 and on_pg.output == on_sqlite.output
+    history = runner.invoke(main, ["history", "--db", url])
+    assert history.exit_code == 0 and history.output.count("socplan demo") == 5
+    for name, db in (("pg.csv", url), ("sqlite.csv", demo_db)):
+        assert (
+            runner.invoke(
+                main, ["export", "--format", "csv", "-o", str(tmp_path / name), "--db", db]
+            ).exit_code
+            == 0
+        )
+    assert (tmp_path / "pg.csv").read_bytes() == (tmp_path / "sqlite.csv").read_bytes()
+    # A second demo is refused: the database is shared, not replaced.
+    assert runner.invoke(main, ["demo", "--db", url]).exit_code == 1
+
+
+def test_empty_postgresql_database_reads(postgres):
+    store = Store(postgres.new_url())
+    assert not store.exists() and store.is_empty() and store.history().empty
+    assert store.known_recommendations() == set() and not store.exists()
+
+
+def test_migrate_creates_and_reports_the_schema(runner, backend_url):
+    result = runner.invoke(main, ["migrate", "--db", backend_url])
+    assert result.exit_code == 0 and "now up to date" in result.output
+    store = Store(backend_url)
+    assert store.schema_current() and store.is_empty()
+    with store.engine.connect() as conn:
+        version = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+    assert version == _head_revision()
+    result = runner.invoke(main, ["migrate", "--db", backend_url])
+    assert result.exit_code == 0 and "is up to date" in result.output

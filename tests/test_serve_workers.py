@@ -1,0 +1,99 @@
+"""`socplan serve --workers N`: gunicorn in production mode, settings from the environment."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+from builders import basic_milestones, recs, write
+from test_serving import free_port, get, layout_text
+
+from socplan.cli import gunicorn_command, main
+from socplan.periods import Period
+
+SOCPLAN = str(Path(sys.executable).with_name("socplan"))
+
+
+@contextmanager
+def serving(env: dict[str, str], *args: str):
+    """`socplan serve ARGS` with `env` added; yields (base URL, process)."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [SOCPLAN, "serve", *args],
+        env={**os.environ, "SOCPLAN_PORT": str(port), **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                get(base + "/health")
+                break
+            except OSError:
+                assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
+                assert time.monotonic() < deadline, "the server did not start"
+                time.sleep(0.2)
+        yield base, proc
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def children(pid: int) -> list[int]:
+    out = subprocess.run(
+        ["ps", "--ppid", str(pid), "-o", "pid="], capture_output=True, text=True
+    ).stdout
+    return [int(p) for p in out.split()]
+
+
+def test_workers_run_gunicorn_with_settings_from_the_environment(demo_db):
+    with serving({"SOCPLAN_DB": demo_db, "SOCPLAN_WORKERS": "2"}) as (base, proc):
+        with urllib.request.urlopen(base + "/health", timeout=10) as response:
+            assert response.headers["Server"].startswith("gunicorn")
+            assert json.loads(response.read())["imports"] == 5
+        # socplan hands its process to gunicorn: signals from a supervisor reach gunicorn.
+        cmdline = Path(f"/proc/{proc.pid}/cmdline").read_bytes().split(b"\0")
+        assert b"gunicorn" in cmdline and b"dashboard.wsgi:server" in cmdline
+        assert len(children(proc.pid)) == 2
+        status, body = get(base + "/")
+        assert status == 200 and '<html lang="en-GB">' in body
+    assert proc.returncode == 0  # stopped cleanly on SIGTERM
+
+
+def test_gunicorn_command_is_production_mode():
+    command = gunicorn_command("0.0.0.0", 8000, workers=3, threads=4)
+    assert command[:3] == [sys.executable, "-m", "gunicorn"]
+    joined = " ".join(command)
+    assert "--workers 3" in joined and "--worker-class gthread" in joined
+    assert "--threads 4" in joined and "--bind 0.0.0.0:8000" in joined
+    assert command[-1] == "dashboard.wsgi:server" and "--reload" not in command
+    assert "--bind [::1]:8000" in " ".join(gunicorn_command("::1", 8000, 1, 1))
+
+
+def test_debug_is_refused_with_workers(runner):
+    result = runner.invoke(main, ["serve", "--workers", "2", "--debug"])
+    assert result.exit_code == 2 and "--debug" in result.stderr
+    assert runner.invoke(main, ["serve", "--workers", "0"]).exit_code == 2
+
+
+def test_app_servers_share_state_through_postgresql(tmp_path, postgres):
+    url = postgres.new_url()
+    q3 = write(tmp_path / "q3.xlsx", Period(2019, 3), recs(), basic_milestones())
+    subprocess.run([SOCPLAN, "import", str(q3), "--db", url], check=True, capture_output=True)
+    env = {"SOCPLAN_DB": url}
+    with serving(env, "--workers", "1") as (one, _), serving(env, "--workers", "1") as (two, _):
+        assert "2019/20 Q3" in layout_text(one)
+        q4 = write(tmp_path / "q4.xlsx", Period(2019, 4), recs(), basic_milestones())
+        subprocess.run([SOCPLAN, "import", str(q4), "--db", url], check=True, capture_output=True)
+        for base in (one, two):
+            assert json.loads(get(base + "/health")[1])["imports"] == 2
+            assert "2019/20 Q4" in layout_text(base)
