@@ -14,7 +14,7 @@ from socplan.config import Settings, load_settings
 from socplan.figures import style_of
 from socplan.store import Store
 
-from . import ids
+from . import exports, ids
 from .context import settings, source
 from .filters import Filters
 from .source import PlanSource
@@ -311,6 +311,8 @@ def create_app(config: dict[str, Any] | None = None) -> dash.Dash:
     with app.server.app_context():  # Dash calls the layout once to check it
         app.layout = shell
     _register_callbacks(app)
+
+    exports.register(app.server)
 
     @app.server.route("/health")
     def health() -> Any:

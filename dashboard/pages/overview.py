@@ -45,6 +45,37 @@ def layout(**query: Any) -> html.Div:
                 f"{len(plan.recommendations_at(period))} recommendations and {len(ms)} milestones. "
                 f"{len(off)} off track, {len(overdue)} overdue, {len(slipped)} open with a later date than agreed."
             ),
+            html.Div(
+                [
+                    html.Span("Panel report:", className="me-1"),
+                    html.A(
+                        "Word",
+                        href=f"/export/report.docx{search}",
+                        download="",
+                        className="btn btn-primary btn-sm me-1",
+                    ),
+                    html.A(
+                        "PDF",
+                        href=f"/export/report.pdf{search}",
+                        download="",
+                        className="btn btn-primary btn-sm me-3",
+                    ),
+                    html.Span("Data:", className="me-1"),
+                    html.A(
+                        "Excel",
+                        href=f"/export/data.xlsx{search}",
+                        download="",
+                        className="btn btn-outline-primary btn-sm me-1",
+                    ),
+                    html.A(
+                        "CSV",
+                        href=f"/export/data.csv{search}",
+                        download="",
+                        className="btn btn-outline-primary btn-sm",
+                    ),
+                ],
+                className="downloads mb-2 small",
+            ),
             section("Where the plan stands", headline(plan.status_counts(period))),
             dbc.Row([dbc.Col(show("status"), lg=6), dbc.Col(show("by-theme"), lg=6)]),
             section(

@@ -38,7 +38,6 @@ def _table(document: DocxDocument, block: Table) -> None:
     table = document.add_table(rows=1, cols=len(frame.columns))
     table.style = "Table Grid"
     for cell, name in zip(table.rows[0].cells, frame.columns, strict=True):
-        cell.text = ""
         run = cell.paragraphs[0].add_run(str(name))
         run.bold = True
     for record in frame.itertuples(index=False):

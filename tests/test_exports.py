@@ -1,0 +1,206 @@
+"""Exports for reports: chart files, the panel report (DOCX and PDF), data with publication control.
+Each test opens what was produced."""
+
+from __future__ import annotations
+
+import csv
+import io
+import struct
+import subprocess
+import xml.etree.ElementTree as ET
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import docx
+import pytest
+
+from socplan.charts import build_chart
+from socplan.cli import main
+from socplan.model import DeliveryPlan
+from socplan.render import cm_to_px, to_bytes
+from socplan.store import Store
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+@pytest.fixture(scope="module")
+def plan(demo_db) -> DeliveryPlan:
+    return DeliveryPlan.from_store(Store(demo_db))
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", data[16:24])
+
+
+def test_png_is_twice_a_16cm_page_width(plan):
+    data = to_bytes(build_chart(plan, "status").figure, "png")
+    width, height = png_size(data)
+    assert width == 2 * cm_to_px(16) == 1210 and height > 300
+
+
+def test_svg_pdf_html_files(plan):
+    figure = build_chart(plan, "trend").figure
+    root = ET.fromstring(to_bytes(figure, "svg"))
+    assert root.tag.endswith("svg")
+    assert to_bytes(figure, "pdf").startswith(b"%PDF")
+    page = to_bytes(figure, "html").decode()
+    assert "Plotly.newPlot" in page and len(page) > 1_000_000  # plotly.js inlined
+    import re
+
+    external = re.findall(r"<(?:script|link|img)[^>]+(?:src|href)=[\"']?(?:https?:)?//", page)
+    assert not external, external  # plotly.js is inlined; nothing is fetched
+
+
+def test_print_sizing_keeps_fonts_at_least_9pt(plan):
+    from socplan.render import for_print
+
+    fig = for_print(build_chart(plan, "burnup").figure)
+    assert fig.layout.width == cm_to_px(16)
+    assert fig.layout.font.size >= 12  # 12 CSS px = 9 pt at this width
+    sizes = [t.textfont.size for t in fig.data if t.textfont.size is not None]
+    assert all(size >= 12 for size in sizes)
+
+
+def test_eight_threads_each_get_their_own_chart(plan):
+    names = ["status", "by-theme", "by-owner", "trend", "burnup", "changes", "timeline-R1", "timeline-R8"]
+    charts = [build_chart(plan, n) for n in names]
+
+    def render(item):
+        return item.title, to_bytes(item.figure, "svg")
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(render, charts))
+    for (title, svg), item in zip(results, charts, strict=True):
+        assert title == item.title
+        text = " ".join(t for t in ET.fromstring(svg).itertext())
+        assert item.title in text, f"{item.name} came back as another chart"
+
+
+def test_chart_command(runner, demo_db, tmp_path):
+    listing = runner.invoke(main, ["chart", "--list", "--db", demo_db])
+    assert listing.exit_code == 0 and "burnup" in listing.output and "timeline-R14" in listing.output
+    out = tmp_path / "by-theme.png"
+    result = runner.invoke(main, ["chart", "by-theme", "--format", "png", "-o", str(out), "--db", demo_db])
+    assert result.exit_code == 0, result.output
+    assert png_size(out.read_bytes())[0] == 1210
+    wide = tmp_path / "timeline.png"
+    runner.invoke(main, ["chart", "timeline-R8", "-o", str(wide), "--db", demo_db])
+    assert png_size(wide.read_bytes())[0] == 2 * cm_to_px(25)
+    bad = runner.invoke(main, ["chart", "pie", "-o", str(out), "--db", demo_db])
+    assert bad.exit_code == 2 and "there is no chart 'pie'" in bad.output
+
+
+@pytest.fixture(scope="module")
+def report_docx(demo_db, tmp_path_factory) -> Path:
+    from click.testing import CliRunner
+
+    out = tmp_path_factory.mktemp("report") / "report.docx"
+    result = CliRunner().invoke(main, ["report", "--format", "docx", "-o", str(out), "--db", demo_db,
+                                       "--meeting-date", "10 December 2020"])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_docx_has_the_shape_of_a_panel_paper(report_docx):
+    document = docx.Document(str(report_docx))
+    paragraphs = document.paragraphs
+    assert paragraphs[0].text == "POLICE AND CRIME PANEL 10 DECEMBER 2020"
+    headings = [p.text for p in paragraphs if p.style.name == "Heading 1"]
+    for expected in ("Recommendation", "Background", "Summary of progress", "Exceptions",
+                     "Changes since 2020/21 Q1", "Updates not received", "Status definitions",
+                     "Next steps", "Supporting information", "Contact points",
+                     "Appendix A: milestone timelines"):
+        assert expected in headings
+    numbered = [p for p in paragraphs if p.style.name == "List Number"]
+    assert len(numbered) >= 8 and numbered[0].text.startswith("Members of the Panel are invited")
+    assert sum(p.style.name == "Heading 2" for p in paragraphs) == 14  # one timeline page each
+
+
+def test_docx_tables_have_header_rows(report_docx):
+    document = docx.Document(str(report_docx))
+    assert len(document.tables) >= 5
+    for table in document.tables:
+        first = table.rows[0]._tr
+        assert first.find(f"{W}trPr/{W}tblHeader") is not None
+        assert all(run.bold for cell in table.rows[0].cells for run in cell.paragraphs[0].runs)
+    assert document.tables[0].rows[0].cells[0].text == "Theme"
+
+
+def test_docx_has_one_picture_per_chart_with_alt_text(report_docx):
+    document = docx.Document(str(report_docx))
+    shapes = document.inline_shapes
+    captions = [p.text for p in document.paragraphs if p.style.name == "Caption" and p.text.startswith("Figure")]
+    assert len(shapes) == len(captions) == 5 + 14
+    for shape in shapes:
+        descr = shape._inline.docPr.get("descr")
+        assert descr and len(descr) > 20
+    landscape = [s for s in document.sections if s.page_width > s.page_height]
+    assert landscape
+
+
+def test_pdf_pages_render_and_are_not_blank(demo_db, tmp_path, runner):
+    out = tmp_path / "report.pdf"
+    result = runner.invoke(main, ["report", "--format", "pdf", "-o", str(out), "--db", demo_db])
+    assert result.exit_code == 0, result.output
+    info = subprocess.run(["pdfinfo", str(out)], capture_output=True, text=True, check=True).stdout
+    pages = int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
+    assert pages >= 15
+    subprocess.run(["pdftoppm", "-r", "20", "-gray", str(out), str(tmp_path / "page")], check=True)
+    images = sorted(tmp_path.glob("page-*.pgm"))
+    assert len(images) == pages
+    for image in images:
+        raw = image.read_bytes()
+        pixels = raw.split(b"\n", 3)[3]
+        assert min(pixels) < 128, f"{image.name} is blank"
+    text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True, check=True).stdout
+    assert "Members of the Panel are invited" in text and "Appendix A" in text
+
+
+def test_public_report_and_export_leave_out_private_items(demo_db, tmp_path, runner, plan):
+    from socplan.config import load_settings
+    from socplan.report import Heading, Para, build_report
+
+    content = build_report(plan, load_settings(), public=True)
+    appendix = [b.text for b in content.blocks if isinstance(b, Heading) and b.level == 2]
+    private = set(plan.recommendations_at()[~plan.recommendations_at()["public"]]["ref"])
+    assert private and not any(h.split(":")[0] in private for h in appendix)
+    notes = [b.text for b in content.blocks if isinstance(b, Para) and "for publication" in b.text]
+    assert notes and "left out" in notes[0]
+    out = tmp_path / "public.csv"
+    result = runner.invoke(main, ["export", "--format", "csv", "--public", "-o", str(out), "--db", demo_db])
+    assert result.exit_code == 0 and "not for publication are left out" in result.output
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert rows and all(r["Public"] == "Yes" for r in rows)
+    assert not any(r["Recommendation"] in private for r in rows)
+
+
+def test_csvw_metadata_describes_the_csv(demo_db, tmp_path, runner):
+    import json
+
+    out = tmp_path / "plan.csv"
+    runner.invoke(main, ["export", "--format", "csv", "-o", str(out), "--db", demo_db])
+    meta = json.loads((tmp_path / "plan.csv-metadata.json").read_text())
+    assert meta["url"] == "plan.csv" and meta["tableSchema"]["primaryKey"] == "ref"
+    header = next(csv.reader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert [c["titles"] for c in meta["tableSchema"]["columns"]] == header
+    due = next(c for c in meta["tableSchema"]["columns"] if c["name"] == "due")
+    assert due["datatype"] == "date"
+
+
+def test_dashboard_download_routes(demo_db):
+    from dashboard.app import create_app
+
+    client = create_app({"db": demo_db}).server.test_client()
+    svg = client.get("/export/chart/by-theme.svg?theme=Pursue")
+    assert svg.status_code == 200 and svg.mimetype == "image/svg+xml"
+    assert "attachment" in svg.headers["Content-Disposition"]
+    data = client.get("/export/data.csv?theme=Pursue&period=2020%2F21+Q1")
+    rows = list(csv.DictReader(io.StringIO(data.get_data(as_text=True))))
+    assert rows and {r["Theme"] for r in rows} == {"Pursue"}
+    xlsx = client.get("/export/data.xlsx")
+    assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
+    assert client.get("/export/chart/nonsense.png").status_code == 404
+    assert client.get("/export/chart/status.exe").status_code == 404
+    word = client.get("/export/report.docx?owner=Public+health")
+    assert word.status_code == 200 and word.data[:2] == b"PK"
