@@ -479,6 +479,9 @@ def report(
     db: str | None,
 ) -> None:
     """Write the panel progress report (Word or PDF) in the shape of a panel paper."""
+    from .render import warm_up
+
+    warm_up()  # the browser starts while the plan loads
     from .config import load_settings
     from .report import build_report
 

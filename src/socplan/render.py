@@ -53,6 +53,19 @@ def _ensure_server() -> None:
         _server_started = True
 
 
+def warm_up() -> threading.Thread:
+    """Start the export server in the background (it takes a second or two), so a command can
+    build its figures meanwhile; later calls wait on the lock until it is up."""
+
+    def start() -> None:
+        with _lock:
+            _ensure_server()
+
+    thread = threading.Thread(target=start, name="socplan-export-server", daemon=True)
+    thread.start()
+    return thread
+
+
 def to_bytes(fig: go.Figure, fmt: str, *, width_cm: float = 16.0, scale: float = 2.0) -> bytes:
     """The figure as a file of format `fmt` (png, svg, pdf or html), sized for A4 Word pages."""
     if fmt not in FORMATS:
