@@ -48,7 +48,7 @@ def main(milestones: int = 10_000, periods: int = 20, repeat: int = 7) -> list[t
     start = time.perf_counter()
     build(url, milestones, periods)
     built = time.perf_counter() - start
-    app = create_app({"db": url})
+    app = create_app({"db": url, "require_sign_in": False})
     registry = {p.get("path_template") or p["path"]: p for p in dash.page_registry.values()}
     source = app.server.extensions["socplan"]
     with app.server.test_request_context("/"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -10,11 +11,12 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, callback_context, dcc, html, no_update
 from flask import jsonify
 
+from socplan.accounts import Accounts
 from socplan.config import Settings, load_settings
 from socplan.figures import style_of
 from socplan.store import Store
 
-from . import exports, ids
+from . import auth, exports, files, ids
 from .context import settings, source
 from .filters import Filters
 from .source import PlanSource
@@ -23,10 +25,14 @@ ROOT = Path(__file__).resolve().parents[1]
 ASSETS = ROOT / "assets"
 PAGES = Path(__file__).resolve().parent / "pages"
 NAV_ITEMS = (
-    ("/", "Overview"),
-    ("/recommendations", "Recommendations"),
-    ("/partners", "Partners"),
-    ("/changes", "Changes"),
+    ("/", "Overview", "viewer"),
+    ("/recommendations", "Recommendations", "viewer"),
+    ("/partners", "Partners", "viewer"),
+    ("/changes", "Changes", "viewer"),
+    ("/upload", "Upload", "editor"),
+    ("/returns", "Returns", "editor"),
+    ("/history", "History", "editor"),
+    ("/admin/audit", "Audit", "admin"),
 )
 
 INDEX_STRING = """<!DOCTYPE html>
@@ -53,6 +59,26 @@ def _aria(label: str) -> dict[str, Any]:
     return {"aria-label": label}
 
 
+def _account() -> html.Div:
+    user = auth.current_user()
+    if user is None:
+        return html.Div(
+            html.A("Sign in", href="/login", className="account-link"), className="account"
+        )
+    return html.Div(
+        [
+            html.Span(f"{user.username} ({user.role})", className="me-2"),
+            html.Form(
+                html.Button("Sign out", type="submit", className="btn btn-sm btn-light"),
+                action="/logout",
+                method="POST",
+                className="d-inline",
+            ),
+        ],
+        className="account",
+    )
+
+
 def _header(config: Settings) -> html.Header:
     logo = config.logo or "/assets/logo.svg"
     return html.Header(
@@ -72,6 +98,7 @@ def _header(config: Settings) -> html.Header:
                     ],
                     className="brand",
                 ),
+                _account(),
                 html.Nav(
                     [
                         dcc.Link(
@@ -80,7 +107,8 @@ def _header(config: Settings) -> html.Header:
                             id={"type": ids.NAV_LINK, "page": path},
                             className="nav-item-link",
                         )
-                        for path, label in NAV_ITEMS
+                        for path, label, needed in NAV_ITEMS
+                        if auth.can(needed)
                     ],
                     className="main-nav",
                     id=ids.NAV,
@@ -306,13 +334,26 @@ def create_app(config: dict[str, Any] | None = None) -> dash.Dash:
     )
     app.index_string = INDEX_STRING
     store = Store(settings_obj.database_url)
+    accounts = Accounts(store)
     app.server.extensions["socplan"] = PlanSource(store)
     app.server.extensions["socplan_settings"] = settings_obj
+    app.server.extensions["socplan_accounts"] = accounts
+    auth.install(app.server, settings_obj, accounts)
+    password = auth.first_run(accounts, settings_obj.database_url)
+    if password:
+        print(
+            "\nNo accounts yet, so an administrator account was made. Sign in at /login with\n"
+            f"  user name: admin\n  password:  {password}\n"
+            "This password is shown once. Add people with `socplan users add NAME --role editor`.\n",
+            file=sys.stderr,
+            flush=True,
+        )
     with app.server.app_context():  # Dash calls the layout once to check it
         app.layout = shell
     _register_callbacks(app)
 
     exports.register(app.server)
+    files.register(app.server)
 
     @app.server.route("/health")
     def health() -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import current_app
 
+from socplan.accounts import Accounts
 from socplan.config import Settings
 
 from .source import PlanSource
@@ -17,3 +18,8 @@ def source() -> PlanSource:
 def settings() -> Settings:
     """The running app's settings."""
     return current_app.extensions["socplan_settings"]
+
+
+def accounts() -> Accounts:
+    """The running app's accounts and audit log."""
+    return current_app.extensions["socplan_accounts"]

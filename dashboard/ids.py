@@ -10,3 +10,22 @@ NAV_LINK = "nav-link"  # pattern-matching: {"type": NAV_LINK, "page": path}
 GRID = "recommendations-grid"
 GRID_SEARCH = "recommendations-search"
 SINCE = "changes-since"
+
+# Editor-only components start with "edit-", admin-only with "admin-": the server refuses any
+# callback request naming them from someone without that role (see auth.py).
+UPLOAD_PERIOD = "edit-period"
+UPLOAD_MODE = "edit-mode"
+UPLOAD = "edit-upload"
+UPLOAD_RESULT = "edit-result"
+UPLOAD_TOKEN = "edit-token"
+UPLOAD_ACTIONS = "edit-actions"
+UPLOAD_COMMIT = "edit-commit"
+UPLOAD_CANCEL = "edit-cancel"
+UPLOAD_MESSAGE = "edit-message"
+RESTORE = "edit-restore"  # pattern-matching: {"type": RESTORE, "period": label, "revision": n}
+RESTORE_MESSAGE = "edit-restore-message"
+USER_NAME = "admin-user-name"
+USER_ROLE = "admin-user-role"
+USER_ADD = "admin-user-add"
+USER_REMOVE = "admin-user-remove"
+USER_MESSAGE = "admin-user-message"

@@ -26,7 +26,7 @@ def server(demo_db) -> Iterator[str]:
 
     from dashboard.app import create_app
 
-    app = create_app({"db": demo_db})
+    app = create_app({"db": demo_db, "require_sign_in": False})
     httpd = make_server("127.0.0.1", 0, app.server, threaded=True)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()

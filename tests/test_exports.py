@@ -191,7 +191,7 @@ def test_csvw_metadata_describes_the_csv(demo_db, tmp_path, runner):
 def test_dashboard_download_routes(demo_db):
     from dashboard.app import create_app
 
-    client = create_app({"db": demo_db}).server.test_client()
+    client = create_app({"db": demo_db, "require_sign_in": False}).server.test_client()
     svg = client.get("/export/chart/by-theme.svg?theme=Pursue")
     assert svg.status_code == 200 and svg.mimetype == "image/svg+xml"
     assert "attachment" in svg.headers["Content-Disposition"]

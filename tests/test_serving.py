@@ -33,7 +33,7 @@ def get(url: str) -> tuple[int, str]:
 @contextmanager
 def gunicorn(db_url: str, workers: int = 2):
     port = free_port()
-    env = {**os.environ, "SOCPLAN_DB": db_url}
+    env = {**os.environ, "SOCPLAN_DB": db_url, "SOCPLAN_REQUIRE_SIGN_IN": "false"}
     proc = subprocess.Popen(
         [
             GUNICORN,

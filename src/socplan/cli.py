@@ -670,5 +670,110 @@ def migrate(db: str | None) -> None:
     click.echo("The database schema is now up to date.")
 
 
+@main.group()
+def users() -> None:
+    """Manage accounts: viewer (panel members), editor (policy team), admin."""
+
+
+@users.command(name="add")
+@click.argument("username")
+@click.option(
+    "--role",
+    type=click.Choice(["viewer", "editor", "admin"]),
+    default="viewer",
+    show_default=True,
+    help="What they may do.",
+)
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the password from standard input instead of generating one.",
+)
+@db_option
+def users_add(username: str, role: str, password_stdin: bool, db: str | None) -> None:
+    """Create an account; prints a generated password once unless --password-stdin."""
+    from .accounts import AccountError, Accounts, generate_password
+
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else generate_password()
+    try:
+        Accounts(_store(db)).add(username, role, password, by=f"cli:{_user(None)}")
+    except AccountError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"Added {username} as {role}.")
+    if not password_stdin:
+        click.echo(f"Password (shown once; pass it on safely): {password}")
+
+
+@users.command(name="list")
+@db_option
+def users_list(db: str | None) -> None:
+    """List accounts and their roles."""
+    from .accounts import Accounts
+
+    frame = Accounts(_store(db)).list()
+    if frame.empty:
+        click.echo("No accounts yet; add one with `socplan users add NAME --role admin`.")
+        return
+    frame["created_at"] = frame["created_at"].map(lambda t: f"{t:%Y-%m-%d %H:%M}")
+    click.echo(
+        format_table(frame.rename(columns={"username": "user", "created_at": "created (UTC)"}))
+    )
+
+
+@users.command(name="set-role")
+@click.argument("username")
+@click.argument("role", type=click.Choice(["viewer", "editor", "admin"]))
+@db_option
+def users_set_role(username: str, role: str, db: str | None) -> None:
+    """Change the role of USERNAME to ROLE."""
+    from .accounts import AccountError, Accounts
+
+    try:
+        Accounts(_store(db)).set_role(username, role, by=f"cli:{_user(None)}")
+    except AccountError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"{username} is now {role}.")
+
+
+@users.command(name="set-password")
+@click.argument("username")
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the password from standard input instead of generating one.",
+)
+@db_option
+def users_set_password(username: str, password_stdin: bool, db: str | None) -> None:
+    """Give USERNAME a new password (generated and shown once unless --password-stdin)."""
+    from .accounts import AccountError, Accounts, generate_password
+
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else generate_password()
+    try:
+        Accounts(_store(db)).set_password(username, password, by=f"cli:{_user(None)}")
+    except AccountError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    click.echo(
+        f"New password for {username}" + ("." if password_stdin else f" (shown once): {password}")
+    )
+
+
+@users.command(name="remove")
+@click.argument("username")
+@db_option
+def users_remove(username: str, db: str | None) -> None:
+    """Delete the account USERNAME (the audit log keeps what they did)."""
+    from .accounts import AccountError, Accounts
+
+    try:
+        Accounts(_store(db)).remove(username, by=f"cli:{_user(None)}")
+    except AccountError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"Removed {username}.")
+
+
 if __name__ == "__main__":
     main()

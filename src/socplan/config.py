@@ -26,6 +26,11 @@ class Settings:
     rag_definitions: dict[str, str] = field(default_factory=lambda: dict(RAG_DEFINITIONS))
     max_upload_mb: int = 25
     meeting_date: str = ""
+    secret_key: str = ""
+    require_sign_in: bool = True
+    trusted_user_header: str = ""
+    https: bool = False
+    max_request_mb: int = 60
     contacts: tuple[str, ...] = (
         "Policy team, Office of the Police and Crime Commissioner (see the office's website for "
         "contact details)",
@@ -43,6 +48,12 @@ ENV_PREFIX = "SOCPLAN_"
 
 
 def _coerce(name: str, value: Any, current: Any) -> Any:
+    if isinstance(current, bool):
+        if isinstance(value, str):
+            if value.strip().lower() not in ("1", "0", "true", "false", "yes", "no", "on", "off"):
+                raise ValueError(f"{ENV_PREFIX}{name.upper()}: '{value}' is not yes or no")
+            return value.strip().lower() in ("1", "true", "yes", "on")
+        return bool(value)
     if isinstance(current, tuple):
         if isinstance(value, str):
             return tuple(v.strip() for v in value.split(",") if v.strip())

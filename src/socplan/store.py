@@ -49,6 +49,10 @@ class StoreError(Exception):
     """A request the store cannot carry out (for example an unknown revision)."""
 
 
+class StalePreview(StoreError):
+    """A commit refused because the plan changed after its preview was made."""
+
+
 @dataclass(frozen=True)
 class Revision:
     """What one import, partial merge or restore wrote."""
@@ -161,6 +165,14 @@ class Store:
         if path is not None and not path.exists():
             return False
         return sa.inspect(self.engine).has_table("imports")
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """A write transaction that holds SQLite's write lock from its start (no lock upgrade
+        to fail midway); for small writes such as accounts and the audit log."""
+        self.ensure_schema()
+        with self.engine.connect().execution_options(socplan_write=True) as conn, conn.begin():
+            yield conn
 
     @contextmanager
     def _writing(self) -> Iterator[Connection]:
@@ -403,51 +415,109 @@ class Store:
         unless the base is this period's own revision and already had their update), and
         baseline due dates are kept from it.
         """
-        kind = kind or ("partial" if partial else "full")
         with self._writing() as conn:
-            base_id, own = self._base_id(conn, period)
-            import_id, revision = self._insert_import(
+            return self._commit(
                 conn,
+                recommendations,
+                milestones,
                 period,
-                kind=kind,
+                data=data,
                 file_name=file_name,
-                sha256=hashlib.sha256(data).hexdigest(),
-                size=len(data),
                 imported_by=imported_by,
+                partial=partial,
+                kind=kind,
             )
-            conn.execute(import_files.insert().values(import_id=import_id, content=data))
-            recs = recommendations.assign(import_id=import_id)
-            self._insert_rows(conn, recommendation_rows, recs)
-            baseline = milestones["due"]
-            if base_id is not None:
-                # The baseline is fixed when a milestone first appears: keep the base's.
-                # Raw driver SQL: SQLAlchemy's per-value date parsing costs more than the query.
-                known = pd.DataFrame(
-                    conn.exec_driver_sql(
-                        "SELECT ref, baseline_due FROM milestone_rows WHERE import_id = "
-                        + _mark(conn),
-                        (base_id,),
-                    ).cursor.fetchall(),
-                    columns=["ref", "baseline_due"],
+
+    def commit_batch(
+        self,
+        returns: list[tuple[pd.DataFrame, pd.DataFrame, bytes, str]],
+        period: Period,
+        *,
+        imported_by: str,
+        partial: bool,
+        expected_last_import: int | None = None,
+    ) -> list[Revision]:
+        """Store several checked returns for one period in one transaction: the first as a full
+        or partial import, the rest merged into it as partial returns.
+
+        With `expected_last_import`, the commit is refused (StalePreview) when anything was
+        imported since the preview was made, so nobody commits over a change they did not see.
+        """
+        with self._writing() as conn:
+            last = conn.execute(sa.select(sa.func.max(imports.c.id))).scalar()
+            if expected_last_import is not None and int(last or 0) != expected_last_import:
+                raise StalePreview(
+                    "someone else imported a workbook after this preview was made; "
+                    "check the fresh preview and commit again"
                 )
-                if not known.empty:
-                    kept = milestones["ref"].map(
-                        pd.Series(
-                            pd.to_datetime(known["baseline_due"]).to_numpy(), index=known["ref"]
-                        )
-                    )
-                    baseline = kept.where(milestones["ref"].isin(known["ref"]), baseline)
-            ms = milestones.assign(
-                import_id=import_id, updated=True, baseline_due=baseline.astype("datetime64[ns]")
+            return [
+                self._commit(
+                    conn,
+                    recs,
+                    ms,
+                    period,
+                    data=data,
+                    file_name=name,
+                    imported_by=imported_by,
+                    partial=partial or i > 0,
+                )
+                for i, (recs, ms, data, name) in enumerate(returns)
+            ]
+
+    def _commit(
+        self,
+        conn: Connection,
+        recommendations: pd.DataFrame,
+        milestones: pd.DataFrame,
+        period: Period,
+        *,
+        data: bytes,
+        file_name: str,
+        imported_by: str,
+        partial: bool = False,
+        kind: str | None = None,
+    ) -> Revision:
+        kind = kind or ("partial" if partial else "full")
+        base_id, own = self._base_id(conn, period)
+        import_id, revision = self._insert_import(
+            conn,
+            period,
+            kind=kind,
+            file_name=file_name,
+            sha256=hashlib.sha256(data).hexdigest(),
+            size=len(data),
+            imported_by=imported_by,
+        )
+        conn.execute(import_files.insert().values(import_id=import_id, content=data))
+        recs = recommendations.assign(import_id=import_id)
+        self._insert_rows(conn, recommendation_rows, recs)
+        baseline = milestones["due"]
+        if base_id is not None:
+            # The baseline is fixed when a milestone first appears: keep the base's.
+            # Raw driver SQL: SQLAlchemy's per-value date parsing costs more than the query.
+            known = pd.DataFrame(
+                conn.exec_driver_sql(
+                    "SELECT ref, baseline_due FROM milestone_rows WHERE import_id = " + _mark(conn),
+                    (base_id,),
+                ).cursor.fetchall(),
+                columns=["ref", "baseline_due"],
             )
-            self._insert_rows(conn, milestone_rows, ms)
-            carried = 0
-            if base_id is not None:
-                self._carry_forward(conn, recommendation_rows, base_id, import_id, {})
-                carried = self._carry_forward(
-                    conn, milestone_rows, base_id, import_id, {} if own else {"updated": False}
+            if not known.empty:
+                kept = milestones["ref"].map(
+                    pd.Series(pd.to_datetime(known["baseline_due"]).to_numpy(), index=known["ref"])
                 )
-            return Revision(import_id, period, revision, kind, len(ms) + carried, carried)
+                baseline = kept.where(milestones["ref"].isin(known["ref"]), baseline)
+        ms = milestones.assign(
+            import_id=import_id, updated=True, baseline_due=baseline.astype("datetime64[ns]")
+        )
+        self._insert_rows(conn, milestone_rows, ms)
+        carried = 0
+        if base_id is not None:
+            self._carry_forward(conn, recommendation_rows, base_id, import_id, {})
+            carried = self._carry_forward(
+                conn, milestone_rows, base_id, import_id, {} if own else {"updated": False}
+            )
+        return Revision(import_id, period, revision, kind, len(ms) + carried, carried)
 
     def restore(self, period: Period, revision: int, restored_by: str) -> Revision:
         """Make an earlier revision of `period` current again, as a new revision."""

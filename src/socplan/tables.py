@@ -63,3 +63,36 @@ milestone_rows = sa.Table(
     sa.Column("public", sa.Boolean, nullable=False),
     sa.Column("updated", sa.Boolean, nullable=False),
 )
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("username", sa.String(150), nullable=False, unique=True),
+    sa.Column("password_hash", sa.String(255), nullable=False),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False, index=True),
+    sa.Column("username", sa.String(150), nullable=False),
+    sa.Column("action", sa.String(32), nullable=False, index=True),
+    sa.Column("detail", sa.Text, nullable=False, server_default=""),
+    sa.Column("address", sa.String(64), nullable=False, server_default=""),
+)
+
+staged_uploads = sa.Table(
+    "staged_uploads",
+    metadata,
+    sa.Column("token", sa.String(64), primary_key=True),
+    sa.Column("username", sa.String(150), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("period", sa.String(16), nullable=False),
+    sa.Column("partial", sa.Boolean, nullable=False),
+    sa.Column("base_import_id", sa.Integer, nullable=True),
+    sa.Column("files", sa.LargeBinary, nullable=False),
+)

@@ -1,0 +1,71 @@
+"""Editor-only downloads: an import's original file and the pre-filled template."""
+
+from __future__ import annotations
+
+import io
+
+from flask import Flask, Response, abort, request, send_file
+
+from socplan.periods import Period, PeriodError
+from socplan.store import StoreError
+from socplan.template import write_template
+from socplan.uploads import next_due
+
+from .auth import current_user
+from .context import accounts, settings, source
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def original(import_id: int) -> Response:
+    """The file exactly as it was uploaded."""
+    try:
+        name, data = source().store.original_file(import_id)
+    except StoreError:
+        abort(404)
+    user = current_user()
+    accounts().audit(
+        user.username if user else "?",
+        "download",
+        f"import {import_id} ({name})",
+        request.remote_addr or "",
+    )
+    return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True, download_name=name)
+
+
+def template() -> Response:
+    """The template for a period (default: the next due), pre-filled with the current plan."""
+    plan = source().plan()
+    try:
+        period = (
+            Period.parse(request.args["period"]) if request.args.get("period") else next_due(plan)
+        )
+    except PeriodError:
+        abort(400)
+    config = settings()
+    buffer = io.BytesIO()
+    if plan.latest is None:
+        write_template(
+            buffer, period, themes=config.themes, statuses=config.statuses, title=config.strategy
+        )
+    else:
+        source_period = min(period, plan.latest) if period < plan.latest else plan.latest
+        write_template(
+            buffer,
+            period,
+            plan.recommendations_at(plan.latest),
+            plan.milestones(source_period),
+            themes=config.themes,
+            statuses=config.statuses,
+            title=config.strategy,
+        )
+    name = f"delivery-plan-return-{period.label.replace('/', '-').replace(' ', '-')}.xlsx"
+    return send_file(
+        io.BytesIO(buffer.getvalue()), mimetype=XLSX, as_attachment=True, download_name=name
+    )
+
+
+def register(server: Flask) -> None:
+    """Add the editor download routes (auth.py requires the editor role for /files/)."""
+    server.add_url_rule("/files/import/<int:import_id>", "original_file", original)
+    server.add_url_rule("/files/template.xlsx", "template_file", template)

@@ -1,0 +1,52 @@
+"""Returns tracker (editor): for a period, which owners have returned and which milestones still
+have no update."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+from dash import html
+
+from dashboard.auth import can
+from dashboard.components import note, section, table
+from dashboard.context import source
+from dashboard.editing import not_allowed
+from dashboard.filters import Filters
+from socplan.schema import CLOSED_STATUSES
+
+dash.register_page(__name__, path="/returns", title="Returns: delivery plan", name="Returns")
+
+
+def layout(**query: Any) -> html.Div:
+    """Who has returned for the period in the URL (editors only)."""
+    if not can("editor"):
+        return not_allowed("editor")
+    plan, period = Filters.from_query(query).apply(source().plan())
+    ms = plan.milestones(period)
+    open_ = ms[~ms["status"].isin(list(CLOSED_STATUSES))]
+    by_owner = (
+        open_.groupby("owner").agg(open=("ref", "size"), updated=("updated", "sum")).reset_index()
+    )
+    by_owner["Returned"] = by_owner.apply(
+        lambda r: "Yes" if r["updated"] == r["open"] else ("Partly" if r["updated"] else "No"),
+        axis=1,
+    )
+    by_owner = by_owner.rename(
+        columns={"owner": "Owner", "open": "Open milestones", "updated": "Updated"}
+    )
+    waiting = open_[~open_["updated"]][["owner", "ref", "milestone", "status"]].rename(
+        columns={"owner": "Owner", "ref": "Ref", "milestone": "Milestone", "status": "Last status"}
+    )
+    returned = int((by_owner["Returned"] == "Yes").sum())
+    return html.Div(
+        [
+            html.H1(f"Returns for {period}"),
+            note(
+                f"{returned} of {len(by_owner)} owners have updated every open milestone; "
+                f"{len(waiting)} open milestones have no update. Change the period with 'As at'."
+            ),
+            section("Owners", table(by_owner.sort_values(["Returned", "Owner"]))),
+            section("Milestones with no update", table(waiting.sort_values(["Owner", "Ref"]))),
+        ]
+    )

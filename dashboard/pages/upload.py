@@ -1,0 +1,267 @@
+"""Upload (editor): choose the period and kind of return, drop workbooks, read every problem,
+preview the changes, then Commit or Cancel."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import Input, Output, State, callback, dcc, html, no_update
+
+from dashboard import ids
+from dashboard.auth import can, current_user
+from dashboard.components import note
+from dashboard.context import accounts, settings, source
+from dashboard.editing import not_allowed, preview_view, problems
+from socplan import staging
+from socplan.periods import Period
+from socplan.safety import Limits
+from socplan.store import StalePreview
+from socplan.uploads import check_returns, commit_returns, period_choices
+from socplan.workbook import Vocabulary
+
+dash.register_page(__name__, path="/upload", title="Upload returns: delivery plan", name="Upload")
+
+HIDDEN = {"display": "none"}
+SHOWN = {"display": "block"}
+
+
+def layout(**_: Any) -> html.Div:
+    """The upload form (editors only)."""
+    if not can("editor"):
+        return not_allowed("editor")
+    plan = source().plan()
+    choices = [p.label for p in period_choices(plan)]
+    config = settings()
+    return html.Div(
+        [
+            html.H1("Upload quarterly returns"),
+            note(
+                "Check a workbook before anything is stored: you will see every problem with its sheet and "
+                "cell, and what would change, before you commit."
+            ),
+            dbc.Row(
+                [
+                    dbc.Col(
+                        [
+                            html.Label(
+                                "Reporting period",
+                                htmlFor=ids.UPLOAD_PERIOD,
+                                className="form-label",
+                            ),
+                            dbc.Select(
+                                id=ids.UPLOAD_PERIOD,
+                                value=choices[0],
+                                options=[
+                                    {"label": c + (" (next due)" if i == 0 else ""), "value": c}
+                                    for i, c in enumerate(choices)
+                                ],
+                            ),
+                        ],
+                        md=4,
+                    ),
+                    dbc.Col(
+                        html.Fieldset(
+                            [
+                                html.Legend("Kind of return", className="form-label"),
+                                dbc.RadioItems(
+                                    id=ids.UPLOAD_MODE,
+                                    value="full",
+                                    options=[
+                                        {"label": "Full return: the whole plan", "value": "full"},
+                                        {
+                                            "label": "Partial return: some milestones (one partner)",
+                                            "value": "partial",
+                                        },
+                                    ],
+                                ),
+                            ]
+                        ),
+                        md=5,
+                    ),
+                    dbc.Col(
+                        html.A(
+                            "Download the pre-filled template",
+                            href="/files/template.xlsx",
+                            className="btn btn-outline-primary btn-sm",
+                        ),
+                        md=3,
+                        className="d-flex align-items-end",
+                    ),
+                ],
+                className="g-3 mb-3",
+            ),
+            dcc.Upload(
+                id=ids.UPLOAD,
+                children=html.Div(
+                    ["Drop .xlsx workbooks here, or ", html.Span("choose files", className="link")]
+                ),
+                multiple=True,
+                accept=".xlsx",
+                max_size=config.max_upload_mb * 1024 * 1024,
+                className="upload-zone",
+            ),
+            dcc.Loading(html.Div(id=ids.UPLOAD_RESULT, className="mt-3")),
+            dcc.Store(id=ids.UPLOAD_TOKEN),
+            html.Div(
+                [
+                    dbc.Button("Commit", id=ids.UPLOAD_COMMIT, color="primary", className="me-2"),
+                    dbc.Button("Cancel", id=ids.UPLOAD_CANCEL, color="secondary", outline=True),
+                ],
+                id=ids.UPLOAD_ACTIONS,
+                style=HIDDEN,
+                className="my-3",
+            ),
+            html.Div(id=ids.UPLOAD_MESSAGE, role="status", **{"aria-live": "polite"}),
+        ]
+    )
+
+
+def _decode(contents: list[str], names: list[str]) -> list[tuple[str, bytes]]:
+    files = []
+    for content, name in zip(contents, names, strict=True):
+        _, encoded = content.split(",", 1)
+        files.append((name, base64.b64decode(encoded)))
+    return files
+
+
+def _vocabulary() -> Vocabulary:
+    config = settings()
+    return Vocabulary(config.themes, config.statuses)
+
+
+def _who() -> str:
+    user = current_user()
+    assert user is not None  # the server refuses edit- callbacks to anyone but editors
+    return user.username
+
+
+@callback(
+    Output(ids.UPLOAD_RESULT, "children"),
+    Output(ids.UPLOAD_TOKEN, "data"),
+    Output(ids.UPLOAD_ACTIONS, "style"),
+    Output(ids.UPLOAD_MESSAGE, "children"),
+    Input(ids.UPLOAD, "contents"),
+    State(ids.UPLOAD, "filename"),
+    State(ids.UPLOAD_PERIOD, "value"),
+    State(ids.UPLOAD_MODE, "value"),
+    prevent_initial_call=True,
+)
+def check_upload(
+    contents: list[str] | None, names: list[str] | None, period: str, mode: str
+) -> Any:
+    """Check the dropped files; with no errors, stage them and show the preview."""
+    if not contents or not names:
+        return no_update, no_update, no_update, no_update
+    files = _decode(contents, names)
+    target = Period.parse(period)
+    partial = mode == "partial"
+    store = source().store
+    checked = check_returns(
+        store,
+        source().plan(),
+        files,
+        target,
+        partial=partial,
+        vocabulary=_vocabulary(),
+        limits=Limits(max_file_bytes=settings().max_upload_mb * 1024 * 1024),
+    )
+    errors = sum(len(o.report.errors) for _, o in checked.outcomes)
+    accounts().audit(_who(), "upload", f"{', '.join(names)} for {target} ({mode}): {errors} errors")
+    if not checked.ok or checked.preview is None:
+        return problems(checked), None, HIDDEN, ""
+    token = staging.stage(store, _who(), target, partial, checked.last_import, files)
+    return html.Div([problems(checked), preview_view(checked.preview)]), token, SHOWN, ""
+
+
+@callback(
+    Output(ids.UPLOAD_RESULT, "children", allow_duplicate=True),
+    Output(ids.UPLOAD_TOKEN, "data", allow_duplicate=True),
+    Output(ids.UPLOAD_ACTIONS, "style", allow_duplicate=True),
+    Output(ids.UPLOAD_MESSAGE, "children", allow_duplicate=True),
+    Input(ids.UPLOAD_COMMIT, "n_clicks"),
+    State(ids.UPLOAD_TOKEN, "data"),
+    prevent_initial_call=True,
+)
+def commit(_: int | None, token: str | None) -> Any:
+    """Store the staged returns; refuse if the preview has gone stale, showing a fresh one."""
+    store = source().store
+    staged = staging.fetch(store, token or "", _who())
+    if staged is None:
+        return (
+            "",
+            None,
+            HIDDEN,
+            dbc.Alert("Nothing to commit: upload the workbooks again.", color="warning"),
+        )
+    try:
+        revisions = commit_returns(
+            store,
+            staged.files,
+            staged.period,
+            partial=staged.partial,
+            imported_by=_who(),
+            last_import=staged.last_import,
+            vocabulary=_vocabulary(),
+        )
+    except StalePreview as exc:
+        staging.drop(store, staged.token)
+        checked = check_returns(
+            store,
+            source().plan(),
+            staged.files,
+            staged.period,
+            partial=staged.partial,
+            vocabulary=_vocabulary(),
+        )
+        accounts().audit(_who(), "commit-refused", f"{staged.period}: stale preview")
+        if not checked.ok or checked.preview is None:
+            return (
+                problems(checked),
+                None,
+                HIDDEN,
+                dbc.Alert(f"Not committed: {exc}.", color="danger"),
+            )
+        fresh = staging.stage(
+            store, _who(), staged.period, staged.partial, checked.last_import, staged.files
+        )
+        return (
+            html.Div([problems(checked), preview_view(checked.preview)]),
+            fresh,
+            SHOWN,
+            dbc.Alert(f"Not committed: {exc}. The preview below is fresh.", color="danger"),
+        )
+    staging.drop(store, staged.token)
+    summary = ", ".join(f"{r.period} revision {r.revision} ({r.kind})" for r in revisions)
+    accounts().audit(_who(), "commit", f"{', '.join(n for n, _ in staged.files)} as {summary}")
+    return (
+        "",
+        None,
+        HIDDEN,
+        dbc.Alert(
+            [
+                html.Strong("Committed. "),
+                f"Stored as {summary}. Every page now shows the new data.",
+            ],
+            color="success",
+        ),
+    )
+
+
+@callback(
+    Output(ids.UPLOAD_RESULT, "children", allow_duplicate=True),
+    Output(ids.UPLOAD_TOKEN, "data", allow_duplicate=True),
+    Output(ids.UPLOAD_ACTIONS, "style", allow_duplicate=True),
+    Output(ids.UPLOAD_MESSAGE, "children", allow_duplicate=True),
+    Input(ids.UPLOAD_CANCEL, "n_clicks"),
+    State(ids.UPLOAD_TOKEN, "data"),
+    prevent_initial_call=True,
+)
+def cancel(_: int | None, token: str | None) -> Any:
+    """Forget the staged returns."""
+    if token:
+        staging.drop(source().store, token)
+        accounts().audit(_who(), "cancel", "upload cancelled before commit")
+    return "", None, HIDDEN, dbc.Alert("Cancelled: nothing was stored.", color="secondary")

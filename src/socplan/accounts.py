@@ -1,0 +1,248 @@
+"""Accounts and roles, password hashing (scrypt) and the audit log. No web framework here: the
+dashboard and the CLI both call these."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import pandas as pd
+import sqlalchemy as sa
+
+from .store import Store
+from .tables import audit_log, users
+
+ROLES = ("viewer", "editor", "admin")
+RANK = {role: i for i, role in enumerate(ROLES)}
+# scrypt with N=2^15, r=8, p=1 (OWASP's recommended minimum), 16-byte salt.
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**15, 8, 1
+
+
+class AccountError(ValueError):
+    """A request about accounts that cannot be done; the message says why."""
+
+
+def hash_password(password: str) -> str:
+    """A salted scrypt hash in the form scrypt$N$r$p$salt$hash."""
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(
+        password.encode(),
+        salt=salt,
+        n=SCRYPT_N,
+        r=SCRYPT_R,
+        p=SCRYPT_P,
+        maxmem=64 * 1024 * 1024,
+        dklen=32,
+    )
+    encode = base64.b64encode
+    return (
+        f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${encode(salt).decode()}${encode(digest).decode()}"
+    )
+
+
+def verify_password(password: str, stored: str) -> bool:
+    """True when `password` matches a hash from `hash_password` (constant-time compare)."""
+    try:
+        scheme, n, r, p, salt, digest = stored.split("$")
+        if scheme != "scrypt":
+            return False
+        expected = base64.b64decode(digest)
+        actual = hashlib.scrypt(
+            password.encode(),
+            salt=base64.b64decode(salt),
+            n=int(n),
+            r=int(r),
+            p=int(p),
+            maxmem=64 * 1024 * 1024,
+            dklen=len(expected),
+        )
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(actual, expected)
+
+
+def generate_password() -> str:
+    """A random password of about 100 bits, easy to type."""
+    return secrets.token_urlsafe(16)
+
+
+def allowed(role: str | None, needed: str) -> bool:
+    """True when `role` is at least `needed` (viewer < editor < admin)."""
+    return role in RANK and RANK[role] >= RANK[needed]
+
+
+@dataclass(frozen=True)
+class User:
+    """A signed-in person."""
+
+    username: str
+    role: str
+
+
+# A hash to compare against when the user does not exist, so timing does not reveal names.
+_DUMMY_HASH = (
+    "scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
+)
+
+
+class Accounts:
+    """Users and the audit log, in the plan's database."""
+
+    def __init__(self, store: Store):
+        self.store = store
+
+    def _check_role(self, role: str) -> None:
+        if role not in ROLES:
+            raise AccountError(f"'{role}' is not a role; use one of {', '.join(ROLES)}")
+
+    def add(self, username: str, role: str, password: str, *, by: str = "cli") -> User:
+        """Create an account."""
+        self._check_role(role)
+        name = username.strip()
+        if not name or len(name) > 150 or any(c.isspace() for c in name):
+            raise AccountError("a user name is 1 to 150 characters with no spaces")
+        if len(password) < 10:
+            raise AccountError("a password needs at least 10 characters")
+        self.store.ensure_schema()
+        with self.store.transaction() as conn:
+            if conn.execute(sa.select(users.c.id).where(users.c.username == name)).first():
+                raise AccountError(f"there is already a user '{name}'")
+            conn.execute(
+                users.insert().values(
+                    username=name,
+                    password_hash=hash_password(password),
+                    role=role,
+                    created_at=datetime.now(UTC),
+                )
+            )
+            self._audit(conn, by, "user-add", f"{name} as {role}")
+        return User(name, role)
+
+    def set_role(self, username: str, role: str, *, by: str = "cli") -> None:
+        """Change someone's role."""
+        self._check_role(role)
+        with self.store.transaction() as conn:
+            done = conn.execute(
+                users.update().where(users.c.username == username).values(role=role)
+            )
+            if not done.rowcount:
+                raise AccountError(f"there is no user '{username}'")
+            self._audit(conn, by, "user-role", f"{username} is now {role}")
+
+    def set_password(self, username: str, password: str, *, by: str = "cli") -> None:
+        """Give someone a new password."""
+        if len(password) < 10:
+            raise AccountError("a password needs at least 10 characters")
+        with self.store.transaction() as conn:
+            done = conn.execute(
+                users.update()
+                .where(users.c.username == username)
+                .values(password_hash=hash_password(password))
+            )
+            if not done.rowcount:
+                raise AccountError(f"there is no user '{username}'")
+            self._audit(conn, by, "user-password", username)
+
+    def remove(self, username: str, *, by: str = "cli") -> None:
+        """Delete an account (the audit log keeps what they did)."""
+        with self.store.transaction() as conn:
+            done = conn.execute(users.delete().where(users.c.username == username))
+            if not done.rowcount:
+                raise AccountError(f"there is no user '{username}'")
+            self._audit(conn, by, "user-remove", username)
+
+    def list(self) -> pd.DataFrame:
+        """Every account: user name, role, created."""
+        if not self.store.exists() or not sa.inspect(self.store.engine).has_table("users"):
+            return pd.DataFrame(columns=["username", "role", "created_at"])
+        with self.store.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(users.c.username, users.c.role, users.c.created_at).order_by(
+                    users.c.username
+                )
+            ).all()
+        return pd.DataFrame(rows, columns=["username", "role", "created_at"])
+
+    def count(self) -> int:
+        """How many accounts exist."""
+        return len(self.list())
+
+    def get(self, username: str) -> User | None:
+        """An account by name."""
+        self.store.ensure_schema()
+        with self.store.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(users.c.username, users.c.role).where(users.c.username == username)
+            ).first()
+        return User(row[0], row[1]) if row else None
+
+    def authenticate(self, username: str, password: str, address: str = "") -> User | None:
+        """The user if the password is right; every attempt is audited."""
+        self.store.ensure_schema()
+        with self.store.transaction() as conn:
+            row = conn.execute(
+                sa.select(users.c.username, users.c.role, users.c.password_hash).where(
+                    users.c.username == username
+                )
+            ).first()
+            ok = verify_password(password, row[2] if row else _DUMMY_HASH) and row is not None
+            self._audit(conn, username, "sign-in" if ok else "sign-in-failed", "", address)
+        return User(row[0], row[1]) if ok and row else None
+
+    def recent_failures(self, username: str, address: str, minutes: int = 15) -> int:
+        """Failed sign-ins for this name or from this address in the last `minutes`."""
+        since = datetime.now(UTC) - timedelta(minutes=minutes)
+        with self.store.engine.connect() as conn:
+            return int(
+                conn.execute(
+                    sa.select(sa.func.count())
+                    .select_from(audit_log)
+                    .where(
+                        (audit_log.c.action == "sign-in-failed")
+                        & (audit_log.c.at >= since)
+                        & ((audit_log.c.username == username) | (audit_log.c.address == address))
+                    )
+                ).scalar()
+                or 0
+            )
+
+    # -- audit -----------------------------------------------------------------------------
+    def _audit(
+        self, conn: sa.Connection, username: str, action: str, detail: str = "", address: str = ""
+    ) -> None:
+        conn.execute(
+            audit_log.insert().values(
+                at=datetime.now(UTC),
+                username=username[:150],
+                action=action,
+                detail=detail,
+                address=address[:64],
+            )
+        )
+
+    def audit(self, username: str, action: str, detail: str = "", address: str = "") -> None:
+        """Record something someone did."""
+        self.store.ensure_schema()
+        with self.store.transaction() as conn:
+            self._audit(conn, username, action, detail, address)
+
+    def audit_log(self, limit: int = 500) -> pd.DataFrame:
+        """The newest entries of the audit log."""
+        self.store.ensure_schema()
+        with self.store.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(
+                    audit_log.c.at,
+                    audit_log.c.username,
+                    audit_log.c.action,
+                    audit_log.c.detail,
+                    audit_log.c.address,
+                )
+                .order_by(audit_log.c.id.desc())
+                .limit(limit)
+            ).all()
+        return pd.DataFrame(rows, columns=["at", "username", "action", "detail", "address"])

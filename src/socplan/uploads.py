@@ -1,0 +1,110 @@
+"""The quarterly update cycle from the browser, as library calls: check uploaded returns, preview
+what they change, and commit them, refusing a commit whose preview has gone stale."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from .importer import Outcome, check
+from .model import DeliveryPlan
+from .periods import Period
+from .preview import Preview, merge_returns, preview
+from .safety import Limits
+from .store import Revision, Store
+from .workbook import Vocabulary
+
+
+@dataclass(frozen=True)
+class Checked:
+    """Every uploaded file's outcome, and the preview when none has errors."""
+
+    outcomes: list[tuple[str, Outcome]]
+    preview: Preview | None
+    last_import: int
+
+    @property
+    def ok(self) -> bool:
+        return all(o.report.ok for _, o in self.outcomes) and bool(self.outcomes)
+
+
+def next_due(plan: DeliveryPlan, today: date | None = None) -> Period:
+    """The period the next return is for: the one after the newest with data."""
+    if plan.latest is not None:
+        return plan.latest.next()
+    return Period.containing(today or date.today()).previous()
+
+
+def period_choices(plan: DeliveryPlan, today: date | None = None) -> list[Period]:
+    """Periods an editor may upload for: the next one due, then those with data, newest first."""
+    return [next_due(plan, today), *reversed(plan.periods)]
+
+
+def check_returns(
+    store: Store,
+    plan: DeliveryPlan,
+    files: list[tuple[str, bytes]],
+    period: Period,
+    *,
+    partial: bool,
+    vocabulary: Vocabulary | None = None,
+    limits: Limits | None = None,
+) -> Checked:
+    """Check each file (hostile content, then every rule) and preview the result if all pass."""
+    known = store.known_recommendations()
+    last_import = store.version()[1]
+    outcomes = []
+    for i, (name, data) in enumerate(files):
+        # After the first file, the rest merge into it as partner returns.
+        outcome = check(
+            data,
+            name,
+            period=period,
+            partial=partial or i > 0,
+            known_recommendations=known,
+            vocabulary=vocabulary,
+            limits=limits,
+        )
+        if outcome.parsed is not None:
+            known = known | set(outcome.parsed.recommendations["ref"])
+        outcomes.append((name, outcome))
+    result = Checked(outcomes, None, last_import)
+    if not result.ok:
+        return result
+    parsed = [
+        (o.parsed.recommendations, o.parsed.milestones) for _, o in outcomes if o.parsed is not None
+    ]
+    _, milestones = merge_returns(parsed)
+    return Checked(outcomes, preview(plan, period, milestones, partial=partial), last_import)
+
+
+def commit_returns(
+    store: Store,
+    files: list[tuple[str, bytes]],
+    period: Period,
+    *,
+    partial: bool,
+    imported_by: str,
+    last_import: int,
+    vocabulary: Vocabulary | None = None,
+) -> list[Revision]:
+    """Check the files again and store them as revisions of `period` in one transaction; raises
+    StalePreview if anything was imported since `last_import` (the preview's version)."""
+    known = store.known_recommendations()
+    returns = []
+    for i, (name, data) in enumerate(files):
+        outcome = check(
+            data,
+            name,
+            period=period,
+            partial=partial or i > 0,
+            known_recommendations=known,
+            vocabulary=vocabulary,
+        )
+        if not outcome.report.ok or outcome.parsed is None:
+            raise ValueError(f"{name} no longer passes its checks; upload it again")
+        known = known | set(outcome.parsed.recommendations["ref"])
+        returns.append((outcome.parsed.recommendations, outcome.parsed.milestones, data, name))
+    return store.commit_batch(
+        returns, period, imported_by=imported_by, partial=partial, expected_last_import=last_import
+    )
