@@ -161,3 +161,16 @@ def section(title: str, *children: Any, level: int = 2) -> html.Section:
 def note(text: str) -> html.P:
     """A muted explanatory line."""
     return html.P(text, className="text-body-secondary small")
+
+
+def no_plan(title: str) -> html.Div:
+    """What every page shows before the first import."""
+    return html.Div(
+        [
+            html.H1(title),
+            html.P(
+                "There is no plan yet. An editor can upload the first workbook on the Upload page, or an "
+                "administrator can load the illustrative sample with `socplan demo`."
+            ),
+        ]
+    )

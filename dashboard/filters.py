@@ -53,6 +53,10 @@ class Filters:
     def apply(self, plan: DeliveryPlan) -> tuple[DeliveryPlan, Period]:
         """The plan narrowed to the themes and owners, and the as-at period to show."""
         narrowed = plan.filtered(self.themes, self.owners)
+        if plan.latest is None:  # nothing imported yet
+            from socplan.uploads import next_due
+
+            return narrowed, next_due(plan)
         try:
             period = plan.resolve(self.period)
         except PeriodError:

@@ -168,3 +168,19 @@ def test_library_never_imports_dash():
         "for m in sys.modules), sorted(m for m in sys.modules if m.startswith(('dash', 'flask')))"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_every_page_works_before_the_first_import(tmp_path):
+    import dash
+
+    app = create_app({"db": f"sqlite:///{tmp_path / 'empty.db'}", "require_sign_in": False})
+    assert app.server.test_client().get("/").status_code == 200
+    for page in dash.page_registry.values():
+        if page.get("path_template") or page["path"].startswith(("/upload", "/history", "/admin")):
+            continue
+        with app.server.test_request_context("/"):
+            from flask import g
+
+            g.require_sign_in = False
+            text = text_of(page["layout"]())
+        assert "There is no plan yet" in text or "Not available" in text, page["path"]

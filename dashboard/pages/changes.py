@@ -9,7 +9,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, html, no_update
 
 from dashboard import ids
-from dashboard.components import chart, note, section, table
+from dashboard.components import chart, no_plan, note, section, table
 from dashboard.context import source
 from dashboard.filters import Filters
 from socplan.charts import changes_chart
@@ -24,6 +24,8 @@ def layout(**query: Any) -> html.Div:
     """What changed between the `since` period and the as-at period."""
     filters = Filters.from_query(query)
     plan, period = filters.apply(source().plan())
+    if plan.latest is None:
+        return no_plan("Changes")
     earlier = [p for p in source().plan().periods if p < period]
     if not earlier:
         return html.Div(

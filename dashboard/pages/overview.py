@@ -9,7 +9,7 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import html
 
-from dashboard.components import chart, headline, note, section, table
+from dashboard.components import chart, headline, no_plan, note, section, table
 from dashboard.context import source
 from dashboard.filters import Filters
 from socplan.charts import build_chart
@@ -26,6 +26,8 @@ def layout(**query: Any) -> html.Div:
     """The overview page for the filters in the URL."""
     filters = Filters.from_query(query)
     plan, period = filters.apply(source().plan())
+    if plan.latest is None:
+        return no_plan("Overview")
     ms = plan.milestones(period)
     if ms.empty:
         return html.Div([html.H1("Overview"), note("No milestones match these filters.")])

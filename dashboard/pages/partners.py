@@ -7,7 +7,7 @@ from typing import Any
 import dash
 from dash import html
 
-from dashboard.components import chart, note, section, table
+from dashboard.components import chart, no_plan, note, section, table
 from dashboard.context import source
 from dashboard.filters import Filters
 from socplan.charts import build_chart
@@ -21,6 +21,8 @@ def layout(**query: Any) -> html.Div:
     """The partners page for the filters in the URL."""
     filters = Filters.from_query(query)
     plan, period = filters.apply(source().plan())
+    if plan.latest is None:
+        return no_plan("Partners")
     ms = plan.milestones(period)
     if ms.empty:
         return html.Div([html.H1("Partners"), note("No milestones match these filters.")])

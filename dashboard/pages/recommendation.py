@@ -8,7 +8,7 @@ import dash
 import pandas as pd
 from dash import dcc, html
 
-from dashboard.components import chart, note, section, status_badge, table
+from dashboard.components import chart, no_plan, note, section, status_badge, table
 from dashboard.context import source
 from dashboard.filters import Filters
 from socplan import metrics
@@ -36,6 +36,8 @@ def layout(ref: str | None = None, **query: Any) -> html.Div:
     """The page for one recommendation."""
     filters = Filters.from_query(query)
     full, period = filters.apply(source().plan())
+    if full.latest is None:
+        return no_plan("Recommendation")
     recs = full.recommendations_at(period)
     match = recs[recs["ref"] == ref]
     back = dcc.Link("← All recommendations", href="/recommendations" + filters.search())

@@ -10,7 +10,7 @@ import pandas as pd
 from dash import Input, Output, callback, dcc, html
 
 from dashboard import ids
-from dashboard.components import note
+from dashboard.components import no_plan, note
 from dashboard.context import source
 from dashboard.filters import Filters
 from socplan.schema import COMPLETE, OFF_TRACK
@@ -108,6 +108,8 @@ def layout(**query: Any) -> html.Div:
     """The grid for the filters in the URL."""
     filters = Filters.from_query(query)
     plan, period = filters.apply(source().plan())
+    if plan.latest is None:
+        return no_plan("Recommendations")
     data = rows(plan.recommendations_at(period), plan.milestones(period), filters.search())
     return html.Div(
         [

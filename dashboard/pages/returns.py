@@ -9,7 +9,7 @@ import dash
 from dash import html
 
 from dashboard.auth import can
-from dashboard.components import note, section, table
+from dashboard.components import no_plan, note, section, table
 from dashboard.context import source
 from dashboard.editing import not_allowed
 from dashboard.filters import Filters
@@ -23,6 +23,8 @@ def layout(**query: Any) -> html.Div:
     if not can("editor"):
         return not_allowed("editor")
     plan, period = Filters.from_query(query).apply(source().plan())
+    if plan.latest is None:
+        return no_plan("Returns")
     ms = plan.milestones(period)
     open_ = ms[~ms["status"].isin(list(CLOSED_STATUSES))]
     by_owner = (
