@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import secrets
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.parse
 import urllib.request
 from contextlib import contextmanager
+from http.cookiejar import CookieJar
 from pathlib import Path
 
+import pytest
 from builders import basic_milestones, recs, write
-from test_serving import free_port, get, layout_text
+from test_serving import free_port, get
 
 from socplan.cli import gunicorn_command, main
 from socplan.periods import Period
@@ -56,7 +62,8 @@ def children(pid: int) -> list[int]:
 
 
 def test_workers_run_gunicorn_with_settings_from_the_environment(demo_db):
-    with serving({"SOCPLAN_DB": demo_db, "SOCPLAN_WORKERS": "2"}) as (base, proc):
+    env = {"SOCPLAN_DB": demo_db, "SOCPLAN_WORKERS": "2", "SOCPLAN_REQUIRE_SIGN_IN": "no"}
+    with serving(env) as (base, proc):
         with urllib.request.urlopen(base + "/health", timeout=10) as response:
             assert response.headers["Server"].startswith("gunicorn")
             assert json.loads(response.read())["imports"] == 5
@@ -85,15 +92,41 @@ def test_debug_is_refused_with_workers(runner):
     assert runner.invoke(main, ["serve", "--workers", "0"]).exit_code == 2
 
 
+def signed_in(base: str, username: str, password: str) -> urllib.request.OpenerDirector:
+    """A browser-like client (cookies kept) signed in at `base`."""
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
+    form = opener.open(base + "/login", timeout=10).read().decode()
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form)
+    assert csrf, form
+    fields = {"username": username, "password": password, "csrf": csrf.group(1), "next": "/"}
+    opener.open(base + "/login", urllib.parse.urlencode(fields).encode(), timeout=10)
+    return opener
+
+
 def test_app_servers_share_state_through_postgresql(tmp_path, postgres):
     url = postgres.new_url()
     q3 = write(tmp_path / "q3.xlsx", Period(2019, 3), recs(), basic_milestones())
     subprocess.run([SOCPLAN, "import", str(q3), "--db", url], check=True, capture_output=True)
-    env = {"SOCPLAN_DB": url}
+    subprocess.run(
+        [SOCPLAN, "users", "add", "panel", "--role", "viewer", "--password-stdin", "--db", url],
+        input="a long enough password\n",
+        text=True,
+        check=True,
+        capture_output=True,
+    )
+    # Every app server has the same secret key, so a sign-in at one is good at the others.
+    env = {"SOCPLAN_DB": url, "SOCPLAN_SECRET_KEY": secrets.token_hex(32)}
     with serving(env, "--workers", "1") as (one, _), serving(env, "--workers", "1") as (two, _):
-        assert "2019/20 Q3" in layout_text(one)
+        browser = signed_in(one, "panel", "a long enough password")
+
+        def layout(base: str) -> str:
+            return json.dumps(json.loads(browser.open(base + "/_dash-layout", timeout=10).read()))
+
+        assert "2019/20 Q3" in layout(one) and "2019/20 Q3" in layout(two)
+        with pytest.raises(urllib.error.HTTPError, match="401"):
+            get(two + "/_dash-layout")  # without the session cookie
         q4 = write(tmp_path / "q4.xlsx", Period(2019, 4), recs(), basic_milestones())
         subprocess.run([SOCPLAN, "import", str(q4), "--db", url], check=True, capture_output=True)
         for base in (one, two):
             assert json.loads(get(base + "/health")[1])["imports"] == 2
-            assert "2019/20 Q4" in layout_text(base)
+            assert "2019/20 Q4" in layout(base)
