@@ -93,15 +93,26 @@ def layout(**_: Any) -> html.Div:
                 ],
                 className="g-3 mb-3",
             ),
-            dcc.Upload(
-                id=ids.UPLOAD,
-                children=html.Div(
-                    ["Drop .xlsx workbooks here, or ", html.Span("choose files", className="link")]
-                ),
-                multiple=True,
-                accept=".xlsx",
-                max_size=config.max_upload_mb * 1024 * 1024,
-                className="upload-zone",
+            html.Label(
+                [
+                    html.Span(
+                        "Workbooks to check (.xlsx; one or more)", className="form-label d-block"
+                    ),
+                    dcc.Upload(
+                        id=ids.UPLOAD,
+                        children=html.Div(
+                            [
+                                "Drop .xlsx workbooks here, or ",
+                                html.Span("choose files", className="link"),
+                            ]
+                        ),
+                        multiple=True,
+                        accept=".xlsx",
+                        max_size=config.max_upload_mb * 1024 * 1024,
+                        className="upload-zone",
+                    ),
+                ],
+                className="w-100",
             ),
             dcc.Loading(html.Div(id=ids.UPLOAD_RESULT, className="mt-3")),
             dcc.Store(id=ids.UPLOAD_TOKEN),
