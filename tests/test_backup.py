@@ -119,3 +119,22 @@ def test_not_a_backup_and_nothing_to_back_up(runner, tmp_path):
     )
     assert result.exit_code == 1 and "nothing to back up" in result.stderr
     assert not (tmp_path / "b.zip").exists()
+
+
+def test_accounts_travel_with_the_backup_and_block_a_restore(runner, tmp_path, backend_url):
+    from socplan.accounts import Accounts
+
+    source = f"sqlite:///{tmp_path / 'a.db'}"
+    runner.invoke(main, ["demo", "--db", source])
+    Accounts(Store(source)).add("panel", "viewer", "a long enough password", by="test")
+    runner.invoke(main, ["backup", "-o", str(tmp_path / "b.zip"), "--db", source])
+    # A database with an account but no plan (say, after a first `socplan serve`) is refused.
+    Accounts(Store(backend_url)).add("admin", "admin", "another long password", by="test")
+    result = runner.invoke(main, ["restore-backup", str(tmp_path / "b.zip"), "--db", backend_url])
+    assert result.exit_code == 1 and "1 row(s) in users" in result.stderr
+    fresh = f"sqlite:///{tmp_path / 'fresh.db'}"
+    assert (
+        runner.invoke(main, ["restore-backup", str(tmp_path / "b.zip"), "--db", fresh]).exit_code
+        == 0
+    )
+    assert Accounts(Store(fresh)).authenticate("panel", "a long enough password", "127.0.0.1")

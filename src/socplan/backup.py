@@ -1,4 +1,7 @@
-"""Backups: every row of every table (original files included) in one zip of JSON lines.
+"""Backups: every row of every table in one zip of JSON lines.
+
+Every table means the plan's revisions, the original uploaded files, accounts (with their
+password hashes), the audit log and staged uploads: keep backup files as safe as the database.
 
 A backup is a zip holding `manifest.json` (format, schema revision, row counts) and one
 `<table>.jsonl` per table, one JSON object per row: dates as ISO text, bytes as base64. It is
@@ -176,6 +179,23 @@ def _current_revision(store: Store) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
+def _rows_held(store: Store) -> dict[str, int]:
+    """Row counts of the socplan tables that exist and are not empty."""
+    if not store.exists():
+        return {}
+    present = set(sa.inspect(store.engine).get_table_names())
+    held = {}
+    with store.engine.connect() as conn:
+        for table in metadata.sorted_tables:
+            if table.name in present:
+                count = int(
+                    conn.execute(sa.select(sa.func.count()).select_from(table)).scalar() or 0
+                )
+                if count:
+                    held[table.name] = count
+    return held
+
+
 def restore_backup(store: Store, path: str | os.PathLike[str]) -> BackupSummary:
     """Load a backup into the empty database at `store`, then bring its schema up to date."""
     manifest = read_manifest(path)
@@ -185,10 +205,16 @@ def restore_backup(store: Store, path: str | os.PathLike[str]) -> BackupSummary:
             f"the backup's schema revision {revision} is newer than this socplan knows; "
             "restore it with the socplan version that wrote it"
         )
-    if not store.is_empty():
+    held = _rows_held(store)
+    if held:
+        what = (
+            f"{held['imports']} import(s)"
+            if "imports" in held
+            else ", ".join(f"{n} row(s) in {t}" for t, n in held.items())
+        )
         raise BackupError(
-            f"the database already holds {store.version()[0]} import(s); "
-            "restore-backup only restores into an empty database (use --db with a new one)"
+            f"the database already holds {what}; restore-backup only restores into an empty "
+            "database (use --db with a new one, and restore before the first `socplan serve`)"
         )
     # The rows fit the schema they were written with: build that schema, load, then upgrade.
     current = _current_revision(store)
@@ -209,8 +235,9 @@ def restore_backup(store: Store, path: str | os.PathLike[str]) -> BackupSummary:
     ):
         if conn.dialect.name == "postgresql":
             conn.exec_driver_sql("LOCK TABLE imports IN EXCLUSIVE MODE")
-        if conn.execute(sa.select(sa.func.count()).select_from(schema.tables["imports"])).scalar():
-            raise BackupError("another import arrived while restoring; nothing was restored")
+        for table in schema.sorted_tables:
+            if conn.execute(sa.select(sa.func.count()).select_from(table)).scalar():
+                raise BackupError(f"{table.name} gained rows while restoring; nothing was restored")
         for table in schema.sorted_tables:
             loaded = _load_table(conn, table, archive, f"{table.name}.jsonl")
             if loaded != expected[table.name]:
