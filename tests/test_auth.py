@@ -45,7 +45,12 @@ def sign_in(client, username: str, password: str = PASSWORD):
 
 def state(store: Store, accounts: Accounts) -> tuple:
     history = store.history()
-    return len(history), tuple(history["id"]), tuple(accounts.list()["username"]), tuple(accounts.list()["role"])
+    return (
+        len(history),
+        tuple(history["id"]),
+        tuple(accounts.list()["username"]),
+        tuple(accounts.list()["role"]),
+    )
 
 
 def test_password_hashes():
@@ -62,11 +67,19 @@ def test_users_commands(runner, db_url):
     assert Accounts(Store(db_url)).authenticate("alex", password).role == "editor"
     assert runner.invoke(main, ["users", "add", "alex", "--db", db_url]).exit_code == 1
     assert "editor" in runner.invoke(main, ["users", "list", "--db", db_url]).output
-    assert runner.invoke(main, ["users", "set-role", "alex", "viewer", "--db", db_url]).exit_code == 0
+    assert (
+        runner.invoke(main, ["users", "set-role", "alex", "viewer", "--db", db_url]).exit_code == 0
+    )
     assert Accounts(Store(db_url)).get("alex").role == "viewer"
-    assert runner.invoke(main, ["users", "set-role", "nobody", "viewer", "--db", db_url]).exit_code == 1
-    typed = runner.invoke(main, ["users", "add", "sam", "--password-stdin", "--db", db_url],
-                          input="a long enough password\n")
+    assert (
+        runner.invoke(main, ["users", "set-role", "nobody", "viewer", "--db", db_url]).exit_code
+        == 1
+    )
+    typed = runner.invoke(
+        main,
+        ["users", "add", "sam", "--password-stdin", "--db", db_url],
+        input="a long enough password\n",
+    )
     assert typed.exit_code == 0 and "Password" not in typed.output
     assert runner.invoke(main, ["users", "remove", "alex", "--db", db_url]).exit_code == 0
     assert Accounts(Store(db_url)).get("alex") is None
@@ -108,7 +121,9 @@ def test_secure_cookie_over_https(tmp_path, monkeypatch):
 
 def test_secret_key_is_generated_outside_the_repo(site, tmp_path):
     key = tmp_path / "state" / "secret_key"
-    assert key.exists() and oct(key.stat().st_mode & 0o777) == "0o600" and len(key.read_text()) >= 64
+    assert (
+        key.exists() and oct(key.stat().st_mode & 0o777) == "0o600" and len(key.read_text()) >= 64
+    )
 
 
 def test_sign_in_is_rate_limited(site):
@@ -117,17 +132,23 @@ def test_sign_in_is_rate_limited(site):
     for _ in range(5):
         assert sign_in(client, "admin1", "nope nope nope").status_code == 401
     blocked = sign_in(client, "admin1")  # even the right password waits
-    assert blocked.status_code == 429 and "Too many failed attempts" in blocked.get_data(as_text=True)
+    assert blocked.status_code == 429 and "Too many failed attempts" in blocked.get_data(
+        as_text=True
+    )
 
 
 def test_login_form_needs_its_token_and_never_redirects_off_site(site):
     app, _, _ = site
     client = app.server.test_client()
-    assert client.post("/login", data={"username": "editor1", "password": PASSWORD}).status_code == 400
+    assert (
+        client.post("/login", data={"username": "editor1", "password": PASSWORD}).status_code == 400
+    )
     page = client.get("/login?next=//evil.example/").get_data(as_text=True)
     csrf = re.search(r'name="csrf" value="([^"]+)"', page)[1]
-    response = client.post("/login", data={"username": "editor1", "password": PASSWORD, "csrf": csrf,
-                                           "next": "//evil.example/"})
+    response = client.post(
+        "/login",
+        data={"username": "editor1", "password": PASSWORD, "csrf": csrf, "next": "//evil.example/"},
+    )
     assert response.headers["Location"] == "/"
 
 
@@ -140,9 +161,15 @@ def test_trusted_header_from_single_sign_on(tmp_path, monkeypatch):
     load_demo(Store(url))
     Accounts(Store(url)).add("sso-editor", "editor", PASSWORD)
     client = create_app({"db": url, "trusted_user_header": "X-Remote-User"}).server.test_client()
-    assert client.get("/files/template.xlsx", headers={"X-Remote-User": "sso-editor"}).status_code == 200
+    assert (
+        client.get("/files/template.xlsx", headers={"X-Remote-User": "sso-editor"}).status_code
+        == 200
+    )
     assert client.get("/", headers={"X-Remote-User": "someone-new"}).status_code == 200  # a viewer
-    assert client.get("/files/template.xlsx", headers={"X-Remote-User": "someone-new"}).status_code == 403
+    assert (
+        client.get("/files/template.xlsx", headers={"X-Remote-User": "someone-new"}).status_code
+        == 403
+    )
     assert client.get("/").status_code == 302  # no header, no session: sign in
 
 
@@ -150,38 +177,93 @@ def callback_payload(output: str, outputs: list, inputs: list, state: list | Non
     import json
 
     first = inputs[0][0] if isinstance(inputs[0], list) else inputs[0]
-    ident = first["id"] if isinstance(first["id"], str) else json.dumps(first["id"], separators=(",", ":"))
-    return {"output": output, "outputs": outputs, "inputs": inputs, "state": state or [],
-            "changedPropIds": [f"{ident}.{first['property']}"]}
+    ident = (
+        first["id"]
+        if isinstance(first["id"], str)
+        else json.dumps(first["id"], separators=(",", ":"))
+    )
+    return {
+        "output": output,
+        "outputs": outputs,
+        "inputs": inputs,
+        "state": state or [],
+        "changedPropIds": [f"{ident}.{first['property']}"],
+    }
 
 
 ENDPOINTS = {
-    "upload check": ("POST", "/_dash-update-component", callback_payload(
-        "..edit-result.children...edit-token.data...edit-actions.style...edit-message.children..",
-        [{"id": "edit-result", "property": "children"}, {"id": "edit-token", "property": "data"},
-         {"id": "edit-actions", "property": "style"}, {"id": "edit-message", "property": "children"}],
-        [{"id": "edit-upload", "property": "contents", "value": ["data:x;base64,UEs="]}],
-        [{"id": "edit-upload", "property": "filename", "value": ["a.xlsx"]},
-         {"id": "edit-period", "property": "value", "value": "2020/21 Q3"},
-         {"id": "edit-mode", "property": "value", "value": "full"}])),
-    "commit": ("POST", "/_dash-update-component", callback_payload(
-        "..edit-result.children@x...edit-token.data@x..",
-        [{"id": "edit-result", "property": "children"}, {"id": "edit-token", "property": "data"}],
-        [{"id": "edit-commit", "property": "n_clicks", "value": 1}],
-        [{"id": "edit-token", "property": "data", "value": "anything"}])),
-    "restore": ("POST", "/_dash-update-component", callback_payload(
-        "edit-restore-message.children", [{"id": "edit-restore-message", "property": "children"}],
-        [[{"id": {"type": "edit-restore", "period": "2019/20 Q3", "revision": 1}, "property": "submit_n_clicks",
-           "value": 1}]])),
-    "add user": ("POST", "/_dash-update-component", callback_payload(
-        "admin-user-message.children", [{"id": "admin-user-message", "property": "children"}],
-        [{"id": "admin-user-add", "property": "n_clicks", "value": 1}],
-        [{"id": "admin-user-name", "property": "value", "value": "mallory"},
-         {"id": "admin-user-role", "property": "value", "value": "admin"}])),
-    "remove user": ("POST", "/_dash-update-component", callback_payload(
-        "admin-user-message.children", [{"id": "admin-user-message", "property": "children"}],
-        [{"id": "admin-user-remove", "property": "n_clicks", "value": 1}],
-        [{"id": "admin-user-name", "property": "value", "value": "editor1"}])),
+    "upload check": (
+        "POST",
+        "/_dash-update-component",
+        callback_payload(
+            "..edit-result.children...edit-token.data...edit-actions.style...edit-message.children..",
+            [
+                {"id": "edit-result", "property": "children"},
+                {"id": "edit-token", "property": "data"},
+                {"id": "edit-actions", "property": "style"},
+                {"id": "edit-message", "property": "children"},
+            ],
+            [{"id": "edit-upload", "property": "contents", "value": ["data:x;base64,UEs="]}],
+            [
+                {"id": "edit-upload", "property": "filename", "value": ["a.xlsx"]},
+                {"id": "edit-period", "property": "value", "value": "2020/21 Q3"},
+                {"id": "edit-mode", "property": "value", "value": "full"},
+            ],
+        ),
+    ),
+    "commit": (
+        "POST",
+        "/_dash-update-component",
+        callback_payload(
+            "..edit-result.children@x...edit-token.data@x..",
+            [
+                {"id": "edit-result", "property": "children"},
+                {"id": "edit-token", "property": "data"},
+            ],
+            [{"id": "edit-commit", "property": "n_clicks", "value": 1}],
+            [{"id": "edit-token", "property": "data", "value": "anything"}],
+        ),
+    ),
+    "restore": (
+        "POST",
+        "/_dash-update-component",
+        callback_payload(
+            "edit-restore-message.children",
+            [{"id": "edit-restore-message", "property": "children"}],
+            [
+                [
+                    {
+                        "id": {"type": "edit-restore", "period": "2019/20 Q3", "revision": 1},
+                        "property": "submit_n_clicks",
+                        "value": 1,
+                    }
+                ]
+            ],
+        ),
+    ),
+    "add user": (
+        "POST",
+        "/_dash-update-component",
+        callback_payload(
+            "admin-user-message.children",
+            [{"id": "admin-user-message", "property": "children"}],
+            [{"id": "admin-user-add", "property": "n_clicks", "value": 1}],
+            [
+                {"id": "admin-user-name", "property": "value", "value": "mallory"},
+                {"id": "admin-user-role", "property": "value", "value": "admin"},
+            ],
+        ),
+    ),
+    "remove user": (
+        "POST",
+        "/_dash-update-component",
+        callback_payload(
+            "admin-user-message.children",
+            [{"id": "admin-user-message", "property": "children"}],
+            [{"id": "admin-user-remove", "property": "n_clicks", "value": 1}],
+            [{"id": "admin-user-name", "property": "value", "value": "editor1"}],
+        ),
+    ),
     "original file": ("GET", "/files/import/1", None),
     "template": ("GET", "/files/template.xlsx", None),
     "audit page": ("GET", "/admin/audit", None),
@@ -245,8 +327,10 @@ def test_request_over_the_cap_is_refused_before_it_is_read(site):
     thread.start()
     try:
         with socket.create_connection(("127.0.0.1", server.server_port), timeout=10) as sock:
-            sock.sendall(b"POST /_dash-update-component HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                         b"Content-Length: 500000000\r\n\r\n{\"output\":")
+            sock.sendall(
+                b"POST /_dash-update-component HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                b'Content-Length: 500000000\r\n\r\n{"output":'
+            )
             reply = sock.recv(4096).decode()  # answered at once, without the 500 MB
         assert reply.startswith("HTTP/1.1 413")
     finally:

@@ -63,7 +63,16 @@ def test_print_sizing_keeps_fonts_at_least_9pt(plan):
 
 
 def test_eight_threads_each_get_their_own_chart(plan):
-    names = ["status", "by-theme", "by-owner", "trend", "burnup", "changes", "timeline-R1", "timeline-R8"]
+    names = [
+        "status",
+        "by-theme",
+        "by-owner",
+        "trend",
+        "burnup",
+        "changes",
+        "timeline-R1",
+        "timeline-R8",
+    ]
     charts = [build_chart(plan, n) for n in names]
 
     def render(item):
@@ -79,9 +88,13 @@ def test_eight_threads_each_get_their_own_chart(plan):
 
 def test_chart_command(runner, demo_db, tmp_path):
     listing = runner.invoke(main, ["chart", "--list", "--db", demo_db])
-    assert listing.exit_code == 0 and "burnup" in listing.output and "timeline-R14" in listing.output
+    assert (
+        listing.exit_code == 0 and "burnup" in listing.output and "timeline-R14" in listing.output
+    )
     out = tmp_path / "by-theme.png"
-    result = runner.invoke(main, ["chart", "by-theme", "--format", "png", "-o", str(out), "--db", demo_db])
+    result = runner.invoke(
+        main, ["chart", "by-theme", "--format", "png", "-o", str(out), "--db", demo_db]
+    )
     assert result.exit_code == 0, result.output
     assert png_size(out.read_bytes())[0] == 1210
     wide = tmp_path / "timeline.png"
@@ -96,8 +109,20 @@ def report_docx(demo_db, tmp_path_factory) -> Path:
     from click.testing import CliRunner
 
     out = tmp_path_factory.mktemp("report") / "report.docx"
-    result = CliRunner().invoke(main, ["report", "--format", "docx", "-o", str(out), "--db", demo_db,
-                                       "--meeting-date", "10 December 2020"])
+    result = CliRunner().invoke(
+        main,
+        [
+            "report",
+            "--format",
+            "docx",
+            "-o",
+            str(out),
+            "--db",
+            demo_db,
+            "--meeting-date",
+            "10 December 2020",
+        ],
+    )
     assert result.exit_code == 0, result.output
     return out
 
@@ -107,10 +132,19 @@ def test_docx_has_the_shape_of_a_panel_paper(report_docx):
     paragraphs = document.paragraphs
     assert paragraphs[0].text == "POLICE AND CRIME PANEL 10 DECEMBER 2020"
     headings = [p.text for p in paragraphs if p.style.name == "Heading 1"]
-    for expected in ("Recommendation", "Background", "Summary of progress", "Exceptions",
-                     "Changes since 2020/21 Q1", "Updates not received", "Status definitions",
-                     "Next steps", "Supporting information", "Contact points",
-                     "Appendix A: milestone timelines"):
+    for expected in (
+        "Recommendation",
+        "Background",
+        "Summary of progress",
+        "Exceptions",
+        "Changes since 2020/21 Q1",
+        "Updates not received",
+        "Status definitions",
+        "Next steps",
+        "Supporting information",
+        "Contact points",
+        "Appendix A: milestone timelines",
+    ):
         assert expected in headings
     numbered = [p for p in paragraphs if p.style.name == "List Number"]
     assert len(numbered) >= 8 and numbered[0].text.startswith("Members of the Panel are invited")
@@ -130,7 +164,11 @@ def test_docx_tables_have_header_rows(report_docx):
 def test_docx_has_one_picture_per_chart_with_alt_text(report_docx):
     document = docx.Document(str(report_docx))
     shapes = document.inline_shapes
-    captions = [p.text for p in document.paragraphs if p.style.name == "Caption" and p.text.startswith("Figure")]
+    captions = [
+        p.text
+        for p in document.paragraphs
+        if p.style.name == "Caption" and p.text.startswith("Figure")
+    ]
     assert len(shapes) == len(captions) == 5 + 14
     for shape in shapes:
         descr = shape._inline.docPr.get("descr")
@@ -153,7 +191,9 @@ def test_pdf_pages_render_and_are_not_blank(demo_db, tmp_path, runner):
         raw = image.read_bytes()
         pixels = raw.split(b"\n", 3)[3]
         assert min(pixels) < 128, f"{image.name} is blank"
-    text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True, check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", str(out), "-"], capture_output=True, text=True, check=True
+    ).stdout
     assert "Members of the Panel are invited" in text and "Appendix A" in text
 
 
@@ -168,7 +208,9 @@ def test_public_report_and_export_leave_out_private_items(demo_db, tmp_path, run
     notes = [b.text for b in content.blocks if isinstance(b, Para) and "for publication" in b.text]
     assert notes and "left out" in notes[0]
     out = tmp_path / "public.csv"
-    result = runner.invoke(main, ["export", "--format", "csv", "--public", "-o", str(out), "--db", demo_db])
+    result = runner.invoke(
+        main, ["export", "--format", "csv", "--public", "-o", str(out), "--db", demo_db]
+    )
     assert result.exit_code == 0 and "not for publication are left out" in result.output
     rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
     assert rows and all(r["Public"] == "Yes" for r in rows)

@@ -44,7 +44,9 @@ def next_return(store: Store, **changes) -> bytes:
 
 
 def as_upload(*files: tuple[str, bytes]) -> tuple[list[str], list[str]]:
-    contents = [f"data:application/octet-stream;base64,{base64.b64encode(d).decode()}" for _, d in files]
+    contents = [
+        f"data:application/octet-stream;base64,{base64.b64encode(d).decode()}" for _, d in files
+    ]
     return contents, [n for n, _ in files]
 
 
@@ -60,8 +62,10 @@ def call(app, func, *args):
 def text(component) -> str:
     import json
 
-    return json.dumps(component.to_plotly_json() if hasattr(component, "to_plotly_json") else component,
-                      default=lambda o: o.to_plotly_json() if hasattr(o, "to_plotly_json") else str(o))
+    return json.dumps(
+        component.to_plotly_json() if hasattr(component, "to_plotly_json") else component,
+        default=lambda o: o.to_plotly_json() if hasattr(o, "to_plotly_json") else str(o),
+    )
 
 
 def test_check_preview_commit(site):
@@ -70,7 +74,9 @@ def test_check_preview_commit(site):
     app, store = site
     before = len(store.history())
     workbook = next_return(store, Milestones={"I2": "Complete", "L2": "15/10/2020", "J2": 100})
-    result, token, style, _ = call(app, check_upload, *as_upload(("q3.xlsx", workbook)), Q3.label, "full")
+    result, token, style, _ = call(
+        app, check_upload, *as_upload(("q3.xlsx", workbook)), Q3.label, "full"
+    )
     page = text(result)
     assert token and style["display"] == "block"
     assert "Preview: 2020/21 Q3 compared with 2020/21 Q2" in page and "Status moves" in page
@@ -89,7 +95,9 @@ def test_broken_workbook_shows_every_error_with_its_cell(site):
 
     app, store = site
     broken = next_return(store, Milestones={"I2": "Compelte", "F3": "31/02/2020"})
-    result, token, style, _ = call(app, check_upload, *as_upload(("broken.xlsx", broken)), Q3.label, "full")
+    result, token, style, _ = call(
+        app, check_upload, *as_upload(("broken.xlsx", broken)), Q3.label, "full"
+    )
     page = text(result)
     assert token is None and style["display"] == "none"
     assert "broken.xlsx: cannot be imported" in page
@@ -100,7 +108,9 @@ def test_hostile_file_is_refused_with_one_line(site):
     from dashboard.pages.upload import check_upload
 
     app, _ = site
-    result, token, _, _ = call(app, check_upload, *as_upload(("evil.xlsm", b"PK\x03\x04junk")), Q3.label, "full")
+    result, token, _, _ = call(
+        app, check_upload, *as_upload(("evil.xlsm", b"PK\x03\x04junk")), Q3.label, "full"
+    )
     assert token is None and "macro-enabled" in text(result)
 
 
@@ -109,7 +119,9 @@ def test_cancel_stores_nothing(site):
 
     app, store = site
     before = len(store.history())
-    _, token, _, _ = call(app, check_upload, *as_upload(("q3.xlsx", next_return(store))), Q3.label, "full")
+    _, token, _, _ = call(
+        app, check_upload, *as_upload(("q3.xlsx", next_return(store))), Q3.label, "full"
+    )
     _, token_after, _, message = call(app, cancel, 1, token)
     assert "nothing was stored" in text(message) and token_after is None
     assert len(store.history()) == before
@@ -119,13 +131,21 @@ def test_stale_preview_is_refused_with_a_fresh_one(site):
     from dashboard.pages.upload import check_upload, commit
 
     app, store = site
-    _, token, _, _ = call(app, check_upload, *as_upload(("mine.xlsx", next_return(store))), Q3.label, "full")
+    _, token, _, _ = call(
+        app, check_upload, *as_upload(("mine.xlsx", next_return(store))), Q3.label, "full"
+    )
     # Someone else commits in between.
     other = next_return(store, Milestones={"K2": "Updated by a colleague"})
     plan = DeliveryPlan.from_store(store)
     checked = check_returns(store, plan, [("theirs.xlsx", other)], Q3, partial=False)
-    commit_returns(store, [("theirs.xlsx", other)], Q3, partial=False, imported_by="editor2",
-                   last_import=checked.last_import)
+    commit_returns(
+        store,
+        [("theirs.xlsx", other)],
+        Q3,
+        partial=False,
+        imported_by="editor2",
+        last_import=checked.last_import,
+    )
     result, fresh, style, message = call(app, commit, 1, token)
     assert "Not committed" in text(message) and "fresh" in text(message)
     assert fresh and fresh != token and style["display"] == "block" and "Preview" in text(result)
@@ -137,7 +157,10 @@ def test_stale_preview_is_refused_with_a_fresh_one(site):
 
 def test_two_editors_commit_at_the_same_time(site):
     _, store = site
-    files = {name: next_return(store, Milestones={"K2": f"Update from {name}"}) for name in ("a.xlsx", "b.xlsx")}
+    files = {
+        name: next_return(store, Milestones={"K2": f"Update from {name}"})
+        for name in ("a.xlsx", "b.xlsx")
+    }
     last = store.version()[1]
     outcomes: dict[str, object] = {}
     start = threading.Barrier(2)
@@ -145,8 +168,9 @@ def test_two_editors_commit_at_the_same_time(site):
     def run(name: str) -> None:
         start.wait()
         try:
-            outcomes[name] = commit_returns(store, [(name, files[name])], Q3, partial=False, imported_by=name,
-                                            last_import=last)
+            outcomes[name] = commit_returns(
+                store, [(name, files[name])], Q3, partial=False, imported_by=name, last_import=last
+            )
         except StalePreview as exc:
             outcomes[name] = exc
 
@@ -158,8 +182,14 @@ def test_two_editors_commit_at_the_same_time(site):
     stale = [n for n, o in outcomes.items() if isinstance(o, StalePreview)]
     assert len(stale) == 1  # one landed; the other was told its preview is stale
     # The second editor looks at the fresh preview and commits: both end as revisions.
-    commit_returns(store, [(stale[0], files[stale[0]])], Q3, partial=False, imported_by=stale[0],
-                   last_import=store.version()[1])
+    commit_returns(
+        store,
+        [(stale[0], files[stale[0]])],
+        Q3,
+        partial=False,
+        imported_by=stale[0],
+        last_import=store.version()[1],
+    )
     history = store.history()
     q3 = history[history["period"] == Q3.label]
     assert sorted(q3["file_name"]) == ["a.xlsx", "b.xlsx"] and list(q3["revision"]) == [1, 2]
@@ -171,12 +201,20 @@ def test_several_files_become_one_commit_with_partner_merges(site):
     app, store = site
     main = next_return(store)
     partner = next_return(store, Milestones={"K2": "Partner's own update"})
-    _, token, _, _ = call(app, check_upload, *as_upload(("main.xlsx", main), ("partner.xlsx", partner)),
-                          Q3.label, "full")
+    _, token, _, _ = call(
+        app,
+        check_upload,
+        *as_upload(("main.xlsx", main), ("partner.xlsx", partner)),
+        Q3.label,
+        "full",
+    )
     call(app, commit, 1, token)
     q3 = store.history()
     q3 = q3[q3["period"] == Q3.label]
-    assert list(q3["kind"]) == ["full", "partial"] and list(q3["file_name"]) == ["main.xlsx", "partner.xlsx"]
+    assert list(q3["kind"]) == ["full", "partial"] and list(q3["file_name"]) == [
+        "main.xlsx",
+        "partner.xlsx",
+    ]
     ms = DeliveryPlan.from_store(store).milestones(Q3)
     assert (ms["update"] == "Partner's own update").any()
 
@@ -189,7 +227,14 @@ def test_commentary_with_html_is_text(site):
     workbook = next_return(store, Milestones={"I2": "Off track", "K2": hostile})
     plan = DeliveryPlan.from_store(store)
     checked = check_returns(store, plan, [("x.xlsx", workbook)], Q3, partial=False)
-    commit_returns(store, [("x.xlsx", workbook)], Q3, partial=False, imported_by="e", last_import=checked.last_import)
+    commit_returns(
+        store,
+        [("x.xlsx", workbook)],
+        Q3,
+        partial=False,
+        imported_by="e",
+        last_import=checked.last_import,
+    )
     with app.server.test_request_context("/"):
         from flask import g
 
