@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
+from urllib.parse import quote
 
 import dash
 import dash_ag_grid as dag
@@ -43,7 +45,10 @@ def rows(recs: pd.DataFrame, ms: pd.DataFrame, search: str) -> list[dict[str, An
     )
     table = recs.merge(counts, left_on="ref", right_index=True)
     table["sort_ref"] = table["ref"]
-    table["ref"] = "[" + table["ref"] + "](/recommendation/" + table["ref"] + search + ")"
+    # Refs come from workbooks: escape them so they stay text inside the markdown link.
+    shown = table["ref"].map(lambda r: re.sub(r"([\\`*_{}\[\]()<>#+!|-])", r"\\\1", r))
+    target = table["ref"].map(lambda r: quote(r, safe=""))
+    table["ref"] = "[" + shown + "](/recommendation/" + target + search + ")"
     columns = [
         "ref",
         "sort_ref",
