@@ -575,6 +575,13 @@ def serve(
     if workers is not None:
         if debug:
             raise click.UsageError("--debug is for the development server, not with --workers.")
+        from dashboard.auth import secret_key
+
+        from .config import load_settings
+
+        # With no SOCPLAN_SECRET_KEY, make the generated key now: workers starting together
+        # would otherwise race to create it, and must all sign cookies with the same one.
+        secret_key(load_settings())
         # Settings reach every worker through the environment (SOCPLAN_DB and the rest).
         env = {**os.environ, **({"SOCPLAN_DB": db} if db else {})}
         command = gunicorn_command(host, port, workers, threads)
