@@ -14,9 +14,8 @@ lint:
 	.venv/bin/ruff format --check src dashboard tests bench scripts
 	.venv/bin/mypy src
 
-bench:  ## benchmarks: import (10,000 milestones), dashboard callbacks (10,000 x 20 periods)
-	.venv/bin/python bench/bench_import.py
-	.venv/bin/python bench/bench_dashboard.py
+bench:  ## every benchmark in bench/ (import, dashboard, exports, load test, scale curve): one table
+	.venv/bin/python bench/run_all.py
 
 sample:  ## rebuild the sample workbooks in data/sample from src/socplan/sample.py
 	.venv/bin/python scripts/make_sample.py
