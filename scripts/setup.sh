@@ -10,7 +10,8 @@ need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
 command -v soffice >/dev/null 2>&1 || need+=(libreoffice-calc-nogui libreoffice-writer-nogui)
-[ -d /usr/lib/postgresql ] || need+=(postgresql)
+# The server itself (initdb), not only the client tools that also live under /usr/lib/postgresql.
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
 fc-list 2>/dev/null | grep -qi "Liberation Sans" || need+=(fonts-liberation2)
 if [ ${#need[@]} -gt 0 ]; then
     echo "setup: installing Debian packages: ${need[*]}"
