@@ -75,8 +75,9 @@ def postgres():
     import subprocess
     import tempfile
 
-    # Under /tmp itself: when run as root the cluster belongs to `postgres`, which must reach it.
-    directory = Path(tempfile.mkdtemp(prefix="socplan-pg-"))
+    # Under /tmp itself, whatever $TMPDIR says: when run as root the cluster belongs to
+    # `postgres`, which must reach it, and the server's socket path must stay short.
+    directory = Path(tempfile.mkdtemp(prefix="socplan-pg-", dir="/tmp"))
     directory.rmdir()
     script = ROOT / "scripts" / "pg.sh"
     started = subprocess.run(
