@@ -1,11 +1,14 @@
 """Load test: simulated viewers against gunicorn on loopback; p50, p95, p99 and errors.
 
-Each viewer behaves like a browser on the dashboard: on arrival it loads the page ("/"), its
-stylesheets and scripts (once: a browser caches them), "/_dash-layout" and "/_dash-dependencies",
-then the callbacks Dash fires on load (render the page, sync the filters, mark the nav link).
-It then reads for a while (think time) and moves to another page, the way Dash Pages navigates:
-callbacks only. Pages are picked at random: overview, recommendations, one recommendation,
-partners, changes, sometimes with a theme filter.
+Each viewer behaves like a browser on the dashboard: on arrival it signs in (when the site asks;
+a viewer account is made for the test), loads the page ("/"), its stylesheets and scripts (once:
+a browser caches them), "/_dash-layout" and "/_dash-dependencies", then the callbacks Dash fires
+on load (render the page, sync the filters, mark the nav link). It then reads for 1 to 3 seconds
+(think time; a panel member reads for longer, so this is demanding) and moves to another page
+the way Dash Pages navigates: callbacks only. Pages are picked at random: overview,
+recommendations, one recommendation, partners, changes, sometimes with a theme filter. Viewers
+arrive over the first 10 seconds, then all of them browse for the given duration; figures are
+given for the whole run and for each phase.
 
 The server is `socplan serve --workers 2` (gunicorn, gthread) on 127.0.0.1 and a free port, on
 the sample plan and on a synthetic plan of 10,000 milestones x 20 quarters. Everything is
@@ -45,7 +48,7 @@ MAX_VIEWERS = 200
 MAX_DURATION = 600.0
 MAX_REQUESTS = 500_000
 REQUEST_TIMEOUT = 30.0
-RAMP_UP = 5.0  # viewers arrive over this many seconds, as a meeting's members do
+RAMP_UP = 10.0  # viewers arrive over this many seconds (5 a second), then all stay `duration` s
 PAGES_OUTPUT = ".._pages_content.children..._pages_store.data.."
 SYNC_OUTPUT = "..url.search...filter-period.value...filter-theme.value...filter-owner.value.."
 NAV_PAGES = ["/", "/recommendations", "/partners", "/changes"]
@@ -57,15 +60,17 @@ class Results:
     """Latencies (seconds) by kind of request, errors, and how long the test ran."""
 
     latencies: dict[str, list[float]] = field(default_factory=dict)
+    phases: dict[str, list[float]] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     requests: int = 0
     elapsed: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def add(self, kind: str, seconds: float, error: str | None) -> None:
+    def add(self, kind: str, seconds: float, error: str | None, phase: str = "") -> None:
         with self.lock:
             self.requests += 1
             self.latencies.setdefault(kind, []).append(seconds)
+            self.phases.setdefault(phase, []).append(seconds)
             if error:
                 self.errors.append(f"{kind}: {error}")
 
@@ -127,6 +132,7 @@ class Viewer:
         self.refs = refs
         self.setup = setup
         self.cookies: dict[str, str] = {}
+        self.phase = "arrival"
         self.conn = http.client.HTTPConnection(HOST, port, timeout=REQUEST_TIMEOUT)
 
     def request(
@@ -171,7 +177,7 @@ class Viewer:
                 if attempt == 2 or not stale:
                     error = f"{type(exc).__name__}: {exc} for {method} {path}"
                     break
-        self.results.add(kind, time.perf_counter() - start, error)
+        self.results.add(kind, time.perf_counter() - start, error, self.phase)
         for cookie in message.get_all("Set-Cookie") or [] if message else []:
             name, _, value = cookie.split(";", 1)[0].partition("=")
             self.cookies[name.strip()] = value.strip()
@@ -198,6 +204,7 @@ class Viewer:
         self.request("layout", "GET", "/_dash-layout")
         self.request("dependencies", "GET", "/_dash-dependencies")
         self.navigate("/", "", first=True)
+        self.phase = "browsing"
 
     def navigate(self, path: str, search: str, first: bool = False) -> None:
         """What Dash fires when the URL changes: render the page, nav links, filter sync."""
@@ -385,7 +392,7 @@ def drive(
         warm(port, refs, setup, workers)
         results = Results()
         begin = time.monotonic()
-        stop_at = begin + duration
+        stop_at = begin + RAMP_UP + duration
         threads = []
         for i in range(viewers):
             viewer = Viewer(port, results, random.Random(seed * 1000 + i), refs, setup)
@@ -396,7 +403,7 @@ def drive(
             threads.append(thread)
             thread.start()
         for thread in threads:
-            thread.join(timeout=duration + RAMP_UP + 4 * REQUEST_TIMEOUT)
+            thread.join(timeout=RAMP_UP + duration + 4 * REQUEST_TIMEOUT)
         results.elapsed = time.monotonic() - begin
     return results, setup
 
@@ -449,9 +456,20 @@ def summarise(name: str, results: Results, setup: dict[str, Any]) -> dict[str, A
         f"    {'all requests':<26} {results.requests:>7} {p50:>8.0f} {p95:>8.0f} {p99:>8.0f}"
         f"   errors {len(results.errors)}  ({verdict} target: p95 < 500 ms, no errors)"
     )
+    phase_p95 = {}
+    for phase, label in (
+        ("arrival", "arrival: sign in, page, scripts, first render"),
+        ("browsing", "browsing: moving between pages"),
+    ):
+        values = np.array(results.phases.get(phase, []))
+        q50, q95, q99 = percentiles(values)
+        phase_p95[phase] = q95
+        print(f"    {label:<48} {len(values):>7} requests {q50:>6.0f} {q95:>6.0f} {q99:>6.0f} ms")
     for error in results.errors[:5]:
         print(f"    error: {error}")
     return {
+        "arrival_p95": phase_p95["arrival"],
+        "browsing_p95": phase_p95["browsing"],
         "plan": name,
         "requests": results.requests,
         "rate": rate,
@@ -472,7 +490,8 @@ def main(
 ) -> list[dict[str, Any]]:
     """Run the load test on each plan; print and return the figures."""
     print(
-        f"Load test: {viewers} viewers for {duration:.0f} s each plan against gunicorn "
+        f"Load test: {viewers} viewers (arriving over {RAMP_UP:g} s, then all of them for "
+        f"{duration:g} s) on each plan against gunicorn "
         f"({workers} workers x 4 threads) on {HOST}; think time {think[0]:g}-{think[1]:g} s; "
         f"{os.cpu_count()} CPU(s) shared by server and client"
     )

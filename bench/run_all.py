@@ -125,8 +125,9 @@ def load_rows(rows: list[dict[str, Any]]) -> list[Row]:
         out.append(
             (
                 "load, 50 viewers",
-                f"  {r['plan']}: page render p95; requests/s",
-                f"{r['render_p95']:.0f} ms; {r['rate']:.0f}/s",
+                f"  {r['plan']}: p95 arriving / browsing / page render; requests/s",
+                f"{r['arrival_p95']:.0f} / {r['browsing_p95']:.0f} / {r['render_p95']:.0f} ms; "
+                f"{r['rate']:.0f}/s",
                 "",
                 "",
                 "",
