@@ -94,8 +94,8 @@ def dashboard_rows(big: list[tuple[str, float]], small: list[tuple[str, float]])
         ref = base.get(name)
         out.append(
             (
-                "dashboard",
-                name + " (10,000 × 20)",
+                "dashboard 10,000×20",
+                name.removeprefix("page ").replace("Community Safety Partnerships", "CSPs"),
                 ms(seconds),
                 f"1,000 × 20: {ms(ref)}" if ref else "",
                 f"{seconds / ref:.1f}×" if ref else "",
@@ -110,11 +110,12 @@ def load_rows(rows: list[dict[str, Any]]) -> list[Row]:
     base = rows[0]
     out: list[Row] = []
     for r in rows:
+        plan = r["plan"].replace(" milestones x 20 quarters", " × 20")
         ratio = f"{r['p95'] / base['p95']:.1f}×" if r is not base and base["p95"] else ""
         out.append(
             (
                 "load, 50 viewers",
-                f"{r['plan']}: p50 / p95 / p99, errors",
+                f"{plan}: p50 / p95 / p99, errors",
                 f"{r['p50']:.0f} / {r['p95']:.0f} / {r['p99']:.0f} ms, {r['errors']}",
                 "" if r is base else f"sample p95 {base['p95']:.0f} ms",
                 ratio,
@@ -125,7 +126,7 @@ def load_rows(rows: list[dict[str, Any]]) -> list[Row]:
         out.append(
             (
                 "load, 50 viewers",
-                f"  {r['plan']}: p95 arriving / browsing / page render; requests/s",
+                f"  {plan}: p95 arrive / browse / render; req/s",
                 f"{r['arrival_p95']:.0f} / {r['browsing_p95']:.0f} / {r['render_p95']:.0f} ms; "
                 f"{r['rate']:.0f}/s",
                 "",
