@@ -1,4 +1,4 @@
-"""The command line end to end on PostgreSQL gives what it gives on SQLite; schema commands."""
+"""PostgreSQL and SQLite side by side: the CLI end to end, empty reads, `migrate`, each migration."""
 
 from __future__ import annotations
 
@@ -53,3 +53,37 @@ def test_migrate_creates_and_reports_the_schema(runner, backend_url):
     assert version == _head_revision()
     result = runner.invoke(main, ["migrate", "--db", backend_url])
     assert result.exit_code == 0 and "is up to date" in result.output
+
+
+def test_every_migration_steps_up_and_down_keeping_the_plan(backend_url, runner):
+    """Each revision upgrades and downgrades on its own; the plan survives later revisions' steps."""
+    from alembic.config import Config
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    from socplan.store import MIGRATIONS
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    revisions = [s.revision for s in ScriptDirectory.from_config(config).walk_revisions()][::-1]
+    store = Store(backend_url)
+
+    def current() -> str | None:
+        with store.engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+
+    for revision in revisions:
+        store.upgrade(revision)
+        assert current() == revision
+    assert runner.invoke(main, ["demo", "--db", backend_url]).exit_code == 0
+    history = store.history()
+    for revision in reversed(revisions[:-1]):  # down to the first revision, one step at a time
+        store.downgrade(revision)
+        assert current() == revision
+        assert len(store.history()) == len(history)  # later revisions never drop the plan
+    for revision in revisions[1:]:
+        store.upgrade(revision)
+        assert current() == revision
+    assert store.schema_current() and len(store.history()) == len(history)
+    store.downgrade("base")
+    assert current() is None and not store.exists()
