@@ -19,6 +19,7 @@ from socplan.store import Store
 from . import auth, exports, files, ids
 from .context import settings, source
 from .filters import Filters
+from .skeleton import skeleton
 from .source import PlanSource
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -351,6 +352,15 @@ def create_app(config: dict[str, Any] | None = None) -> dash.Dash:
     with app.server.app_context():  # Dash calls the layout once to check it
         app.layout = shell
     _register_callbacks(app)
+
+    validation = skeleton()
+
+    @app.server.before_request
+    def keep_data_out_of_the_index() -> None:
+        # Runs after Dash's own first-request setup, which renders every page into
+        # app.validation_layout; replace that with the data-free skeleton.
+        if app.validation_layout is not validation:
+            app.validation_layout = validation
 
     exports.register(app.server)
     files.register(app.server)

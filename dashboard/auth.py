@@ -7,8 +7,10 @@ account takes effect at once. Behind a single sign-on proxy, a trusted header na
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+import tempfile
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -46,15 +48,26 @@ LOGIN_PAGE = """<!DOCTYPE html>
 
 
 def secret_key(settings: Settings) -> str:
-    """The configured key, or one generated on first run and kept outside the repository."""
+    """The configured key, or one generated on first run and kept outside the repository.
+
+    Safe when several workers start at once: the key is written to a private temporary file and
+    published with a hard link, which fails if another worker published first; everyone then
+    reads the one published key.
+    """
     if settings.secret_key:
         return settings.secret_key
     path = STATE_DIR / "secret_key"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_hex(32))
+        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".secret_key.")
+        try:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_hex(32))
+            os.chmod(temporary, 0o600)
+            with contextlib.suppress(FileExistsError):
+                os.link(temporary, path)
+        finally:
+            os.unlink(temporary)
     return path.read_text().strip()
 
 

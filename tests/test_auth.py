@@ -352,3 +352,37 @@ def test_first_run_makes_an_admin_and_says_how_to_sign_in(tmp_path, monkeypatch,
     assert "password" not in capsys.readouterr().err  # shown once only
     with Store(url).engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(audit_log)).scalar() >= 2
+
+
+def test_secret_key_race_gives_everyone_the_same_key(tmp_path, monkeypatch):
+    import dashboard.auth as auth
+    from socplan.config import Settings
+
+    monkeypatch.setattr(auth, "STATE_DIR", tmp_path / "race")
+    keys: list[str] = []
+    start = threading.Barrier(8)
+
+    def worker() -> None:
+        start.wait()
+        keys.append(auth.secret_key(Settings()))
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(keys) == 8 and len(set(keys)) == 1 and len(keys[0]) == 64
+    assert [p.name for p in (tmp_path / "race").iterdir()] == ["secret_key"]
+
+
+def test_index_page_carries_no_data(site):
+    app, _, _ = site
+    editor = app.server.test_client()
+    sign_in(editor, "editor1")
+    editor.get("/history")  # the first request: Dash renders its pages for validation here
+    viewer = app.server.test_client()
+    sign_in(viewer, "viewer1")
+    for client in (viewer, editor):
+        index = client.get("/").get_data(as_text=True)
+        assert len(index) < 50_000
+        assert ".xlsx" not in index and "Disrupt the county lines" not in index
