@@ -71,6 +71,7 @@ def main(milestones: int = 10_000, periods: int = 20, repeat: int = 7) -> list[t
             page = registry[path]
 
             def render(page=page, query=query) -> None:
+                source.forget_pages()  # time the render itself, not the page kept from last time
                 pio_json.to_json_plotly(page["layout"](**query))
 
             label = path + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else "")

@@ -360,7 +360,7 @@ def create_app(config: dict[str, Any] | None = None) -> dash.Dash:
         # Runs after Dash's own first-request setup, which renders every page into
         # app.validation_layout; replace that with the data-free skeleton.
         if app.validation_layout is not validation:
-            app.validation_layout = validation
+            setattr(app, "validation_layout", validation)  # noqa: B010 (Dash types it as None)
 
     exports.register(app.server)
     files.register(app.server)

@@ -184,3 +184,20 @@ def test_every_page_works_before_the_first_import(tmp_path):
             g.require_sign_in = False
             text = text_of(page["layout"]())
         assert "There is no plan yet" in text or "Not available" in text, page["path"]
+
+
+def test_rendered_pages_are_kept_until_the_next_import(tmp_path):
+    url = f"sqlite:///{tmp_path / 'kept.db'}"
+    store = Store(url)
+    store.commit_import(
+        recs(), basic_milestones(), Period(2019, 3), data=b"a", file_name="a", imported_by="x"
+    )
+    app = create_app({"db": url, "require_sign_in": False})
+    first = render(app, "/")
+    assert render(app, "/") is first  # the same view is not rendered twice
+    assert render(app, "/", theme="Pursue") is not first
+    Store(url).commit_import(
+        recs(), basic_milestones(), Period(2019, 4), data=b"b", file_name="b", imported_by="y"
+    )
+    again = render(app, "/")
+    assert again is not first and "2019/20 Q4" in text_of(again)

@@ -12,6 +12,7 @@ from dashboard import ids
 from dashboard.components import chart, no_plan, note, section, table
 from dashboard.context import source
 from dashboard.filters import Filters
+from dashboard.source import query_key
 from socplan.charts import changes_chart
 from socplan.periods import Period, PeriodError
 
@@ -22,6 +23,10 @@ dash.register_page(
 
 def layout(**query: Any) -> html.Div:
     """What changed between the `since` period and the as-at period."""
+    return source().page((__name__, query_key(query)), lambda: _layout(**query))
+
+
+def _layout(**query: Any) -> html.Div:
     filters = Filters.from_query(query)
     plan, period = filters.apply(source().plan())
     if plan.latest is None:

@@ -10,6 +10,7 @@ from dash import html
 from dashboard.components import chart, no_plan, note, section, table
 from dashboard.context import source
 from dashboard.filters import Filters
+from dashboard.source import query_key
 from socplan.charts import build_chart
 
 dash.register_page(
@@ -19,6 +20,10 @@ dash.register_page(
 
 def layout(**query: Any) -> html.Div:
     """The partners page for the filters in the URL."""
+    return source().page((__name__, query_key(query)), lambda: _layout(**query))
+
+
+def _layout(**query: Any) -> html.Div:
     filters = Filters.from_query(query)
     plan, period = filters.apply(source().plan())
     if plan.latest is None:

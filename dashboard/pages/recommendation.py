@@ -11,6 +11,7 @@ from dash import dcc, html
 from dashboard.components import chart, no_plan, note, section, status_badge, table
 from dashboard.context import source
 from dashboard.filters import Filters
+from dashboard.source import query_key
 from socplan import metrics
 from socplan.charts import timeline_chart
 
@@ -34,6 +35,10 @@ def status_by_period(history: pd.DataFrame) -> pd.DataFrame:
 
 def layout(ref: str | None = None, **query: Any) -> html.Div:
     """The page for one recommendation."""
+    return source().page((__name__, ref, query_key(query)), lambda: _layout(ref, **query))
+
+
+def _layout(ref: str | None = None, **query: Any) -> html.Div:
     filters = Filters.from_query(query)
     full, period = filters.apply(source().plan())
     if full.latest is None:

@@ -15,6 +15,7 @@ from dashboard import ids
 from dashboard.components import no_plan, note
 from dashboard.context import source
 from dashboard.filters import Filters
+from dashboard.source import query_key
 from socplan.schema import COMPLETE, OFF_TRACK
 
 dash.register_page(
@@ -111,6 +112,10 @@ COLUMNS = [
 
 def layout(**query: Any) -> html.Div:
     """The grid for the filters in the URL."""
+    return source().page((__name__, query_key(query)), lambda: _layout(**query))
+
+
+def _layout(**query: Any) -> html.Div:
     filters = Filters.from_query(query)
     plan, period = filters.apply(source().plan())
     if plan.latest is None:
