@@ -24,7 +24,6 @@ from .source import PlanSource
 
 ROOT = Path(__file__).resolve().parents[1]
 ASSETS = ROOT / "assets"
-PAGES = Path(__file__).resolve().parent / "pages"
 NAV_ITEMS = (
     ("/", "Overview", "viewer"),
     ("/recommendations", "Recommendations", "viewer"),
@@ -326,7 +325,7 @@ def create_app(config: dict[str, Any] | None = None) -> dash.Dash:
     app = dash.Dash(
         __name__,
         use_pages=True,
-        pages_folder=str(PAGES),
+        pages_folder="",  # the page modules are imported below, under their package names
         assets_folder=str(ASSETS),
         title="Delivery plan",
         update_title="",
@@ -334,6 +333,21 @@ def create_app(config: dict[str, Any] | None = None) -> dash.Dash:
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
     app.index_string = INDEX_STRING
+    # Imported here (registering each page once, as dashboard.pages.NAME) rather than found by
+    # Dash in a folder: Dash would import them again as pages.NAME, and a test importing a page
+    # module would then register every path twice.
+    from .pages import (  # noqa: F401
+        audit,
+        changes,
+        history,
+        overview,
+        partners,
+        recommendation,
+        recommendations,
+        returns,
+        upload,
+    )
+
     store = Store(settings_obj.database_url)
     accounts = Accounts(store)
     app.server.extensions["socplan"] = PlanSource(store)

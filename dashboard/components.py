@@ -174,3 +174,16 @@ def no_plan(title: str) -> html.Div:
             ),
         ]
     )
+
+
+def changes_sections(changes: dict[str, pd.DataFrame], level: int = 2) -> list[html.Section]:
+    """Status moves, new and cancelled milestones and date changes, each as a titled table."""
+    from socplan.metrics import labelled
+
+    shown = labelled(changes)
+    return [
+        section("Status moves", table(shown["moves"]), level=level),
+        section("New milestones", table(shown["new"]), level=level),
+        section("Cancelled", table(shown["cancelled"]), level=level),
+        section("Date changes", table(shown["dates"], status_columns=()), level=level),
+    ]

@@ -8,7 +8,7 @@ from dash import html
 from socplan.preview import Preview
 from socplan.uploads import Checked
 
-from .components import note, section, table
+from .components import changes_sections, note, section, table
 
 
 def not_allowed(role: str) -> html.Div:
@@ -60,53 +60,7 @@ def preview_view(item: Preview) -> html.Div:
                 f"{len(changes['new'])} new, {len(changes['cancelled'])} cancelled, "
                 f"{len(changes['dates'])} date changes, {len(item.no_update)} open with no update."
             ),
-            section(
-                "Status moves",
-                table(
-                    changes["moves"].rename(
-                        columns={
-                            "ref": "Ref",
-                            "milestone": "Milestone",
-                            "owner": "Owner",
-                            "from": "From",
-                            "to": "To",
-                        }
-                    )
-                ),
-                level=3,
-            ),
-            section(
-                "New milestones",
-                table(
-                    changes["new"].rename(
-                        columns={
-                            "ref": "Ref",
-                            "milestone": "Milestone",
-                            "owner": "Owner",
-                            "status": "Status",
-                            "due": "Due",
-                        }
-                    )
-                ),
-                level=3,
-            ),
-            section(
-                "Date changes",
-                table(
-                    changes["dates"].rename(
-                        columns={
-                            "ref": "Ref",
-                            "milestone": "Milestone",
-                            "owner": "Owner",
-                            "from": "Was expected",
-                            "to": "Now expected",
-                            "reason": "Reason",
-                        }
-                    ),
-                    status_columns=(),
-                ),
-                level=3,
-            ),
+            *changes_sections(changes, level=3),
             section(
                 "No update received",
                 table(

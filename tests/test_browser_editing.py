@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from builders import edit
-from test_browser import CHROMIUM, axe_script
+from test_browser import axe_script
 from test_libreoffice import libreoffice_resave
 
 from socplan.accounts import Accounts
@@ -44,26 +44,6 @@ def site(tmp_path_factory) -> Iterator[tuple[str, Store, Path]]:
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{httpd.server_port}", store, work
     httpd.shutdown()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

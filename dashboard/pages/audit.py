@@ -15,10 +15,6 @@ from dashboard.context import accounts
 from dashboard.editing import not_allowed
 from socplan.accounts import ROLES, AccountError, generate_password
 
-dash.register_page(
-    __name__, path="/admin/audit", title="Audit and accounts: delivery plan", name="Audit"
-)
-
 
 def layout(**_: Any) -> html.Div:
     """The audit log and the accounts (admins only)."""
@@ -147,3 +143,12 @@ def remove(_: int | None, name: str | None) -> Any:
     except AccountError as exc:
         return dbc.Alert(str(exc), color="danger")
     return dbc.Alert(f"Removed {name}.", color="success")
+
+
+dash.register_page(
+    __name__,
+    path="/admin/audit",
+    title="Audit and accounts: delivery plan",
+    name="Audit",
+    layout=layout,
+)

@@ -9,16 +9,12 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, html, no_update
 
 from dashboard import ids
-from dashboard.components import chart, no_plan, note, section, table
+from dashboard.components import changes_sections, chart, no_plan, note
 from dashboard.context import source
 from dashboard.filters import Filters
 from dashboard.source import query_key
 from socplan.charts import changes_chart
 from socplan.periods import Period, PeriodError
-
-dash.register_page(
-    __name__, path="/changes", title="Changes: delivery plan", name="Changes", order=3
-)
 
 
 def layout(**query: Any) -> html.Div:
@@ -46,15 +42,6 @@ def _layout(**query: Any) -> html.Div:
     if since >= period:
         since = earlier[-1]
     out = plan.changes(since, period)
-    moves = out["moves"].rename(
-        columns={
-            "ref": "Ref",
-            "milestone": "Milestone",
-            "owner": "Owner",
-            "from": "From",
-            "to": "To",
-        }
-    )
     return html.Div(
         [
             html.H1(f"Changes from {since} to {period}"),
@@ -75,50 +62,7 @@ def _layout(**query: Any) -> html.Div:
                 f"{len(out['cancelled'])} cancelled, {len(out['dates'])} date changes."
             ),
             chart(changes_chart(plan, period, since), filters.search(since=since.label)),
-            section("Status moves", table(moves)),
-            section(
-                "New milestones",
-                table(
-                    out["new"].rename(
-                        columns={
-                            "ref": "Ref",
-                            "milestone": "Milestone",
-                            "owner": "Owner",
-                            "status": "Status",
-                            "due": "Due",
-                        }
-                    )
-                ),
-            ),
-            section(
-                "Cancelled",
-                table(
-                    out["cancelled"].rename(
-                        columns={
-                            "ref": "Ref",
-                            "milestone": "Milestone",
-                            "owner": "Owner",
-                            "update": "Why",
-                        }
-                    )
-                ),
-            ),
-            section(
-                "Date changes",
-                table(
-                    out["dates"].rename(
-                        columns={
-                            "ref": "Ref",
-                            "milestone": "Milestone",
-                            "owner": "Owner",
-                            "from": "Was expected",
-                            "to": "Now expected",
-                            "reason": "Reason",
-                        }
-                    ),
-                    status_columns=(),
-                ),
-            ),
+            *changes_sections(out),
         ]
     )
 
@@ -134,3 +78,13 @@ def choose_since(since: str | None, search: str | None) -> Any:
     if not since:
         return no_update
     return Filters.from_search(search).search(since=since)
+
+
+dash.register_page(
+    __name__,
+    path="/changes",
+    title="Changes: delivery plan",
+    name="Changes",
+    order=3,
+    layout=layout,
+)

@@ -17,8 +17,6 @@ from dashboard.editing import not_allowed
 from socplan.periods import Period
 from socplan.store import StoreError
 
-dash.register_page(__name__, path="/history", title="History: delivery plan", name="History")
-
 
 def layout(**_: Any) -> html.Div:
     """The revisions of every period (editors only)."""
@@ -115,3 +113,8 @@ def restore(clicks: list[int | None]) -> Any:
         f"Restored {period} revision {revision} as revision {made.revision}. Reload to see the list.",
         color="success",
     )
+
+
+dash.register_page(
+    __name__, path="/history", title="History: delivery plan", name="History", layout=layout
+)

@@ -16,8 +16,6 @@ from dashboard.source import query_key
 from socplan.charts import build_chart
 from socplan.schema import CLOSED_STATUSES
 
-dash.register_page(__name__, path="/", title="Overview: delivery plan", name="Overview", order=0)
-
 
 def _exceptions(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
     return frame[list(columns)].rename(columns=columns)
@@ -135,3 +133,8 @@ def _layout(**query: Any) -> html.Div:
             show("by-owner"),
         ]
     )
+
+
+dash.register_page(
+    __name__, path="/", title="Overview: delivery plan", name="Overview", order=0, layout=layout
+)

@@ -13,10 +13,6 @@ from dashboard.filters import Filters
 from dashboard.source import query_key
 from socplan.charts import build_chart
 
-dash.register_page(
-    __name__, path="/partners", title="Partners: delivery plan", name="Partners", order=2
-)
-
 
 def layout(**query: Any) -> html.Div:
     """The partners page for the filters in the URL."""
@@ -82,3 +78,13 @@ def _layout(**query: Any) -> html.Div:
             ),
         ]
     )
+
+
+dash.register_page(
+    __name__,
+    path="/partners",
+    title="Partners: delivery plan",
+    name="Partners",
+    order=2,
+    layout=layout,
+)

@@ -15,13 +15,6 @@ from dashboard.source import query_key
 from socplan import metrics
 from socplan.charts import timeline_chart
 
-dash.register_page(
-    __name__,
-    path_template="/recommendation/<ref>",
-    title="Recommendation: delivery plan",
-    name="Recommendation",
-)
-
 
 def status_by_period(history: pd.DataFrame) -> pd.DataFrame:
     """Milestones down, periods across, status words in the cells."""
@@ -151,3 +144,12 @@ def _layout(ref: str | None = None, **query: Any) -> html.Div:
             ),
         ]
     )
+
+
+dash.register_page(
+    __name__,
+    path_template="/recommendation/<ref>",
+    title="Recommendation: delivery plan",
+    name="Recommendation",
+    layout=layout,
+)

@@ -18,14 +18,6 @@ from dashboard.filters import Filters
 from dashboard.source import query_key
 from socplan.schema import COMPLETE, OFF_TRACK
 
-dash.register_page(
-    __name__,
-    path="/recommendations",
-    title="Recommendations: delivery plan",
-    name="Recommendations",
-    order=1,
-)
-
 
 def rows(recs: pd.DataFrame, ms: pd.DataFrame, search: str) -> list[dict[str, Any]]:
     """One grid row per recommendation with its milestone counts."""
@@ -165,3 +157,13 @@ def search_grid(text: str | None) -> Any:
     patch = Patch()
     patch["quickFilterText"] = text or ""
     return patch
+
+
+dash.register_page(
+    __name__,
+    path="/recommendations",
+    title="Recommendations: delivery plan",
+    name="Recommendations",
+    order=1,
+    layout=layout,
+)

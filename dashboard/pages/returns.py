@@ -15,8 +15,6 @@ from dashboard.editing import not_allowed
 from dashboard.filters import Filters
 from socplan.schema import CLOSED_STATUSES
 
-dash.register_page(__name__, path="/returns", title="Returns: delivery plan", name="Returns")
-
 
 def layout(**query: Any) -> html.Div:
     """Who has returned for the period in the URL (editors only)."""
@@ -52,3 +50,8 @@ def layout(**query: Any) -> html.Div:
             section("Milestones with no update", table(waiting.sort_values(["Owner", "Ref"]))),
         ]
     )
+
+
+dash.register_page(
+    __name__, path="/returns", title="Returns: delivery plan", name="Returns", layout=layout
+)

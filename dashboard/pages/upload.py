@@ -22,8 +22,6 @@ from socplan.store import StalePreview
 from socplan.uploads import check_returns, commit_returns, period_choices
 from socplan.workbook import Vocabulary
 
-dash.register_page(__name__, path="/upload", title="Upload returns: delivery plan", name="Upload")
-
 HIDDEN = {"display": "none"}
 SHOWN = {"display": "block"}
 
@@ -276,3 +274,8 @@ def cancel(_: int | None, token: str | None) -> Any:
         staging.drop(source().store, token)
         accounts().audit(_who(), "cancel", "upload cancelled before commit")
     return "", None, HIDDEN, dbc.Alert("Cancelled: nothing was stored.", color="secondary")
+
+
+dash.register_page(
+    __name__, path="/upload", title="Upload returns: delivery plan", name="Upload", layout=layout
+)

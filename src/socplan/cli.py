@@ -677,6 +677,13 @@ def migrate(db: str | None) -> None:
     click.echo("The database schema is now up to date.")
 
 
+def _new_password(from_stdin: bool) -> str:
+    """A password typed on standard input, or a generated one."""
+    from .accounts import generate_password
+
+    return sys.stdin.readline().rstrip("\n") if from_stdin else generate_password()
+
+
 @main.group()
 def users() -> None:
     """Manage accounts: viewer (panel members), editor (policy team), admin."""
@@ -699,9 +706,9 @@ def users() -> None:
 @db_option
 def users_add(username: str, role: str, password_stdin: bool, db: str | None) -> None:
     """Create an account; prints a generated password once unless --password-stdin."""
-    from .accounts import AccountError, Accounts, generate_password
+    from .accounts import AccountError, Accounts
 
-    password = sys.stdin.readline().rstrip("\n") if password_stdin else generate_password()
+    password = _new_password(password_stdin)
     try:
         Accounts(_store(db)).add(username, role, password, by=f"cli:{_user(None)}")
     except AccountError as exc:
@@ -754,9 +761,9 @@ def users_set_role(username: str, role: str, db: str | None) -> None:
 @db_option
 def users_set_password(username: str, password_stdin: bool, db: str | None) -> None:
     """Give USERNAME a new password (generated and shown once unless --password-stdin)."""
-    from .accounts import AccountError, Accounts, generate_password
+    from .accounts import AccountError, Accounts
 
-    password = sys.stdin.readline().rstrip("\n") if password_stdin else generate_password()
+    password = _new_password(password_stdin)
     try:
         Accounts(_store(db)).set_password(username, password, by=f"cli:{_user(None)}")
     except AccountError as exc:

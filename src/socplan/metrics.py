@@ -179,3 +179,28 @@ def burnup(snapshots: pd.DataFrame, ends: dict[int, date]) -> pd.DataFrame:
     return pd.DataFrame(
         rows, columns=["period", "end", "due_baseline", "due_forecast", "complete", "total"]
     )
+
+
+_HEADERS = {
+    "ref": "Ref",
+    "milestone": "Milestone",
+    "owner": "Owner",
+    "status": "Status",
+    "due": "Due",
+    "reason": "Reason",
+}
+_CHANGE_HEADERS = {
+    "moves": {"from": "From", "to": "To"},
+    "new": {},
+    "cancelled": {"update": "Why"},
+    "dates": {"from": "Was expected", "to": "Now expected"},
+}
+
+
+def labelled(changes: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The frames of `changes()` with the column headings people read, defined once for the
+    dashboard, the upload preview and the report."""
+    return {
+        kind: changes[kind].rename(columns={**_HEADERS, **extra})
+        for kind, extra in _CHANGE_HEADERS.items()
+    }

@@ -12,6 +12,7 @@ import pandas as pd
 
 from .charts import Chart, build_chart, changes_chart, timeline_chart
 from .config import Settings
+from .metrics import labelled
 from .model import DeliveryPlan
 from .periods import Period
 from .schema import CLOSED_STATUSES, OFF_TRACK
@@ -235,41 +236,14 @@ def build_report(
             )
         )
         figure(changes_chart(plan, target, since))
+        shown = labelled(changed)
         if len(changed["dates"]):
-            dates = (
-                changed["dates"]
-                .assign(
-                    **{
-                        "from": changed["dates"]["from"].map(_dmy),
-                        "to": changed["dates"]["to"].map(_dmy),
-                    }
-                )
-                .rename(
-                    columns={
-                        "ref": "Ref",
-                        "milestone": "Milestone",
-                        "owner": "Owner",
-                        "from": "Was expected",
-                        "to": "Now expected",
-                        "reason": "Reason",
-                    }
-                )
+            dates = shown["dates"].assign(
+                **{c: shown["dates"][c].map(_dmy) for c in ("Was expected", "Now expected")}
             )
             report.add(Table("Table 3: date changes this quarter", dates))
         if len(changed["cancelled"]):
-            report.add(
-                Table(
-                    "Table 4: milestones cancelled this quarter",
-                    changed["cancelled"].rename(
-                        columns={
-                            "ref": "Ref",
-                            "milestone": "Milestone",
-                            "owner": "Owner",
-                            "update": "Why",
-                        }
-                    ),
-                )
-            )
+            report.add(Table("Table 4: milestones cancelled this quarter", shown["cancelled"]))
     else:
         report.add(
             Para(f"{target} is the first reporting period, so there are no changes to report.")

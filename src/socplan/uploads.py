@@ -40,22 +40,19 @@ def period_choices(plan: DeliveryPlan, today: date | None = None) -> list[Period
     return [next_due(plan, today), *reversed(plan.periods)]
 
 
-def check_returns(
+def _check_each(
     store: Store,
-    plan: DeliveryPlan,
     files: list[tuple[str, bytes]],
     period: Period,
-    *,
     partial: bool,
-    vocabulary: Vocabulary | None = None,
+    vocabulary: Vocabulary | None,
     limits: Limits | None = None,
-) -> Checked:
-    """Check each file (hostile content, then every rule) and preview the result if all pass."""
+) -> list[tuple[str, Outcome]]:
+    """Check every file; after the first, the rest merge into it as partner returns, so their
+    milestones may name recommendations from the plan or from earlier files."""
     known = store.known_recommendations()
-    last_import = store.version()[1]
     outcomes = []
     for i, (name, data) in enumerate(files):
-        # After the first file, the rest merge into it as partner returns.
         outcome = check(
             data,
             name,
@@ -68,6 +65,22 @@ def check_returns(
         if outcome.parsed is not None:
             known = known | set(outcome.parsed.recommendations["ref"])
         outcomes.append((name, outcome))
+    return outcomes
+
+
+def check_returns(
+    store: Store,
+    plan: DeliveryPlan,
+    files: list[tuple[str, bytes]],
+    period: Period,
+    *,
+    partial: bool,
+    vocabulary: Vocabulary | None = None,
+    limits: Limits | None = None,
+) -> Checked:
+    """Check each file (hostile content, then every rule) and preview the result if all pass."""
+    last_import = store.version()[1]
+    outcomes = _check_each(store, files, period, partial, vocabulary, limits)
     result = Checked(outcomes, None, last_import)
     if not result.ok:
         return result
@@ -90,20 +103,12 @@ def commit_returns(
 ) -> list[Revision]:
     """Check the files again and store them as revisions of `period` in one transaction; raises
     StalePreview if anything was imported since `last_import` (the preview's version)."""
-    known = store.known_recommendations()
     returns = []
-    for i, (name, data) in enumerate(files):
-        outcome = check(
-            data,
-            name,
-            period=period,
-            partial=partial or i > 0,
-            known_recommendations=known,
-            vocabulary=vocabulary,
-        )
+    for (name, data), (_, outcome) in zip(
+        files, _check_each(store, files, period, partial, vocabulary), strict=True
+    ):
         if not outcome.report.ok or outcome.parsed is None:
             raise ValueError(f"{name} no longer passes its checks; upload it again")
-        known = known | set(outcome.parsed.recommendations["ref"])
         returns.append((outcome.parsed.recommendations, outcome.parsed.milestones, data, name))
     return store.commit_batch(
         returns, period, imported_by=imported_by, partial=partial, expected_last_import=last_import
