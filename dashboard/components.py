@@ -12,7 +12,13 @@ from dash import dcc, html
 from socplan.charts import Chart
 from socplan.figures import style_of
 
-GRAPH_CONFIG = {
+
+def aria(**values: str) -> dict[str, Any]:
+    """ARIA attributes for Dash components: aria(label="x") gives {"aria-label": "x"}."""
+    return {f"aria-{key}": value for key, value in values.items()}
+
+
+GRAPH_CONFIG: Any = {
     "displaylogo": False,
     "responsive": True,
     "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d"],
@@ -82,7 +88,7 @@ def status_badge(status: str) -> html.Span:
         "diamond-open": "◇",
     }.get(style["symbol"], "★")
     return html.Span(
-        [html.Span(shape, className="status-shape", **{"aria-hidden": "true"}), f" {status}"],
+        [html.Span(shape, className="status-shape", **aria(hidden="true")), f" {status}"],
         className="status-badge",
         style={"--status-colour": style["colour"]},
     )
@@ -99,7 +105,7 @@ def chart(item: Chart, search: str = "") -> html.Figure:
                 href=f"/export/chart/{item.name}.{fmt}{search}",
                 download="",
                 className="btn btn-outline-secondary btn-sm me-1",
-                **{"aria-label": f"Download {item.title} as {fmt.upper()}"},
+                **aria(label=f"Download {item.title} as {fmt.upper()}"),
             )
             for fmt in ("png", "svg", "pdf", "html")
         ],
@@ -125,7 +131,7 @@ def chart(item: Chart, search: str = "") -> html.Figure:
         ],
         className="socplan-figure",
         role="group",
-        **{"aria-label": item.title},
+        **aria(label=item.title),
     )
 
 

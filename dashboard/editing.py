@@ -3,6 +3,8 @@ rendering of a check report and a preview."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from dash import html
 
 from socplan.preview import Preview
@@ -26,7 +28,7 @@ def not_allowed(role: str) -> html.Div:
 
 def problems(checked: Checked) -> html.Div:
     """Every file's errors and warnings, each with its sheet and cell."""
-    parts = []
+    parts: list[Any] = []
     for name, outcome in checked.outcomes:
         report = outcome.report
         errors, warnings = report.errors, report.warnings

@@ -10,7 +10,7 @@ from dash import Input, Output, State, callback, html
 
 from dashboard import ids
 from dashboard.auth import can, current_user
-from dashboard.components import note, section, table
+from dashboard.components import aria, note, section, table
 from dashboard.context import accounts
 from dashboard.editing import not_allowed
 from socplan.accounts import ROLES, AccountError, generate_password
@@ -85,7 +85,7 @@ def layout(**_: Any) -> html.Div:
                     className="g-2",
                 ),
                 html.Div(
-                    id=ids.USER_MESSAGE, role="status", className="mt-2", **{"aria-live": "polite"}
+                    id=ids.USER_MESSAGE, role="status", className="mt-2", **aria(live="polite")
                 ),
             ),
             section(

@@ -11,7 +11,7 @@ from dash import ALL, Input, Output, callback, ctx, dcc, html, no_update
 
 from dashboard import ids
 from dashboard.auth import can, current_user
-from dashboard.components import note
+from dashboard.components import aria, note
 from dashboard.context import accounts, source
 from dashboard.editing import not_allowed
 from socplan.periods import Period
@@ -25,7 +25,8 @@ def layout(**_: Any) -> html.Div:
     history = source().store.history()
     current = history.groupby("period")["revision"].transform("max") == history["revision"]
     rows = []
-    for (_, r), is_current in zip(history.iloc[::-1].iterrows(), current.iloc[::-1], strict=True):
+    records: list[dict[str, Any]] = history.iloc[::-1].to_dict("records")  # type: ignore[assignment]
+    for r, is_current in zip(records, current.iloc[::-1], strict=True):
         restore = (
             html.Span("current", className="badge text-bg-success")
             if is_current
@@ -80,7 +81,7 @@ def layout(**_: Any) -> html.Div:
             note(
                 "Newest first. Restoring an earlier revision makes it current again as a new revision."
             ),
-            html.Div(id=ids.RESTORE_MESSAGE, role="status", **{"aria-live": "polite"}),
+            html.Div(id=ids.RESTORE_MESSAGE, role="status", **aria(live="polite")),
             html.Div(
                 html.Table([head, html.Tbody(rows)], className="table table-sm table-striped"),
                 className="table-responsive",

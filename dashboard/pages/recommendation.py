@@ -56,6 +56,7 @@ def _layout(ref: str | None = None, **query: Any) -> html.Div:
     by_period = status_by_period(history) if not history.empty else pd.DataFrame()
     log = metrics.date_change_log(history)
     log = log[log["period_index"] <= period.index].drop(columns="period_index")
+    names = dict(zip(ms["ref"].astype(str), ms["milestone"].astype(str), strict=True))
     commentary = history[history["update"] != ""].sort_values(["ref", "period_index"])
     return html.Div(
         [
@@ -104,7 +105,7 @@ def _layout(ref: str | None = None, **query: Any) -> html.Div:
                     html.Div(
                         [
                             html.H3(
-                                f"{ref_}: {ms.set_index('ref').at[ref_, 'milestone']}",
+                                f"{ref_}: {names.get(str(ref_), '')}",
                                 className="h6",
                             ),
                             html.Ul(
@@ -112,9 +113,9 @@ def _layout(ref: str | None = None, **query: Any) -> html.Div:
                                     html.Li(
                                         [
                                             html.Strong(f"{r.period}: "),
-                                            status_badge(r.status),
+                                            status_badge(str(r.status)),
                                             ". ",
-                                            r.update,
+                                            str(r.update),
                                         ]
                                     )
                                     for r in group.itertuples()
@@ -124,7 +125,7 @@ def _layout(ref: str | None = None, **query: Any) -> html.Div:
                     )
                     for ref_, group in commentary.groupby("ref", sort=False)
                 ]
-                or [note("No commentary yet.")],
+                or [html.Div(note("No commentary yet."))],
             ),
             section(
                 "Date changes",

@@ -54,7 +54,8 @@ def rows(recs: pd.DataFrame, ms: pd.DataFrame, search: str) -> list[dict[str, An
         "overdue",
         "slipped",
     ]
-    return table[columns].astype({c: int for c in columns[5:]}).to_dict("records")
+    frame = table[columns].astype({c: int for c in columns[5:]})
+    return [{str(k): v for k, v in row.items()} for row in frame.to_dict("records")]
 
 
 COLUMNS = [

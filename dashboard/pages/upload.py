@@ -12,7 +12,7 @@ from dash import Input, Output, State, callback, dcc, html, no_update
 
 from dashboard import ids
 from dashboard.auth import can, current_user
-from dashboard.components import note
+from dashboard.components import aria, note
 from dashboard.context import accounts, settings, source
 from dashboard.editing import not_allowed, preview_view, problems
 from socplan import staging
@@ -123,7 +123,7 @@ def layout(**_: Any) -> html.Div:
                 style=HIDDEN,
                 className="my-3",
             ),
-            html.Div(id=ids.UPLOAD_MESSAGE, role="status", **{"aria-live": "polite"}),
+            html.Div(id=ids.UPLOAD_MESSAGE, role="status", **aria(live="polite")),
         ]
     )
 
