@@ -17,6 +17,7 @@ from socplan.figures import style_of
 from socplan.store import Store
 
 from . import auth, exports, files, ids
+from .components import register_page_callbacks
 from .context import settings, source
 from .filters import Filters
 from .skeleton import skeleton
@@ -336,7 +337,7 @@ def create_app(config: dict[str, Any] | None = None) -> dash.Dash:
     # Imported here (registering each page once, as dashboard.pages.NAME) rather than found by
     # Dash in a folder: Dash would import them again as pages.NAME, and a test importing a page
     # module would then register every path twice.
-    from .pages import (  # noqa: F401
+    from .pages import (
         audit,
         changes,
         history,
@@ -347,6 +348,19 @@ def create_app(config: dict[str, Any] | None = None) -> dash.Dash:
         returns,
         upload,
     )
+
+    for module in (
+        audit,
+        changes,
+        history,
+        overview,
+        partners,
+        recommendation,
+        recommendations,
+        returns,
+        upload,
+    ):
+        register_page_callbacks(app, module)
 
     store = Store(settings_obj.database_url)
     accounts = Accounts(store)

@@ -193,3 +193,26 @@ def changes_sections(changes: dict[str, pd.DataFrame], level: int = 2) -> list[h
         section("Cancelled", table(shown["cancelled"]), level=level),
         section("Date changes", table(shown["dates"], status_columns=()), level=level),
     ]
+
+
+def page_callback(*args: Any, **kwargs: Any) -> Any:
+    """Mark a page function as a callback, to be registered by `create_app` on each app.
+
+    Dash's own `dash.callback` registers into a process-wide list that the first app built
+    takes for itself, so a second app (tests, several apps in one process) would have none.
+    """
+
+    def mark(func: Any) -> Any:
+        func.dash_callback = (args, kwargs)
+        return func
+
+    return mark
+
+
+def register_page_callbacks(app: Any, module: Any) -> None:
+    """Register every function `page_callback` marked in `module` on `app`."""
+    for value in vars(module).values():
+        spec = getattr(value, "dash_callback", None)
+        if spec is not None and callable(value):
+            args, kwargs = spec
+            app.callback(*args, **kwargs)(value)

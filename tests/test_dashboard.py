@@ -201,3 +201,15 @@ def test_rendered_pages_are_kept_until_the_next_import(tmp_path):
     )
     again = render(app, "/")
     assert again is not first and "2019/20 Q4" in text_of(again)
+
+
+def test_every_app_gets_the_page_callbacks(tmp_path):
+    apps = [
+        create_app({"db": f"sqlite:///{tmp_path / f'{i}.db'}", "require_sign_in": False})
+        for i in range(2)
+    ]
+    for app in apps:
+        app.server.test_client().get("/")  # Dash gathers its callbacks on the first request
+        outputs = " ".join(app.callback_map)
+        assert "edit-result.children" in outputs and "admin-user-message.children" in outputs
+        assert "recommendations-grid.dashGridOptions" in outputs and "url.search" in outputs

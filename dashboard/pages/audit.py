@@ -6,11 +6,11 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, callback, html
+from dash import Input, Output, State, html
 
 from dashboard import ids
 from dashboard.auth import can, current_user
-from dashboard.components import aria, note, section, table
+from dashboard.components import aria, note, page_callback, section, table
 from dashboard.context import accounts
 from dashboard.editing import not_allowed
 from socplan.accounts import ROLES, AccountError, generate_password
@@ -97,7 +97,7 @@ def layout(**_: Any) -> html.Div:
     )
 
 
-@callback(
+@page_callback(
     Output(ids.USER_MESSAGE, "children"),
     Input(ids.USER_ADD, "n_clicks"),
     State(ids.USER_NAME, "value"),
@@ -126,7 +126,7 @@ def add_or_change(_: int | None, name: str | None, role: str) -> Any:
     )
 
 
-@callback(
+@page_callback(
     Output(ids.USER_MESSAGE, "children", allow_duplicate=True),
     Input(ids.USER_REMOVE, "n_clicks"),
     State(ids.USER_NAME, "value"),

@@ -6,10 +6,10 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, callback, html, no_update
+from dash import Input, Output, State, html, no_update
 
 from dashboard import ids
-from dashboard.components import changes_sections, chart, no_plan, note
+from dashboard.components import changes_sections, chart, no_plan, note, page_callback
 from dashboard.context import source
 from dashboard.filters import Filters
 from dashboard.source import query_key
@@ -67,7 +67,7 @@ def _layout(**query: Any) -> html.Div:
     )
 
 
-@callback(
+@page_callback(
     Output(ids.URL, "search", allow_duplicate=True),
     Input(ids.SINCE, "value"),
     State(ids.URL, "search"),

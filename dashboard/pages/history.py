@@ -7,11 +7,11 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import ALL, Input, Output, callback, ctx, dcc, html, no_update
+from dash import ALL, Input, Output, ctx, dcc, html, no_update
 
 from dashboard import ids
 from dashboard.auth import can, current_user
-from dashboard.components import aria, note
+from dashboard.components import aria, note, page_callback
 from dashboard.context import accounts, source
 from dashboard.editing import not_allowed
 from socplan.periods import Period
@@ -90,7 +90,7 @@ def layout(**_: Any) -> html.Div:
     )
 
 
-@callback(
+@page_callback(
     Output(ids.RESTORE_MESSAGE, "children"),
     Input({"type": ids.RESTORE, "period": ALL, "revision": ALL}, "submit_n_clicks"),
     prevent_initial_call=True,

@@ -9,10 +9,10 @@ from urllib.parse import quote
 import dash
 import dash_ag_grid as dag
 import pandas as pd
-from dash import Input, Output, callback, dcc, html
+from dash import Input, Output, dcc, html
 
 from dashboard import ids
-from dashboard.components import no_plan, note
+from dashboard.components import no_plan, note, page_callback
 from dashboard.context import source
 from dashboard.filters import Filters
 from dashboard.source import query_key
@@ -148,7 +148,7 @@ def _layout(**query: Any) -> html.Div:
     )
 
 
-@callback(
+@page_callback(
     Output(ids.GRID, "dashGridOptions"), Input(ids.GRID_SEARCH, "value"), prevent_initial_call=True
 )
 def search_grid(text: str | None) -> Any:

@@ -8,11 +8,11 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, callback, dcc, html, no_update
+from dash import Input, Output, State, dcc, html, no_update
 
 from dashboard import ids
 from dashboard.auth import can, current_user
-from dashboard.components import aria, note
+from dashboard.components import aria, note, page_callback
 from dashboard.context import accounts, settings, source
 from dashboard.editing import not_allowed, preview_view, problems
 from socplan import staging
@@ -147,7 +147,7 @@ def _who() -> str:
     return user.username
 
 
-@callback(
+@page_callback(
     Output(ids.UPLOAD_RESULT, "children"),
     Output(ids.UPLOAD_TOKEN, "data"),
     Output(ids.UPLOAD_ACTIONS, "style"),
@@ -185,7 +185,7 @@ def check_upload(
     return html.Div([problems(checked), preview_view(checked.preview)]), token, SHOWN, ""
 
 
-@callback(
+@page_callback(
     Output(ids.UPLOAD_RESULT, "children", allow_duplicate=True),
     Output(ids.UPLOAD_TOKEN, "data", allow_duplicate=True),
     Output(ids.UPLOAD_ACTIONS, "style", allow_duplicate=True),
@@ -259,7 +259,7 @@ def commit(_: int | None, token: str | None) -> Any:
     )
 
 
-@callback(
+@page_callback(
     Output(ids.UPLOAD_RESULT, "children", allow_duplicate=True),
     Output(ids.UPLOAD_TOKEN, "data", allow_duplicate=True),
     Output(ids.UPLOAD_ACTIONS, "style", allow_duplicate=True),
