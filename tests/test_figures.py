@@ -94,3 +94,20 @@ def test_flow_links_statuses():
 
 def test_empty_figure_says_why():
     assert figures.empty("No data").layout.annotations[0].text == "No data"
+
+
+def test_every_figure_passes_plotly_validation(demo_db):
+    """The builders skip validation for speed; rebuilding with it on catches any bad property."""
+    import plotly.graph_objects as go
+
+    from socplan.charts import build_chart, chart_names
+    from socplan.model import DeliveryPlan
+    from socplan.render import for_print
+    from socplan.store import Store
+
+    plan = DeliveryPlan.from_store(Store(demo_db))
+    for name, _ in chart_names(plan):
+        fig = build_chart(plan, name).figure
+        go.Figure(fig.to_dict())  # raises ValueError on any invalid property
+        go.Figure(for_print(fig).to_dict())
+    go.Figure(figures.empty("nothing").to_dict())

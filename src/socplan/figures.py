@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -29,6 +30,13 @@ STATUS_STYLE: dict[str, dict[str, str]] = {
 }
 FALLBACK_STYLE = {"colour": "#888888", "pattern": "\\", "symbol": "star", "text": "#000000"}
 FONT = "Liberation Sans, Arial, Helvetica, sans-serif"
+
+
+def _figure(*data: object) -> go.Figure:
+    """A figure that skips plotly's per-property validation: the builders here are fixed code,
+    checked by the tests (which rebuild every figure with validation on), and validation is most
+    of the time a dashboard page takes."""
+    return go.Figure(data=list(data) or None, _validate=False)
 
 
 def style_of(status: str) -> dict[str, str]:
@@ -62,10 +70,11 @@ def _layout(fig: go.Figure, title: str, height: int = 360) -> go.Figure:
     return fig
 
 
-def _bar(status: str, x: Sequence[object], y: Sequence[object], orientation: str) -> go.Bar:
+def _bar(status: str, x: Sequence[object], y: Sequence[object], orientation: str) -> dict[str, Any]:
     style = style_of(status)
     values = x if orientation == "h" else y
-    return go.Bar(
+    return dict(  # a plain trace spec: building go.Bar objects costs more than the chart's data
+        type="bar",
         name=status,
         x=list(x),
         y=list(y),
@@ -88,75 +97,122 @@ def _bar(status: str, x: Sequence[object], y: Sequence[object], orientation: str
     )
 
 
+def _spec(
+    traces: list[dict[str, Any]],
+    title: str,
+    height: int = 360,
+    *,
+    xaxis: dict[str, Any] | None = None,
+    yaxis: dict[str, Any] | None = None,
+    **layout: Any,
+) -> go.Figure:
+    """A figure from plain trace and layout specs, built once (no per-property updates)."""
+    spec = {
+        "title": {"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}},
+        "font": {"family": FONT, "size": 12, "color": "#212529"},
+        "height": height,
+        "margin": {"l": 10, "r": 10, "t": 84, "b": 10},
+        "paper_bgcolor": "white",
+        "plot_bgcolor": "white",
+        "legend": {
+            "orientation": "h",
+            "yanchor": "bottom",
+            "y": 1.0,
+            "x": 0,
+            "xanchor": "left",
+            "traceorder": "normal",
+        },
+        "hoverlabel": {"font": {"family": FONT}},
+        "xaxis": {**AXIS, **(xaxis or {})},
+        "yaxis": {**AXIS, **(yaxis or {})},
+        **layout,
+    }
+    return go.Figure(data=traces, layout=spec, _validate=False)
+
+
 def status_overall(counts: pd.DataFrame, title: str = "Milestones by status") -> go.Figure:
     """One bar per status, labelled with its word and count (from `status_counts()`)."""
     row = counts.iloc[0] if len(counts) else pd.Series(dtype=int)
     statuses = [s for s in counts.columns if s != "Total"]
-    fig = go.Figure()
+    traces = []
     for status in statuses:
-        fig.add_trace(_bar(status, [int(row.get(status, 0))], [status], "h"))
-    fig.update_layout(barmode="overlay", showlegend=False)
-    fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(statuses)))
-    fig.update_xaxes(title_text="Milestones", rangemode="tozero")
-    fig.update_traces(textposition="outside", cliponaxis=False, textfont_color="#212529")
-    return _layout(fig, title, height=300)
+        trace = _bar(status, [int(row.get(status, 0))], [status], "h")
+        trace.update(textposition="outside", cliponaxis=False, textfont={"color": "#212529"})
+        traces.append(trace)
+    return _spec(
+        traces,
+        title,
+        300,
+        barmode="overlay",
+        showlegend=False,
+        yaxis={"categoryorder": "array", "categoryarray": list(reversed(statuses))},
+        xaxis={"title": {"text": "Milestones"}, "rangemode": "tozero"},
+    )
 
 
 def status_by(counts: pd.DataFrame, by_label: str, title: str | None = None) -> go.Figure:
     """Stacked bars of status for each theme, owner or recommendation (from `status_counts(by=)`)."""
     statuses = [s for s in counts.columns if s != "Total"]
     groups = [str(g) for g in counts.index]
-    fig = go.Figure()
-    for status in statuses:
-        fig.add_trace(_bar(status, counts[status].tolist(), groups, "h"))
-    fig.update_layout(barmode="stack")
-    fig.update_yaxes(
-        categoryorder="array", categoryarray=list(reversed(groups)), title_text=by_label
+    traces = [_bar(status, counts[status].tolist(), groups, "h") for status in statuses]
+    return _spec(
+        traces,
+        title or f"Status by {by_label.lower()}",
+        max(300, 90 + 34 * len(groups)),
+        barmode="stack",
+        yaxis={
+            "categoryorder": "array",
+            "categoryarray": list(reversed(groups)),
+            "title": {"text": by_label},
+        },
+        xaxis={"title": {"text": "Milestones"}},
     )
-    fig.update_xaxes(title_text="Milestones")
-    height = max(300, 90 + 34 * len(groups))
-    return _layout(fig, title or f"Status by {by_label.lower()}", height=height)
 
 
 def trend(table: pd.DataFrame, title: str = "Status mix by quarter") -> go.Figure:
     """Stacked columns of the status mix in each period (from `DeliveryPlan.trend()`)."""
     statuses = [s for s in table.columns if s != "period"]
-    fig = go.Figure()
-    for status in statuses:
-        fig.add_trace(_bar(status, table["period"].tolist(), table[status].tolist(), "v"))
-    fig.update_layout(barmode="stack")
-    fig.update_xaxes(title_text="Reporting period", type="category")
-    fig.update_yaxes(title_text="Milestones")
-    return _layout(fig, title)
+    periods = table["period"].tolist()
+    traces = [_bar(status, periods, table[status].tolist(), "v") for status in statuses]
+    return _spec(
+        traces,
+        title,
+        barmode="stack",
+        xaxis={"title": {"text": "Reporting period"}, "type": "category"},
+        yaxis={"title": {"text": "Milestones"}},
+    )
 
 
 def burnup(table: pd.DataFrame, title: str = "Milestones due and complete") -> go.Figure:
     """Cumulative milestones due (baseline and forecast) against complete, period by period."""
-    fig = go.Figure()
     lines = (
         ("due_baseline", "Due (baseline)", "#555555", "dash", "square-open", "top left"),
         ("due_forecast", "Due (forecast)", "#8a5a00", "dot", "triangle-up", "middle right"),
         ("complete", "Complete", "#0072B2", "solid", "circle", "bottom right"),
     )
-    for key, name, colour, dash, symbol, position in lines:
-        fig.add_trace(
-            go.Scatter(
-                x=table["period"].tolist(),
-                y=table[key].tolist(),
-                name=name,
-                mode="lines+markers+text",
-                line={"color": colour, "dash": dash, "width": 2.5},
-                marker={"symbol": symbol, "size": 9, "color": colour},
-                # Label only the newest point: labels on every point of close lines collide.
-                text=[""] * (len(table) - 1) + [str(v) for v in table[key].tail(1)],
-                textposition=position,
-                textfont={"size": 12, "color": colour},
-                hovertemplate=f"{name}: %{{y}}<extra>%{{x}}</extra>",
-            )
-        )
-    fig.update_xaxes(title_text="Reporting period", type="category")
-    fig.update_yaxes(title_text="Milestones (cumulative)", rangemode="tozero")
-    return _layout(fig, title)
+    traces = [
+        {
+            "type": "scatter",
+            "x": table["period"].tolist(),
+            "y": table[key].tolist(),
+            "name": name,
+            "mode": "lines+markers+text",
+            "line": {"color": colour, "dash": dash, "width": 2.5},
+            "marker": {"symbol": symbol, "size": 9, "color": colour},
+            # Label only the newest point: labels on every point of close lines collide.
+            "text": [""] * (len(table) - 1) + [str(v) for v in table[key].tail(1)],
+            "textposition": position,
+            "textfont": {"size": 12, "color": colour},
+            "hovertemplate": f"{name}: %{{y}}<extra>%{{x}}</extra>",
+        }
+        for key, name, colour, dash, symbol, position in lines
+    ]
+    return _spec(
+        traces,
+        title,
+        xaxis={"title": {"text": "Reporting period"}, "type": "category"},
+        yaxis={"title": {"text": "Milestones (cumulative)"}, "rangemode": "tozero"},
+    )
 
 
 def timeline(milestones: pd.DataFrame, as_at: date, title: str = "Milestone timeline") -> go.Figure:
@@ -164,7 +220,7 @@ def timeline(milestones: pd.DataFrame, as_at: date, title: str = "Milestone time
     frame = milestones.copy()
     frame["label"] = frame["ref"]
     frame["begin"] = frame["start"].fillna(frame["baseline_due"] - pd.Timedelta(days=90))
-    fig = go.Figure()
+    fig = _figure()
     known = frame[frame["baseline_due"].notna()]
     fig.add_trace(
         go.Bar(
@@ -259,7 +315,7 @@ def flow(moves: pd.DataFrame, before: str, after: str, title: str | None = None)
     right = [f"{s} ({after})" for s in STATUSES]
     index = {s: i for i, s in enumerate(STATUSES)}
     rows = moves[moves["from"].isin(index) & moves["to"].isin(index)]
-    fig = go.Figure(
+    fig = _figure(
         go.Sankey(
             node={
                 "label": left + right,
@@ -281,7 +337,7 @@ def flow(moves: pd.DataFrame, before: str, after: str, title: str | None = None)
 
 def empty(message: str, title: str = "") -> go.Figure:
     """A blank figure that says why it is blank."""
-    fig = go.Figure()
+    fig = _figure()
     fig.add_annotation(
         text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper", font={"size": 14}
     )
