@@ -8,7 +8,6 @@ import re
 import secrets
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -18,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from builders import basic_milestones, recs, write
-from test_serving import free_port, get
+from test_serving import free_port, get, wait_until_up
 
 from socplan.cli import gunicorn_command, main
 from socplan.periods import Period
@@ -39,15 +38,7 @@ def serving(env: dict[str, str], *args: str):
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                get(base + "/health")
-                break
-            except OSError:
-                assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
-                assert time.monotonic() < deadline, "the server did not start"
-                time.sleep(0.2)
+        wait_until_up(base, proc)
         yield base, proc
     finally:
         proc.terminate()

@@ -30,6 +30,19 @@ def get(url: str) -> tuple[int, str]:
         return response.status, response.read().decode()
 
 
+def wait_until_up(base: str, proc: subprocess.Popen, seconds: float = 60) -> None:
+    """Poll /health until the server answers; fail with its output if it dies or never does."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            get(base + "/health")
+            return
+        except OSError:
+            assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
+            assert time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.2)
+
+
 @contextmanager
 def gunicorn(db_url: str, workers: int = 2):
     port = free_port()
@@ -54,15 +67,7 @@ def gunicorn(db_url: str, workers: int = 2):
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                get(base + "/health")
-                break
-            except OSError:
-                assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
-                assert time.monotonic() < deadline, "gunicorn did not start"
-                time.sleep(0.2)
+        wait_until_up(base, proc)
         yield base
     finally:
         proc.terminate()
