@@ -70,7 +70,10 @@ def _account() -> html.Div:
         [
             html.Span(f"{user.username} ({user.role})", className="me-2"),
             html.Form(
-                html.Button("Sign out", type="submit", className="btn btn-sm btn-light"),
+                [
+                    dcc.Input(type="hidden", name=auth.CSRF_FIELD, value=auth.csrf_token()),
+                    html.Button("Sign out", type="submit", className="btn btn-sm btn-light"),
+                ],
                 action="/logout",
                 method="POST",
                 className="d-inline",
@@ -367,7 +370,6 @@ def create_app(config: dict[str, Any] | None = None) -> dash.Dash:
     app.server.extensions["socplan"] = PlanSource(store)
     app.server.extensions["socplan_settings"] = settings_obj
     app.server.extensions["socplan_accounts"] = accounts
-    auth.install(app.server, settings_obj, accounts)
     password = auth.first_run(accounts, settings_obj.database_url)
     if password:
         print(
@@ -380,6 +382,7 @@ def create_app(config: dict[str, Any] | None = None) -> dash.Dash:
     with app.server.app_context():  # Dash calls the layout once to check it
         app.layout = shell
     _register_callbacks(app)
+    auth.install(app.server, settings_obj, accounts, list(app.csp_hashes()))
 
     validation = skeleton()
 

@@ -1,13 +1,18 @@
 """Sign-in, roles and their enforcement on the server, for every route and every Dash callback.
 
-Sessions are Flask's signed cookies (HttpOnly, SameSite=Lax, Secure over HTTPS) holding only the
-user name; the role is read from the database on each request, so a change of role or a removed
-account takes effect at once. Behind a single sign-on proxy, a trusted header names the user.
+Well-kept libraries do the security-sensitive parts: Flask-Login keeps who is signed in (in
+Flask's signed cookie: the user name and the account's current session key, so sign-out, a new
+password, a new role or removal end every session on the server), and Flask-WTF checks a CSRF
+token on every state-changing request (forms carry it in a field; Dash's renderer sends it as the
+`X-CSRFToken` header, copied from the `_csrf_token` cookie set here). On top of them: an
+Origin/Referer check, sign-in throttling by growing delays, request size caps, and the security
+headers. Behind a single sign-on proxy, a trusted header names the user.
 """
 
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import secrets
 import tempfile
@@ -15,17 +20,23 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+import flask_login
 from flask import Flask, Response, g, jsonify, redirect, render_template_string, request, session
+from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf, validate_csrf
+from werkzeug.middleware.proxy_fix import ProxyFix
+from wtforms import ValidationError
 
 from socplan.accounts import Accounts, User, allowed
 from socplan.config import Settings
 
 PUBLIC_PREFIXES = ("/login", "/health", "/assets/", "/_favicon.ico")
-MAX_FAILURES = 5  # per user name or address in FAILURE_WINDOW minutes
-FAILURE_WINDOW = 15
 EDITOR_IDS = "edit-"
 ADMIN_IDS = "admin-"
 STATE_DIR = Path(os.environ.get("XDG_CONFIG_HOME", Path.home() / ".config")) / "socplan"
+CSRF_FIELD = "csrf"
+CSRF_COOKIE = "_csrf_token"  # the name Dash's renderer reads to send X-CSRFToken
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+VIEWER_MAX_BODY = 512 * 1024  # a viewer's callbacks carry a few KB; only editors upload
 
 LOGIN_PAGE = """<!DOCTYPE html>
 <html lang="en-GB"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -34,7 +45,7 @@ LOGIN_PAGE = """<!DOCTYPE html>
 <body><header class="site-header"><div class="header-inner container-xl"><div class="brand">
 <div><div class="brand-org">{{ organisation }}</div><div class="brand-title">{{ strategy }}: delivery plan</div></div>
 </div></div></header>
-<main id="main" class="container" style="max-width: 28rem"><h1>Sign in</h1>
+<main id="main" class="container login-main"><h1>Sign in</h1>
 {% if message %}<div class="alert alert-{{ level }}" role="alert">{{ message }}</div>{% endif %}
 <form method="post" action="/login">
 <input type="hidden" name="csrf" value="{{ csrf }}"><input type="hidden" name="next" value="{{ next }}">
@@ -45,6 +56,17 @@ LOGIN_PAGE = """<!DOCTYPE html>
 <button class="btn btn-primary" type="submit">Sign in</button></form>
 <p class="mt-3 small">Ask the policy team for an account. Administrators add accounts with
 <code>socplan users add</code>.</p></main></body></html>"""
+
+
+class _SignedIn(flask_login.UserMixin):
+    """Flask-Login's view of an account: its id carries the session key, so a changed key (sign
+    out, new password, new role, removal) makes every older session unknown."""
+
+    def __init__(self, user: User):
+        self.user = user
+
+    def get_id(self) -> str:
+        return f"{self.user.session_key}:{self.user.username}"
 
 
 def secret_key(settings: Settings) -> str:
@@ -69,6 +91,11 @@ def secret_key(settings: Settings) -> str:
         finally:
             os.unlink(temporary)
     return path.read_text().strip()
+
+
+def csrf_token() -> str:
+    """The CSRF token for a form on a page of this session."""
+    return str(generate_csrf())
 
 
 def current_user() -> User | None:
@@ -125,7 +152,57 @@ def _needed_for_callback() -> str:
     return "viewer"
 
 
-def install(server: Flask, settings: Settings, accounts: Accounts) -> None:
+def _same_origin() -> bool:
+    """False when a state-changing request says it comes from another site."""
+    origin = request.headers.get("Origin")
+    if origin is not None:
+        return origin != "null" and urlparse(origin).netloc == request.host
+    referer = request.headers.get("Referer")
+    return referer is None or urlparse(referer).netloc == request.host
+
+
+def _csrf_cookie_valid() -> bool:
+    token = request.cookies.get(CSRF_COOKIE)
+    if not token:
+        return False
+    try:
+        validate_csrf(token)
+    except ValidationError:
+        return False
+    return True
+
+
+def security_headers(script_hashes: list[str]) -> dict[str, str]:
+    """The headers every response carries. Scripts only from this site (and the inline Dash
+    bootstrap, by hash); styles allow inline because Plotly and Dash set style attributes."""
+    scripts = " ".join(["'self'", *(f"'{h}'" for h in script_hashes)])
+    policy = "; ".join(
+        [
+            "default-src 'self'",
+            f"script-src {scripts}",
+            "style-src 'self' 'unsafe-inline'",
+            "img-src 'self' data: blob:",
+            "font-src 'self' data:",
+            "connect-src 'self'",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
+    return {
+        "Content-Security-Policy": policy,
+        "X-Frame-Options": "DENY",
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "same-origin",
+        "Cross-Origin-Opener-Policy": "same-origin",
+        "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+    }
+
+
+def install(
+    server: Flask, settings: Settings, accounts: Accounts, script_hashes: list[str] | None = None
+) -> None:
     """Configure sessions and add sign-in, sign-out and the per-request checks."""
     server.secret_key = secret_key(settings)
     server.config.update(
@@ -135,12 +212,31 @@ def install(server: Flask, settings: Settings, accounts: Accounts) -> None:
         SESSION_COOKIE_NAME="socplan_session",
         PERMANENT_SESSION_LIFETIME=12 * 3600,
         MAX_CONTENT_LENGTH=settings.max_request_mb * 1024 * 1024,
+        WTF_CSRF_FIELD_NAME=CSRF_FIELD,
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session (12 hours at most)
+        REMEMBER_COOKIE_DURATION=0,
     )
+    if settings.trusted_proxies:
+        # The client's address, scheme and host as the trusted proxies in front saw them; with
+        # no proxy configured the headers are ignored, so nobody can pose as another address.
+        n = settings.trusted_proxies
+        server.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            server.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n
+        )
+    logins = flask_login.LoginManager()
+    logins.session_protection = "basic"
+    logins.init_app(server)
+    headers = security_headers(script_hashes or [])
+
+    @logins.user_loader
+    def load(user_id: str) -> _SignedIn | None:
+        key, _, name = user_id.partition(":")
+        user = accounts.get_session(name, key)
+        return _SignedIn(user) if user is not None else None
 
     def page(
         message: str = "", level: str = "danger", status: int = 200, username: str = ""
     ) -> Response:
-        session.setdefault("csrf", secrets.token_urlsafe(16))
         target = request.values.get("next", "/")
         body = render_template_string(
             LOGIN_PAGE,
@@ -148,24 +244,32 @@ def install(server: Flask, settings: Settings, accounts: Accounts) -> None:
             strategy=settings.strategy,
             message=message,
             level=level,
-            csrf=session["csrf"],
-            next=target,
-            username=username,
+            csrf=generate_csrf(),
+            next=target if len(target) <= 2048 else "/",
+            username=username[:150],
         )
         return Response(body, status=status, mimetype="text/html")
 
     @server.before_request
     def identify() -> Any:
+        if len(request.query_string) > settings.max_query_bytes:
+            return jsonify(error="the address is too long"), 414
+        if request.method not in SAFE_METHODS and not _same_origin():
+            return jsonify(error="this request came from another site"), 403
         g.require_sign_in = settings.require_sign_in
         g.user = None
         header = settings.trusted_user_header
         if header and request.headers.get(header):
             name = request.headers[header].strip()
             g.user = accounts.get(name) or User(name, "viewer")
-        elif session.get("user"):
-            g.user = accounts.get(session["user"])
-            if g.user is None:
-                session.clear()  # the account was removed
+        elif session.get("_user_id"):
+            signed_in = flask_login.current_user
+            if signed_in.is_authenticated:
+                g.user = signed_in.user
+            else:
+                session.clear()  # ended by sign-out elsewhere, a new password or role, removal
+        if not can("editor"):  # only editors send files; cap the rest before any body is read
+            request.max_content_length = VIEWER_MAX_BODY
         path = request.path
         if path.startswith(PUBLIC_PREFIXES):
             return None
@@ -185,41 +289,72 @@ def install(server: Flask, settings: Settings, accounts: Accounts) -> None:
             return jsonify(error="sign in first"), 401
         return jsonify(error=f"this needs the {needed} role"), 403
 
+    # After `identify`, so a refusal by role comes first and says why.
+    CSRFProtect(server)
+
+    @server.after_request
+    def protect(response: Response) -> Response:
+        for name, value in headers.items():
+            response.headers.setdefault(name, value)
+        if not request.path.startswith(("/assets/", "/_dash-component-suites/")) and (
+            not _csrf_cookie_valid()
+        ):
+            response.set_cookie(
+                CSRF_COOKIE,
+                generate_csrf(),
+                secure=settings.https,
+                httponly=False,  # Dash's renderer reads it to send the X-CSRFToken header
+                samesite="Strict",
+            )
+        return response
+
+    @server.errorhandler(CSRFError)
+    def csrf_refused(error: CSRFError) -> Any:
+        if request.path == "/login":
+            return page("The form had expired; please sign in again.", status=400)
+        reason = str(error.description).rstrip(".")
+        return jsonify(error=f"refused: {reason}; reload the page"), 400
+
     @server.route("/login", methods=["GET", "POST"])
     def login() -> Any:
         if request.method == "GET":
             return page()
-        if not secrets.compare_digest(request.form.get("csrf", ""), session.get("csrf", "x")):
-            return page("The form had expired; please sign in again.", status=400)
-        username = request.form.get("username", "").strip()
-        if accounts.recent_failures(username, _address(), FAILURE_WINDOW) >= MAX_FAILURES:
-            return page(
-                f"Too many failed attempts; wait {FAILURE_WINDOW} minutes and try again.",
+        username = request.form.get("username", "").strip()[:150]
+        address = _address()
+        wait = accounts.claim_sign_in(username, address)
+        if wait:
+            seconds = math.ceil(wait)
+            response = page(
+                f"Too many failed attempts; wait {seconds} seconds and try again.",
                 status=429,
                 username=username,
             )
-        user = accounts.authenticate(username, request.form.get("password", ""), _address())
+            response.headers["Retry-After"] = str(seconds)
+            return response
+        user = accounts.authenticate(username, request.form.get("password", ""), address)
         if user is None:
             return page("That user name and password do not match.", status=401, username=username)
-        session.clear()
-        session["user"] = user.username
+        accounts.clear_failures(username, address)
+        session.clear()  # a fresh session: nothing from before signing in carries over
+        flask_login.login_user(_SignedIn(user))
         session.permanent = True
         target = request.form.get("next") or "/"
         if urlparse(target).netloc or not target.startswith("/") or target.startswith("//"):
             target = "/"  # never redirect off the site
         return redirect(target)
 
-    @server.route("/logout", methods=["POST", "GET"])
+    @server.route("/logout", methods=["POST"])
     def logout() -> Any:
         user = current_user()
-        if user is not None:
-            accounts.audit(user.username, "sign-out", "", _address())
+        if user is not None and session.get("_user_id"):
+            accounts.end_sessions(user.username, address=_address())
+        flask_login.logout_user()
         session.clear()
         return redirect("/login")
 
     @server.errorhandler(413)
     def too_large(_: Any) -> Any:
-        return jsonify(error=f"the request is over the {settings.max_request_mb} MB limit"), 413
+        return jsonify(error="the request is over the size limit"), 413
 
 
 def first_run(accounts: Accounts, url: str) -> str | None:

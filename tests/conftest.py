@@ -8,9 +8,33 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from flask.testing import FlaskClient
 
 sys.path.insert(0, str(Path(__file__).parent))
 os.environ.setdefault("BROWSER_PATH", "/usr/lib/chromium/chromium")
+
+
+class BrowserLikeClient(FlaskClient):
+    """A test client that sends the CSRF token as Dash's renderer does: from the `_csrf_token`
+    cookie into the `X-CSRFToken` header of every state-changing request."""
+
+    def open(self, *args, **kwargs):  # type: ignore[override]
+        method = (kwargs.get("method") or "GET").upper()
+        cookie = self.get_cookie("_csrf_token")
+        if method not in ("GET", "HEAD", "OPTIONS") and cookie is not None:
+            headers = dict(kwargs.pop("headers", None) or {})
+            headers.setdefault("X-CSRFToken", cookie.value)
+            kwargs["headers"] = headers
+        return super().open(*args, **kwargs)
+
+
+@pytest.fixture(autouse=True)
+def browser_like_test_client(monkeypatch: pytest.MonkeyPatch) -> None:
+    """App test clients behave like the browser's Dash renderer (see BrowserLikeClient); a test
+    of refusals builds a plain `FlaskClient(app)` instead."""
+    from flask import Flask
+
+    monkeypatch.setattr(Flask, "test_client_class", BrowserLikeClient)
 
 
 @pytest.fixture

@@ -142,7 +142,9 @@ def test_callback_endpoint(app):
         ],
         "changedPropIds": [f"{ids.THEME}.value"],
     }
-    response = app.server.test_client().post("/_dash-update-component", json=payload)
+    client = app.server.test_client()
+    client.get("/")  # as a browser does: the page first, which sets the CSRF cookie
+    response = client.post("/_dash-update-component", json=payload)
     assert response.status_code == 200, response.get_data(as_text=True)
     assert response.get_json()["response"][ids.URL]["search"] == "?theme=Pursue"
 

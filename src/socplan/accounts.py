@@ -7,19 +7,25 @@ import base64
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 import sqlalchemy as sa
 
 from .store import Store
-from .tables import audit_log, users
+from .tables import audit_log, sign_in_throttle, users
 
 ROLES = ("viewer", "editor", "admin")
 RANK = {role: i for i, role in enumerate(ROLES)}
 # scrypt with N=2^15, r=8, p=1 (OWASP's recommended minimum), 16-byte salt.
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**15, 8, 1
+# Sign-in throttling, per user name and address: this many failures go at full speed, then each
+# further attempt must wait twice as long as the one before (from FIRST_DELAY up to MAX_DELAY).
+# Nobody is ever locked out, and a stranger elsewhere cannot slow anyone else down.
+FREE_FAILURES = 5
+FIRST_DELAY = 10.0
+MAX_DELAY = 15 * 60.0
 
 
 class AccountError(ValueError):
@@ -77,10 +83,26 @@ def allowed(role: str | None, needed: str) -> bool:
 
 @dataclass(frozen=True)
 class User:
-    """A signed-in person."""
+    """A signed-in person; `session_key` ties their sessions to the account as it is now."""
 
     username: str
     role: str
+    session_key: str = field(default="", compare=False, repr=False)
+
+
+def _new_session_key() -> str:
+    return secrets.token_hex(16)
+
+
+def throttle_delay(failures: int) -> float:
+    """Seconds to wait before the next attempt after `failures` failed ones."""
+    if failures < FREE_FAILURES:
+        return 0.0
+    return float(min(FIRST_DELAY * 2 ** (failures - FREE_FAILURES), MAX_DELAY))
+
+
+def _throttle_key(username: str, address: str) -> str:
+    return hashlib.sha256(f"{username.strip().lower()}\0{address}".encode()).hexdigest()
 
 
 # A hash to compare against when the user does not exist, so timing does not reveal names.
@@ -117,6 +139,7 @@ class Accounts:
                     password_hash=hash_password(password),
                     role=role,
                     created_at=datetime.now(UTC),
+                    session_key=_new_session_key(),
                 )
             )
             self._audit(conn, by, "user-add", f"{name} as {role}")
@@ -127,7 +150,9 @@ class Accounts:
         self._check_role(role)
         with self.store.transaction() as conn:
             done = conn.execute(
-                users.update().where(users.c.username == username).values(role=role)
+                users.update()
+                .where(users.c.username == username)
+                .values(role=role, session_key=_new_session_key())
             )
             if not done.rowcount:
                 raise AccountError(f"there is no user '{username}'")
@@ -141,7 +166,7 @@ class Accounts:
             done = conn.execute(
                 users.update()
                 .where(users.c.username == username)
-                .values(password_hash=hash_password(password))
+                .values(password_hash=hash_password(password), session_key=_new_session_key())
             )
             if not done.rowcount:
                 raise AccountError(f"there is no user '{username}'")
@@ -176,38 +201,96 @@ class Accounts:
         self.store.ensure_schema()
         with self.store.engine.connect() as conn:
             row = conn.execute(
-                sa.select(users.c.username, users.c.role).where(users.c.username == username)
+                sa.select(users.c.username, users.c.role, users.c.session_key).where(
+                    users.c.username == username
+                )
             ).first()
-        return User(row[0], row[1]) if row else None
+        return User(row[0], row[1], row[2] or "") if row else None
+
+    def get_session(self, username: str, session_key: str) -> User | None:
+        """The account a session belongs to, while the session is still valid (its key is the
+        account's current one); None once it was ended by sign-out, a password or role change,
+        or removal. One query, no schema check: it runs on every request."""
+        if not session_key:
+            return None
+        with self.store.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(users.c.username, users.c.role, users.c.session_key).where(
+                    users.c.username == username
+                )
+            ).first()
+        if row is None or not row[2] or not hmac.compare_digest(row[2], session_key):
+            return None
+        return User(row[0], row[1], row[2])
+
+    def end_sessions(self, username: str, *, by: str = "", address: str = "") -> None:
+        """End every session of `username` (sign-out ends them everywhere)."""
+        with self.store.transaction() as conn:
+            conn.execute(
+                users.update()
+                .where(users.c.username == username)
+                .values(session_key=_new_session_key())
+            )
+            self._audit(conn, by or username, "sign-out", "", address)
 
     def authenticate(self, username: str, password: str, address: str = "") -> User | None:
         """The user if the password is right; every attempt is audited."""
         self.store.ensure_schema()
         with self.store.transaction() as conn:
             row = conn.execute(
-                sa.select(users.c.username, users.c.role, users.c.password_hash).where(
-                    users.c.username == username
-                )
+                sa.select(
+                    users.c.username, users.c.role, users.c.password_hash, users.c.session_key
+                ).where(users.c.username == username)
             ).first()
             ok = verify_password(password, row[2] if row else _DUMMY_HASH) and row is not None
-            self._audit(conn, username, "sign-in" if ok else "sign-in-failed", "", address)
-        return User(row[0], row[1]) if ok and row else None
-
-    def recent_failures(self, username: str, address: str, minutes: int = 15) -> int:
-        """Failed sign-ins for this name or from this address in the last `minutes`."""
-        since = datetime.now(UTC) - timedelta(minutes=minutes)
-        with self.store.engine.connect() as conn:
-            return int(
+            if ok and row is not None and not row[3]:  # an account made before session keys
+                key = _new_session_key()
                 conn.execute(
-                    sa.select(sa.func.count())
-                    .select_from(audit_log)
-                    .where(
-                        (audit_log.c.action == "sign-in-failed")
-                        & (audit_log.c.at >= since)
-                        & ((audit_log.c.username == username) | (audit_log.c.address == address))
-                    )
-                ).scalar()
-                or 0
+                    users.update().where(users.c.username == username).values(session_key=key)
+                )
+                row = (row[0], row[1], row[2], key)
+            self._audit(conn, username, "sign-in" if ok else "sign-in-failed", "", address)
+        return User(row[0], row[1], row[3]) if ok and row else None
+
+    def claim_sign_in(self, username: str, address: str, now: datetime | None = None) -> float:
+        """Claim one sign-in attempt for this name from this address: 0 when it may go ahead
+        (counted as a failure until `clear_failures`), else the seconds left to wait.
+
+        Read and written under the database's write lock (a row lock on PostgreSQL), so
+        concurrent attempts are counted one by one and none slips past the delay."""
+        key = _throttle_key(username, address)
+        now = now or datetime.now(UTC)
+        self.store.ensure_schema()
+        with self.store.transaction() as conn:
+            row = conn.execute(
+                sa.select(sign_in_throttle.c.failures, sign_in_throttle.c.next_allowed_at)
+                .where(sign_in_throttle.c.key == key)
+                .with_for_update()
+            ).first()
+            failures = int(row[0]) if row else 0
+            if row is not None:
+                allowed_at = row[1] if row[1].tzinfo else row[1].replace(tzinfo=UTC)
+                if failures >= FREE_FAILURES and allowed_at > now:
+                    return max((allowed_at - now).total_seconds(), 1.0)
+            values = {
+                "failures": failures + 1,
+                "next_allowed_at": now + timedelta(seconds=throttle_delay(failures + 1)),
+            }
+            if row is None:
+                conn.execute(sign_in_throttle.insert().values(key=key, **values))
+            else:
+                conn.execute(
+                    sign_in_throttle.update().where(sign_in_throttle.c.key == key).values(**values)
+                )
+        return 0.0
+
+    def clear_failures(self, username: str, address: str) -> None:
+        """Forget the failed attempts of this name from this address (after a good sign-in)."""
+        with self.store.transaction() as conn:
+            conn.execute(
+                sign_in_throttle.delete().where(
+                    sign_in_throttle.c.key == _throttle_key(username, address)
+                )
             )
 
     # -- audit -----------------------------------------------------------------------------

@@ -581,7 +581,10 @@ def serve(
 
         # With no SOCPLAN_SECRET_KEY, make the generated key now: workers starting together
         # would otherwise race to create it, and must all sign cookies with the same one.
-        secret_key(load_settings())
+        try:
+            secret_key(load_settings())
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from None
         # Settings reach every worker through the environment (SOCPLAN_DB and the rest).
         env = {**os.environ, **({"SOCPLAN_DB": db} if db else {})}
         command = gunicorn_command(host, port, workers, threads)
@@ -594,7 +597,10 @@ def serve(
     # The dashboard lives beside the library, which never imports Dash itself.
     from dashboard.app import create_app
 
-    app = create_app({"db": db} if db else None)
+    try:
+        app = create_app({"db": db} if db else None)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
     click.echo(f"Serving the dashboard at http://{host}:{port}/ (Ctrl+C to stop)")
     app.run(host=host, port=port, debug=debug)
 

@@ -31,6 +31,9 @@ class Settings:
     trusted_user_header: str = ""
     https: bool = False
     max_request_mb: int = 60
+    max_query_bytes: int = 4096
+    trusted_proxies: int = 0
+    render_slots: int = 2
     contacts: tuple[str, ...] = (
         "Policy team, Office of the Police and Crime Commissioner (see the office's website for "
         "contact details)",
@@ -82,4 +85,23 @@ def load_settings(path: str | os.PathLike[str] | None = None, **overrides: Any) 
             values[name] = env
     values.update({k: v for k, v in overrides.items() if v is not None})
     coerced = {k: _coerce(k, v, getattr(settings, k)) for k, v in values.items()}
-    return replace(settings, **coerced)
+    chosen = replace(settings, **coerced)
+    check_settings(chosen)
+    return chosen
+
+
+MIN_SECRET_KEY_BYTES = 32
+
+
+def check_settings(settings: Settings) -> None:
+    """Raise ValueError, naming the setting, for a value that would make the server unsafe."""
+    if settings.secret_key and len(settings.secret_key.encode()) < MIN_SECRET_KEY_BYTES:
+        raise ValueError(
+            f"{ENV_PREFIX}SECRET_KEY: the secret key must be at least {MIN_SECRET_KEY_BYTES} bytes "
+            "long; make one with python3 -c 'import secrets; print(secrets.token_hex(32))'"
+        )
+    for name in ("max_query_bytes", "render_slots", "max_request_mb"):
+        if getattr(settings, name) < 1:
+            raise ValueError(f"{ENV_PREFIX}{name.upper()}: must be at least 1")
+    if settings.trusted_proxies < 0:
+        raise ValueError(f"{ENV_PREFIX}TRUSTED_PROXIES: must be 0 or more")

@@ -72,6 +72,17 @@ users = sa.Table(
     sa.Column("password_hash", sa.String(255), nullable=False),
     sa.Column("role", sa.String(16), nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    # Changed on sign-out, password or role change: every session holding the old key ends.
+    sa.Column("session_key", sa.String(64), nullable=True),
+)
+
+# Failed sign-ins per (user name, address), for growing delays; never a lock-out.
+sign_in_throttle = sa.Table(
+    "sign_in_throttle",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("failures", sa.Integer, nullable=False),
+    sa.Column("next_allowed_at", sa.DateTime(timezone=True), nullable=False),
 )
 
 audit_log = sa.Table(
