@@ -243,14 +243,14 @@ class Accounts:
                 ).where(users.c.username == username)
             ).first()
             ok = verify_password(password, row[2] if row else _DUMMY_HASH) and row is not None
-            if ok and row is not None and not row[3]:  # an account made before session keys
+            key = row[3] if row is not None else ""
+            if ok and not key:  # an account made before session keys
                 key = _new_session_key()
                 conn.execute(
                     users.update().where(users.c.username == username).values(session_key=key)
                 )
-                row = (row[0], row[1], row[2], key)
             self._audit(conn, username, "sign-in" if ok else "sign-in-failed", "", address)
-        return User(row[0], row[1], row[3]) if ok and row else None
+        return User(row[0], row[1], key) if ok and row else None
 
     def claim_sign_in(self, username: str, address: str, now: datetime | None = None) -> float:
         """Claim one sign-in attempt for this name from this address: 0 when it may go ahead
