@@ -19,7 +19,7 @@ from socplan.store import Store
 from . import auth, exports, files, ids
 from .components import register_page_callbacks
 from .context import settings, source
-from .filters import Filters
+from .filters import Filters, clean_search, extra_params
 from .skeleton import skeleton
 from .source import PlanSource
 
@@ -266,7 +266,7 @@ def sync_filters(
     wanted = Filters(period if keep_period else None, tuple(themes or ()), tuple(owners or ()))
     if wanted == current:
         return no_update, no_update, no_update, no_update
-    return wanted.search(**_extra_params(search)), no_update, no_update, no_update
+    return wanted.search(**extra_params(search)), no_update, no_update, no_update
 
 
 def nav_links(
@@ -298,6 +298,7 @@ def _register_callbacks(app: dash.Dash) -> None:
         options: list[dict[str, str]] | None,
     ) -> tuple[Any, ...]:
         periods = [o["value"] for o in options or []]
+        search = clean_search(search, source().plan())  # never echo what the plan does not know
         return sync_filters(search, period, themes, owners, periods, callback_context.triggered_id)
 
     @app.callback(
@@ -310,14 +311,8 @@ def _register_callbacks(app: dash.Dash) -> None:
     def _nav(
         search: str | None, pathname: str | None, link_ids: list[dict[str, str]]
     ) -> tuple[list[str], list[Any]]:
+        search = clean_search(search, source().plan())
         return nav_links(search, pathname, [i["page"] for i in link_ids])
-
-
-def _extra_params(search: str | None) -> dict[str, str]:
-    from urllib.parse import parse_qs
-
-    parsed = parse_qs((search or "").lstrip("?"))
-    return {k: v[0] for k, v in parsed.items() if k not in ("period", "theme", "owner") and v}
 
 
 def create_app(config: dict[str, Any] | None = None) -> dash.Dash:
@@ -393,7 +388,7 @@ def create_app(config: dict[str, Any] | None = None) -> dash.Dash:
         if app.validation_layout is not validation:
             setattr(app, "validation_layout", validation)  # noqa: B010 (Dash types it as None)
 
-    exports.register(app.server)
+    exports.register(app.server, settings_obj.render_slots)
     files.register(app.server)
 
     @app.server.route("/health")

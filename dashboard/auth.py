@@ -103,6 +103,12 @@ def current_user() -> User | None:
     return g.get("user")
 
 
+def requester() -> str:
+    """Who is asking, for per-person limits: the user name, else the client's address."""
+    user = current_user()
+    return f"user:{user.username}" if user is not None else f"address:{_address()}"
+
+
 def current_role() -> str | None:
     """The role of whoever makes this request; anonymous viewing counts as viewer when allowed."""
     user = current_user()

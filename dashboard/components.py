@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import urlencode
 
 import dash_bootstrap_components as dbc
 import pandas as pd
@@ -97,12 +98,16 @@ def status_badge(status: str) -> html.Span:
 def chart(item: Chart, search: str = "") -> html.Figure:
     """A chart with its text alternative (a caption with the key figures and its data one click
     away) and download links for report authors."""
+    name, query = item.name, search
+    if name.startswith("timeline-"):  # a ref may hold any character: it goes in the query
+        ref = urlencode({"ref": name.removeprefix("timeline-")})
+        name, query = "timeline", f"{search}&{ref}" if search else f"?{ref}"
     downloads = html.Div(
         [html.Span("Download:", className="me-1")]
         + [
             html.A(
                 fmt.upper(),
-                href=f"/export/chart/{item.name}.{fmt}{search}",
+                href=f"/export/chart/{name}.{fmt}{query}",
                 download="",
                 className="btn btn-outline-secondary btn-sm me-1",
                 **aria(label=f"Download {item.title} as {fmt.upper()}"),

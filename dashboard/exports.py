@@ -1,23 +1,31 @@
 """File downloads for report authors: charts, the panel report and the data, honouring the
-filters in the query string. Plain links (no JavaScript), so they work from the keyboard."""
+filters in the query string. Plain links (no JavaScript), so they work from the keyboard.
+
+Charts and reports are slow to make: they pass a `RenderGate` (a few at once, one per person,
+"busy" past that) and are kept per plan version and filters, so a second request is instant.
+"""
 
 from __future__ import annotations
 
 import io
 import re
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from flask import Flask, Response, abort, request, send_file
+from flask import Flask, Response, abort, current_app, jsonify, request, send_file
 
-from socplan.charts import UnknownChart, build_chart, changes_chart
+from socplan.charts import UnknownChart, build_chart, changes_chart, timeline_chart
 from socplan.export import export_frame, write_csv, write_csvw, write_xlsx
 from socplan.model import DeliveryPlan
 from socplan.periods import Period, PeriodError
 from socplan.render import FORMATS, to_bytes
 
+from . import auth
 from .context import settings, source
-from .filters import Filters
+from .filters import MAX_VALUE, Filters
+from .renders import RETRY_AFTER, Busy, FileCache, RenderGate
 
 MIMETYPES = {
     "png": "image/png",
@@ -29,12 +37,24 @@ MIMETYPES = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 }
 SAFE_NAME = re.compile(r"^[A-Za-z0-9_.\-]+$")
+CACHE_BYTES = 64 * 1024 * 1024
+
+
+class Refused(Exception):
+    """A download that cannot be made as asked; the message says why (a 400)."""
+
+
+def _filters() -> Filters:
+    return Filters.from_search(request.query_string.decode(errors="replace"))
+
+
+def _public() -> bool:
+    return request.args.get("public") in ("1", "yes", "true")
 
 
 def _chosen() -> tuple[DeliveryPlan, Period, bool]:
-    filters = Filters.from_search(request.query_string.decode())
-    plan, period = filters.apply(source().plan())
-    public = request.args.get("public") in ("1", "yes", "true")
+    plan, period = _filters().apply(source().plan())
+    public = _public()
     if public:
         plan = plan.filtered(public_only=True)
     return plan, period, public
@@ -46,24 +66,57 @@ def _send(data: bytes, name: str, fmt: str) -> Response:
     )
 
 
+def _slug(period: Period) -> str:
+    return period.label.replace("/", "-").replace(" ", "-")
+
+
+def _rendered(kind: str, fmt: str, make: Callable[[], bytes], *extra: object) -> bytes:
+    """A chart or report file: from the cache, else made within the render gate."""
+    plan = source().plan()
+    key = (source().version, kind, fmt, _filters().within(plan), _public(), *extra)
+    cache: FileCache = current_app.extensions["socplan_files"]
+    kept = cache.get(key)
+    if kept is not None:
+        return kept
+    gate: RenderGate = current_app.extensions["socplan_renders"]
+    with gate.enter(auth.requester()):
+        data = make()
+    cache.put(key, data)
+    return data
+
+
+def _chart(name: str, plan: DeliveryPlan, period: Period) -> Any:
+    if name == "timeline":  # the ref in the query: refs may hold any character
+        ref = request.args.get("ref", "")
+        if not ref or len(ref) > MAX_VALUE:
+            raise UnknownChart("name the recommendation with ?ref=")
+        return timeline_chart(plan, period, ref)
+    if name == "changes" and request.args.get("since"):
+        try:
+            since = Period.parse(request.args["since"][:MAX_VALUE])
+        except PeriodError as exc:
+            raise Refused(f"since: {exc}") from None
+        if since >= period:
+            raise Refused(
+                f"since: {since} is not before the as-at period {period}; choose an earlier one"
+            )
+        return changes_chart(plan, period, since)
+    return build_chart(plan, name, period)
+
+
 def chart_file(name: str, fmt: str) -> Response:
     """One chart as PNG, SVG, PDF or HTML."""
     if fmt not in FORMATS or not SAFE_NAME.match(name):
         abort(404)
     plan, period, _ = _chosen()
     try:
-        if name == "changes" and request.args.get("since"):
-            item = changes_chart(plan, period, Period.parse(request.args["since"]))
-        else:
-            item = build_chart(plan, name, period)
-    except (UnknownChart, PeriodError):
+        item = _chart(name, plan, period)
+    except UnknownChart:
         abort(404)
-    width = 25.0 if name.startswith("timeline-") else 16.0
-    return _send(
-        to_bytes(item.figure, fmt, width_cm=width),
-        f"{name}-{period.label.replace('/', '-').replace(' ', '-')}.{fmt}",
-        fmt,
-    )
+    width = 25.0 if item.name.startswith("timeline-") else 16.0
+    extra = (name, request.args.get("ref", "")[:MAX_VALUE], request.args.get("since", "")[:16])
+    data = _rendered("chart", fmt, lambda: to_bytes(item.figure, fmt, width_cm=width), *extra)
+    return _send(data, f"{item.name}-{_slug(period)}.{fmt}", fmt)
 
 
 def data_file(fmt: str) -> Response:
@@ -74,7 +127,7 @@ def data_file(fmt: str) -> Response:
     frame = export_frame(plan.milestones(period))
     config = settings()
     title = f"{config.strategy}: delivery plan as at {period.end:%d %B %Y} ({period})"
-    stem = f"delivery-plan-{period.label.replace('/', '-').replace(' ', '-')}"
+    stem = f"delivery-plan-{_slug(period)}"
     with tempfile.TemporaryDirectory() as work:
         target = Path(work) / f"{stem}.{fmt}"
         if fmt == "csv":
@@ -85,19 +138,12 @@ def data_file(fmt: str) -> Response:
         return _send(target.read_bytes(), target.name, fmt)
 
 
-def report_file(fmt: str) -> Response:
-    """The panel report as Word or PDF."""
-    if fmt not in ("docx", "pdf"):
-        abort(404)
+def _report(plan: DeliveryPlan, period: Period, public: bool, fmt: str) -> bytes:
     from socplan.report import build_report
 
-    filters = Filters.from_search(request.query_string.decode())
-    plan, period = filters.apply(source().plan())
-    public = request.args.get("public") in ("1", "yes", "true")
     content = build_report(plan, settings(), period, public=public)
-    stem = f"panel-report-{period.label.replace('/', '-').replace(' ', '-')}{'-public' if public else ''}"
     with tempfile.TemporaryDirectory() as work:
-        target = Path(work) / f"{stem}.{fmt}"
+        target = Path(work) / f"report.{fmt}"
         if fmt == "docx":
             from socplan.report_docx import write_docx
 
@@ -106,11 +152,37 @@ def report_file(fmt: str) -> Response:
             from socplan.report_pdf import write_pdf
 
             write_pdf(content, target)
-        return _send(target.read_bytes(), target.name, fmt)
+        return target.read_bytes()
 
 
-def register(server: Flask) -> None:
-    """Add the download routes."""
+def report_file(fmt: str) -> Response:
+    """The panel report as Word or PDF."""
+    if fmt not in ("docx", "pdf"):
+        abort(404)
+    plan, period = _filters().apply(source().plan())
+    public = _public()
+    data = _rendered("report", fmt, lambda: _report(plan, period, public, fmt))
+    stem = f"panel-report-{_slug(period)}{'-public' if public else ''}"
+    return _send(data, f"{stem}.{fmt}", fmt)
+
+
+def register(server: Flask, render_slots: int) -> None:
+    """Add the download routes, with their render bound and cache."""
+    server.extensions["socplan_renders"] = RenderGate(render_slots)
+    server.extensions["socplan_files"] = FileCache(CACHE_BYTES)
     server.add_url_rule("/export/chart/<name>.<fmt>", "export_chart", chart_file)
     server.add_url_rule("/export/data.<fmt>", "export_data", data_file)
     server.add_url_rule("/export/report.<fmt>", "export_report", report_file)
+
+    @server.errorhandler(Busy)
+    def busy(_: Busy) -> Any:
+        response = jsonify(
+            error=f"busy making other charts and reports; try again in {RETRY_AFTER} seconds"
+        )
+        response.status_code = 503
+        response.headers["Retry-After"] = str(RETRY_AFTER)
+        return response
+
+    @server.errorhandler(Refused)
+    def refused(error: Refused) -> Any:
+        return jsonify(error=str(error)), 400

@@ -1,4 +1,9 @@
-"""The filters shared by every page (period, themes, owners), kept in the URL's query string."""
+"""The filters shared by every page (period, themes, owners), kept in the URL's query string.
+
+Whatever the URL says is attacker-controlled: before a page is rendered or cached its query is
+reduced to what the plan knows (`Filters.within`, `clean_query`), so neither the page, nor the
+links it echoes, nor the cache key grow with what was sent.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,18 @@ from urllib.parse import parse_qs, urlencode
 
 from socplan.model import DeliveryPlan
 from socplan.periods import Period, PeriodError
+
+MAX_VALUE = 64  # longer than any period label, theme or owner name a plan uses
+EXTRA_PARAMS = ("since",)  # page-specific parameters kept beside the filters: periods only
+
+
+def _period_label(text: str | None) -> str | None:
+    if not text or len(text) > MAX_VALUE:
+        return None
+    try:
+        return Period.parse(text).label
+    except PeriodError:
+        return None
 
 
 def _list(value: object) -> list[str]:
@@ -41,6 +58,15 @@ class Filters:
         parsed = parse_qs((search or "").lstrip("?"))
         return cls.from_query({k: v for k, v in parsed.items()})
 
+    def within(self, plan: DeliveryPlan) -> Filters:
+        """These filters with whatever the plan does not know dropped, in a canonical order."""
+        themes, owners = set(plan.themes), set(plan.owners)
+        return Filters(
+            _period_label(self.period),
+            tuple(sorted({t for t in self.themes if t in themes})),
+            tuple(sorted({o for o in self.owners if o in owners})),
+        )
+
     def search(self, **extra: str | None) -> str:
         """The query string for these filters (empty when nothing is chosen)."""
         pairs: list[tuple[str, str]] = []
@@ -64,3 +90,38 @@ class Filters:
         if plan.periods and period < plan.periods[0]:
             period = plan.periods[0]
         return narrowed, period
+
+
+def clean_query(query: dict[str, object], plan: DeliveryPlan) -> dict[str, object]:
+    """A page's query reduced to the filters the plan knows and the page parameters that are
+    valid (`since`: a period); everything else is dropped."""
+    filters = Filters.from_query(query).within(plan)
+    clean: dict[str, object] = {}
+    if filters.period:
+        clean["period"] = filters.period
+    if filters.themes:
+        clean["theme"] = list(filters.themes)
+    if filters.owners:
+        clean["owner"] = list(filters.owners)
+    for name in EXTRA_PARAMS:
+        values = _list(query.get(name))
+        label = _period_label(values[0]) if values else None
+        if label:
+            clean[name] = label
+    return clean
+
+
+def extra_params(search: str | None) -> dict[str, str]:
+    """The page parameters of a raw query string that are valid (see `clean_query`)."""
+    parsed = parse_qs((search or "").lstrip("?"))
+    kept = {}
+    for name in EXTRA_PARAMS:
+        label = _period_label(parsed[name][0]) if parsed.get(name) else None
+        if label:
+            kept[name] = label
+    return kept
+
+
+def clean_search(search: str | None, plan: DeliveryPlan) -> str:
+    """A raw query string reduced as `clean_query` does, as a query string again."""
+    return Filters.from_search(search).within(plan).search(**extra_params(search))

@@ -1,5 +1,5 @@
 """Where pages get the plan: one DeliveryPlan per database version, rebuilt when it changes,
-and the pages rendered from it, kept until the next import."""
+and the pages rendered from it, kept until the next import within a byte budget."""
 
 from __future__ import annotations
 
@@ -12,12 +12,22 @@ from typing import Any
 from socplan.model import DeliveryPlan
 from socplan.store import Store
 
+from .filters import clean_query
+
 PAGES_KEPT = 256
+PAGE_BYTES_KEPT = 128 * 1024 * 1024
 
 
 def query_key(query: dict[str, Any]) -> tuple[tuple[str, object], ...]:
     """A hashable, order-free form of a page's query."""
     return tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in query.items()))
+
+
+def _size(rendered: Any) -> int:
+    """What a rendered page costs to keep, as the length of the JSON Dash sends for it."""
+    from dash._utils import to_json
+
+    return len(to_json(rendered))
 
 
 @dataclass
@@ -27,13 +37,17 @@ class PlanSource:
     The version check is one cheap query, so an import made by another process (or another
     app server) is seen on the next request. Rendered viewer pages are kept per version: panel
     members mostly look at the same few views, and a page's content depends only on the plan
-    and the query (never on who asks).
+    and the query (never on who asks). The query is first reduced to what the plan knows, and
+    the pages kept are bounded in number and in bytes.
     """
 
     store: Store
+    max_pages: int = PAGES_KEPT
+    max_bytes: int = PAGE_BYTES_KEPT
     _plan: DeliveryPlan | None = None
     _version: tuple[int, int] | None = None
-    _pages: OrderedDict[object, Any] = field(default_factory=OrderedDict)
+    _pages: OrderedDict[object, tuple[Any, int]] = field(default_factory=OrderedDict)
+    _bytes: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def plan(self) -> DeliveryPlan:
@@ -43,26 +57,44 @@ class PlanSource:
             if self._plan is None or version != self._version:
                 self._plan = DeliveryPlan.from_store(self.store)
                 self._version = version
-                self._pages.clear()
+                self._clear()
             return self._plan
+
+    def _clear(self) -> None:
+        self._pages.clear()
+        self._bytes = 0
 
     def forget_pages(self) -> None:
         """Drop the rendered pages (benchmarks use this to time a page's real work)."""
         with self._lock:
-            self._pages.clear()
+            self._clear()
 
-    def page(self, key: object, build: Callable[[], Any]) -> Any:
-        """A rendered page for the current version, built once."""
-        self.plan()  # notice a new import first
+    @property
+    def version(self) -> tuple[int, int] | None:
+        """The database version the current plan was loaded at."""
+        return self._version
+
+    @property
+    def kept_bytes(self) -> int:
+        """The size of the rendered pages kept."""
+        return self._bytes
+
+    def page(self, name: object, query: dict[str, Any], build: Callable[..., Any]) -> Any:
+        """Page `name` for `query`, built by `build(**clean query)` once per plan version."""
+        clean = clean_query(query, self.plan())  # also notices a new import first
+        key = (name, query_key(clean))
         with self._lock:
             version = self._version
             if (version, key) in self._pages:
                 self._pages.move_to_end((version, key))
-                return self._pages[(version, key)]
-        rendered = build()
+                return self._pages[(version, key)][0]
+        rendered = build(**clean)
+        size = _size(rendered)
         with self._lock:
-            if version == self._version:
-                self._pages[(version, key)] = rendered
-                while len(self._pages) > PAGES_KEPT:
-                    self._pages.popitem(last=False)
+            if version == self._version and size <= self.max_bytes // 4:
+                self._pages[(version, key)] = (rendered, size)
+                self._bytes += size
+                while len(self._pages) > self.max_pages or self._bytes > self.max_bytes:
+                    _, (_, dropped) = self._pages.popitem(last=False)
+                    self._bytes -= dropped
         return rendered

@@ -12,14 +12,13 @@ from dashboard import ids
 from dashboard.components import changes_sections, chart, no_plan, note, page_callback
 from dashboard.context import source
 from dashboard.filters import Filters
-from dashboard.source import query_key
 from socplan.charts import changes_chart
 from socplan.periods import Period, PeriodError
 
 
 def layout(**query: Any) -> html.Div:
     """What changed between the `since` period and the as-at period."""
-    return source().page((__name__, query_key(query)), lambda: _layout(**query))
+    return source().page(__name__, query, _layout)
 
 
 def _layout(**query: Any) -> html.Div:

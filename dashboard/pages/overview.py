@@ -12,7 +12,6 @@ from dash import html
 from dashboard.components import chart, headline, no_plan, note, section, table
 from dashboard.context import source
 from dashboard.filters import Filters
-from dashboard.source import query_key
 from socplan.charts import build_chart
 from socplan.schema import CLOSED_STATUSES
 
@@ -23,7 +22,7 @@ def _exceptions(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
 
 def layout(**query: Any) -> html.Div:
     """The overview page for the filters in the URL."""
-    return source().page((__name__, query_key(query)), lambda: _layout(**query))
+    return source().page(__name__, query, _layout)
 
 
 def _layout(**query: Any) -> html.Div:

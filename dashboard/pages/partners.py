@@ -10,13 +10,12 @@ from dash import html
 from dashboard.components import chart, no_plan, note, section, table
 from dashboard.context import source
 from dashboard.filters import Filters
-from dashboard.source import query_key
 from socplan.charts import build_chart
 
 
 def layout(**query: Any) -> html.Div:
     """The partners page for the filters in the URL."""
-    return source().page((__name__, query_key(query)), lambda: _layout(**query))
+    return source().page(__name__, query, _layout)
 
 
 def _layout(**query: Any) -> html.Div:

@@ -10,8 +10,7 @@ from dash import dcc, html
 
 from dashboard.components import chart, no_plan, note, section, status_badge, table
 from dashboard.context import source
-from dashboard.filters import Filters
-from dashboard.source import query_key
+from dashboard.filters import Filters, clean_query
 from socplan import metrics
 from socplan.charts import timeline_chart
 
@@ -28,7 +27,14 @@ def status_by_period(history: pd.DataFrame) -> pd.DataFrame:
 
 def layout(ref: str | None = None, **query: Any) -> html.Div:
     """The page for one recommendation."""
-    return source().page((__name__, ref, query_key(query)), lambda: _layout(ref, **query))
+    plan = source().plan()
+    if ref is None or plan.latest is None or ref not in set(plan.recommendations["ref"]):
+        # Not found: cheap to say, so never kept; the text sent is cut short.
+        return _layout(ref[:MAX_REF] if ref else ref, **clean_query(query, plan))
+    return source().page((__name__, ref), query, lambda **clean: _layout(ref, **clean))
+
+
+MAX_REF = 40
 
 
 def _layout(ref: str | None = None, **query: Any) -> html.Div:

@@ -15,7 +15,6 @@ from dashboard import ids
 from dashboard.components import no_plan, note, page_callback
 from dashboard.context import source
 from dashboard.filters import Filters
-from dashboard.source import query_key
 from socplan.schema import COMPLETE, OFF_TRACK
 
 
@@ -105,7 +104,7 @@ COLUMNS = [
 
 def layout(**query: Any) -> html.Div:
     """The grid for the filters in the URL."""
-    return source().page((__name__, query_key(query)), lambda: _layout(**query))
+    return source().page(__name__, query, _layout)
 
 
 def _layout(**query: Any) -> html.Div:
