@@ -1,7 +1,7 @@
 // Functions the dashboard's AG Grid column definitions name (no code is fetched at run time).
 var dagfuncs = (window.dashAgGridFunctions = window.dashAgGridFunctions || {});
 
-// Sort refs like R2 before R10, reading the ref out of a markdown link when there is one.
+// Sort refs like R2 before R10 (a ref once came as a markdown link: read the text out of one).
 dagfuncs.naturalCompare = function (a, b) {
   var key = function (v) {
     var m = /\[([^\]]+)\]/.exec(String(v || ""));
@@ -17,4 +17,13 @@ dagfuncs.naturalCompare = function (a, b) {
     if (x[i] > y[i]) return 1;
   }
   return 0;
+};
+
+// A recommendation's ref as a plain link: the ref is text (React escapes it), never markdown,
+// so a ref holding a URL or markup shows as what it is.
+var dagcomponentfuncs = (window.dashAgGridComponentFunctions =
+  window.dashAgGridComponentFunctions || {});
+dagcomponentfuncs.RefLink = function (props) {
+  var data = props.data || {};
+  return React.createElement("a", { href: data.href }, String(props.value == null ? "" : props.value));
 };

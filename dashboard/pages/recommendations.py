@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 from urllib.parse import quote
 
@@ -37,12 +36,12 @@ def rows(recs: pd.DataFrame, ms: pd.DataFrame, search: str) -> list[dict[str, An
     )
     table = recs.merge(counts, left_on="ref", right_index=True)
     table["sort_ref"] = table["ref"]
-    # Refs come from workbooks: escape them so they stay text inside the markdown link.
-    shown = table["ref"].map(lambda r: re.sub(r"([\\`*_{}\[\]()<>#+!|-])", r"\\\1", r))
-    target = table["ref"].map(lambda r: quote(r, safe=""))
-    table["ref"] = "[" + shown + "](/recommendation/" + target + search + ")"
+    # Refs come from workbooks: the grid shows them as text in a plain link (RefLink in
+    # assets/dashAgGridFunctions.js), never as markdown, which would make URLs into links.
+    table["href"] = "/recommendation/" + table["ref"].map(lambda r: quote(r, safe="")) + search
     columns = [
         "ref",
+        "href",
         "sort_ref",
         "text",
         "theme",
@@ -53,7 +52,7 @@ def rows(recs: pd.DataFrame, ms: pd.DataFrame, search: str) -> list[dict[str, An
         "overdue",
         "slipped",
     ]
-    frame = table[columns].astype({c: int for c in columns[5:]})
+    frame = table[columns].astype({c: int for c in columns[6:]})
     return [{str(k): v for k, v in row.items()} for row in frame.to_dict("records")]
 
 
@@ -61,7 +60,7 @@ COLUMNS = [
     {
         "field": "ref",
         "headerName": "Ref",
-        "cellRenderer": "markdown",
+        "cellRenderer": "RefLink",
         "width": 90,
         "pinned": "left",
         "comparator": {"function": "naturalCompare(valueA, valueB)"},
