@@ -377,7 +377,7 @@ def create_app(config: dict[str, Any] | None = None) -> dash.Dash:
     with app.server.app_context():  # Dash calls the layout once to check it
         app.layout = shell
     _register_callbacks(app)
-    auth.install(app.server, settings_obj, accounts, list(app.csp_hashes()))
+    auth.install(app.server, settings_obj, accounts, lambda: list(app.csp_hashes()))
 
     validation = skeleton()
 

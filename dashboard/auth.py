@@ -17,6 +17,7 @@ import os
 import secrets
 import tempfile
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlparse
 
@@ -181,7 +182,7 @@ def _csrf_cookie_valid() -> bool:
 def security_headers(script_hashes: list[str]) -> dict[str, str]:
     """The headers every response carries. Scripts only from this site (and the inline Dash
     bootstrap, by hash); styles allow inline because Plotly and Dash set style attributes."""
-    scripts = " ".join(["'self'", *(f"'{h}'" for h in script_hashes)])
+    scripts = " ".join(["'self'", *script_hashes])  # Dash gives them quoted
     policy = "; ".join(
         [
             "default-src 'self'",
@@ -207,9 +208,15 @@ def security_headers(script_hashes: list[str]) -> dict[str, str]:
 
 
 def install(
-    server: Flask, settings: Settings, accounts: Accounts, script_hashes: list[str] | None = None
+    server: Flask,
+    settings: Settings,
+    accounts: Accounts,
+    script_hashes: Callable[[], list[str]] = list,
 ) -> None:
-    """Configure sessions and add sign-in, sign-out and the per-request checks."""
+    """Configure sessions and add sign-in, sign-out and the per-request checks.
+
+    `script_hashes` gives the CSP hashes of the page's inline scripts (Dash adds one during its
+    first request, so they are asked for on each response; hashing them costs microseconds)."""
     server.secret_key = secret_key(settings)
     server.config.update(
         SESSION_COOKIE_HTTPONLY=True,
@@ -232,7 +239,6 @@ def install(
     logins = flask_login.LoginManager()
     logins.session_protection = "basic"
     logins.init_app(server)
-    headers = security_headers(script_hashes or [])
 
     @logins.user_loader
     def load(user_id: str) -> _SignedIn | None:
@@ -300,7 +306,7 @@ def install(
 
     @server.after_request
     def protect(response: Response) -> Response:
-        for name, value in headers.items():
+        for name, value in security_headers(script_hashes()).items():
             response.headers.setdefault(name, value)
         if not request.path.startswith(("/assets/", "/_dash-component-suites/")) and (
             not _csrf_cookie_valid()
