@@ -16,8 +16,8 @@ import math
 import os
 import secrets
 import tempfile
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 

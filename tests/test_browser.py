@@ -54,9 +54,9 @@ def page(browser, server):
     refused: list[str] = []  # what the Content-Security-Policy blocked: must be nothing
     page.on(
         "console",
-        lambda message: refused.append(message.text)
-        if "Content Security Policy" in message.text
-        else None,
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
     )
     yield page
     context.close()

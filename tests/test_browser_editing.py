@@ -10,8 +10,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect
 from builders import edit
+from playwright.sync_api import expect
 from test_browser import axe_script
 from test_libreoffice import libreoffice_resave
 
@@ -60,9 +60,9 @@ def page(browser, site):
     refused: list[str] = []  # what the Content-Security-Policy blocked: must be nothing
     page.on(
         "console",
-        lambda message: refused.append(message.text)
-        if "Content Security Policy" in message.text
-        else None,
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
     )
     yield page
     context.close()

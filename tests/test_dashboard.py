@@ -74,7 +74,9 @@ def test_recommendations_grid_rows(app):
     grid = next(c for c in page.children if getattr(c, "id", None) == ids.GRID)
     refs = {row["sort_ref"] for row in grid.rowData}
     assert refs and all(row["ref"] == row["sort_ref"] for row in grid.rowData)  # text, no markup
-    assert all(row["href"] == f"/recommendation/{row['ref']}?owner=Public+health" for row in grid.rowData)
+    assert all(
+        row["href"] == f"/recommendation/{row['ref']}?owner=Public+health" for row in grid.rowData
+    )
 
 
 def test_recommendation_page(app):
