@@ -355,8 +355,10 @@ def install(
             target = "/"  # never redirect off the site
         return redirect(target)
 
-    @server.route("/logout", methods=["POST"])
+    @server.route("/logout", methods=["GET", "POST"])
     def logout() -> Any:
+        if request.method != "POST":  # a link or an image on another site must not sign out
+            return Response("Sign out with the Sign out button.", 405, {"Allow": "POST"})
         user = current_user()
         if user is not None and session.get("_user_id"):
             accounts.end_sessions(user.username, address=_address())

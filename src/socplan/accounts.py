@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from .store import Store
 from .tables import audit_log, sign_in_throttle, users
@@ -262,26 +263,37 @@ class Accounts:
         now = now or datetime.now(UTC)
         self.store.ensure_schema()
         with self.store.transaction() as conn:
+            # The row first (a no-op when it exists), then read it locked: two first attempts
+            # at once cannot both insert, and each waits for the other's count.
+            fresh = {"key": key, "failures": 0, "next_allowed_at": now}
+            dialect = conn.dialect.name
+            if dialect in ("postgresql", "sqlite"):
+                insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+                conn.execute(insert(sign_in_throttle).values(**fresh).on_conflict_do_nothing())
+            elif (
+                conn.execute(
+                    sa.select(sign_in_throttle.c.key).where(sign_in_throttle.c.key == key)
+                ).first()
+                is None
+            ):
+                conn.execute(sign_in_throttle.insert().values(**fresh))
             row = conn.execute(
                 sa.select(sign_in_throttle.c.failures, sign_in_throttle.c.next_allowed_at)
                 .where(sign_in_throttle.c.key == key)
                 .with_for_update()
-            ).first()
-            failures = int(row[0]) if row else 0
-            if row is not None:
-                allowed_at = row[1] if row[1].tzinfo else row[1].replace(tzinfo=UTC)
-                if failures >= FREE_FAILURES and allowed_at > now:
-                    return max((allowed_at - now).total_seconds(), 1.0)
-            values = {
-                "failures": failures + 1,
-                "next_allowed_at": now + timedelta(seconds=throttle_delay(failures + 1)),
-            }
-            if row is None:
-                conn.execute(sign_in_throttle.insert().values(key=key, **values))
-            else:
-                conn.execute(
-                    sign_in_throttle.update().where(sign_in_throttle.c.key == key).values(**values)
+            ).one()
+            failures = int(row[0])
+            allowed_at = row[1] if row[1].tzinfo else row[1].replace(tzinfo=UTC)
+            if failures >= FREE_FAILURES and allowed_at > now:
+                return max((allowed_at - now).total_seconds(), 1.0)
+            conn.execute(
+                sign_in_throttle.update()
+                .where(sign_in_throttle.c.key == key)
+                .values(
+                    failures=failures + 1,
+                    next_allowed_at=now + timedelta(seconds=throttle_delay(failures + 1)),
                 )
+            )
         return 0.0
 
     def clear_failures(self, username: str, address: str) -> None:
