@@ -308,6 +308,8 @@ def install(
     def protect(response: Response) -> Response:
         for name, value in security_headers(script_hashes()).items():
             response.headers.setdefault(name, value)
+        if not request.path.startswith(("/assets/", "/_dash-component-suites/")):
+            response.headers["Cache-Control"] = "no-store"  # plan data: no shared caches
         if not request.path.startswith(("/assets/", "/_dash-component-suites/")) and (
             not _csrf_cookie_valid()
         ):

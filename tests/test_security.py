@@ -437,14 +437,24 @@ def test_every_response_carries_the_security_headers(site):
         assert headers["X-Frame-Options"] == "DENY"
         assert headers["X-Content-Type-Options"] == "nosniff"
         assert headers["Referrer-Policy"] == "same-origin"
+        assert headers["Cache-Control"] == "no-store"
 
 
 def test_a_short_secret_key_is_refused(tmp_path, runner, monkeypatch):
     from dashboard.app import create_app
     from socplan.cli import main
 
-    with pytest.raises(ValueError, match="SECRET_KEY.*32 bytes"):
+    with pytest.raises(ValueError, match=r"SECRET_KEY.*32 bytes"):
         create_app({"db": f"sqlite:///{tmp_path / 'k.db'}", "secret_key": "short"})
     monkeypatch.setenv("SOCPLAN_SECRET_KEY", "too-short")
     result = runner.invoke(main, ["serve", "--db", f"sqlite:///{tmp_path / 'k.db'}"])
     assert result.exit_code == 1 and "at least 32 bytes" in result.output
+
+
+def test_passwords_have_twelve_characters_or_more(site):
+    from socplan.accounts import AccountError
+
+    _, _, accounts = site
+    with pytest.raises(AccountError, match="at least 12"):
+        accounts.add("shorty", "viewer", "elevenchars")
+    accounts.add("longer", "viewer", "twelve chars")

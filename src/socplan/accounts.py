@@ -21,6 +21,7 @@ ROLES = ("viewer", "editor", "admin")
 RANK = {role: i for i, role in enumerate(ROLES)}
 # scrypt with N=2^15, r=8, p=1 (OWASP's recommended minimum), 16-byte salt.
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**15, 8, 1
+MIN_PASSWORD = 12  # ASVS 2.1.1
 # Sign-in throttling, per user name and address: this many failures go at full speed, then each
 # further attempt must wait twice as long as the one before (from FIRST_DELAY up to MAX_DELAY).
 # Nobody is ever locked out, and a stranger elsewhere cannot slow anyone else down.
@@ -128,8 +129,8 @@ class Accounts:
         name = username.strip()
         if not name or len(name) > 150 or any(c.isspace() for c in name):
             raise AccountError("a user name is 1 to 150 characters with no spaces")
-        if len(password) < 10:
-            raise AccountError("a password needs at least 10 characters")
+        if len(password) < MIN_PASSWORD:
+            raise AccountError(f"a password needs at least {MIN_PASSWORD} characters")
         self.store.ensure_schema()
         with self.store.transaction() as conn:
             if conn.execute(sa.select(users.c.id).where(users.c.username == name)).first():
@@ -161,8 +162,8 @@ class Accounts:
 
     def set_password(self, username: str, password: str, *, by: str = "cli") -> None:
         """Give someone a new password."""
-        if len(password) < 10:
-            raise AccountError("a password needs at least 10 characters")
+        if len(password) < MIN_PASSWORD:
+            raise AccountError(f"a password needs at least {MIN_PASSWORD} characters")
         with self.store.transaction() as conn:
             done = conn.execute(
                 users.update()
