@@ -90,6 +90,14 @@ def workbook(store: Store, folder: Path, name: str, **changes) -> Path:
     return path
 
 
+def test_sign_out_button_ends_the_session(page):
+    sign_in(page, "viewer1")
+    page.get_by_role("button", name="Sign out").click()  # a form POST with its CSRF token
+    page.wait_for_url("**/login", timeout=10_000)
+    page.goto("/partners")
+    page.wait_for_url("**/login?next=/partners", timeout=10_000)
+
+
 def test_viewer_finds_no_way_to_upload(page):
     sign_in(page, "viewer1")
     assert "Not available" in page.locator("main").inner_text()
