@@ -37,6 +37,29 @@ def browser_like_test_client(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(Flask, "test_client_class", BrowserLikeClient)
 
 
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """An app on a fresh copy of the sample plan with a viewer, an editor and an admin (each
+    with PASSWORD): (app, store, accounts)."""
+    import dashboard.auth as auth
+    from dashboard.app import create_app
+    from socplan.accounts import Accounts
+    from socplan.demo import load_demo
+    from socplan.store import Store
+
+    monkeypatch.setattr(auth, "STATE_DIR", tmp_path / "state")
+    url = f"sqlite:///{tmp_path / 'plan.db'}"
+    store = Store(url)
+    load_demo(store)
+    accounts = Accounts(store)
+    for name, role in (("viewer1", "viewer"), ("editor1", "editor"), ("admin1", "admin")):
+        accounts.add(name, role, PASSWORD)
+    return create_app({"db": url}), store, accounts
+
+
 @pytest.fixture
 def db_url(tmp_path: Path) -> str:
     """A new SQLite database file for one test."""

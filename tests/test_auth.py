@@ -10,31 +10,13 @@ import threading
 
 import pytest
 import sqlalchemy as sa
+from conftest import PASSWORD
 
 from socplan.accounts import Accounts, hash_password, verify_password
 from socplan.cli import main
 from socplan.demo import load_demo
 from socplan.store import Store
 from socplan.tables import audit_log
-
-PASSWORD = "correct horse battery"
-
-
-@pytest.fixture
-def site(tmp_path, monkeypatch):
-    """An app on a fresh copy of the sample plan with a viewer, an editor and an admin."""
-    import dashboard.auth as auth
-    from dashboard.app import create_app
-
-    monkeypatch.setattr(auth, "STATE_DIR", tmp_path / "state")
-    url = f"sqlite:///{tmp_path / 'plan.db'}"
-    store = Store(url)
-    load_demo(store)
-    accounts = Accounts(store)
-    for name, role in (("viewer1", "viewer"), ("editor1", "editor"), ("admin1", "admin")):
-        accounts.add(name, role, PASSWORD)
-    app = create_app({"db": url})
-    return app, store, accounts
 
 
 def sign_in(client, username: str, password: str = PASSWORD):

@@ -11,28 +11,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from conftest import PASSWORD
 from flask.testing import FlaskClient
-from test_auth import PASSWORD, callback_payload, sign_in
+from test_auth import callback_payload, sign_in
 
 from socplan.accounts import FREE_FAILURES, Accounts, throttle_delay
-from socplan.demo import load_demo
 from socplan.store import Store
-
-
-@pytest.fixture
-def site(tmp_path, monkeypatch):
-    """An app on a fresh copy of the sample plan with a viewer, an editor and an admin."""
-    import dashboard.auth as auth
-    from dashboard.app import create_app
-
-    monkeypatch.setattr(auth, "STATE_DIR", tmp_path / "state")
-    url = f"sqlite:///{tmp_path / 'plan.db'}"
-    store = Store(url)
-    load_demo(store)
-    accounts = Accounts(store)
-    for name, role in (("viewer1", "viewer"), ("editor1", "editor"), ("admin1", "admin")):
-        accounts.add(name, role, PASSWORD)
-    return create_app({"db": url}), store, accounts
 
 
 def rss_bytes() -> int:
