@@ -167,18 +167,13 @@ class Store:
         return sa.inspect(self.engine).has_table("imports")
 
     @contextmanager
-    def transaction(self) -> Iterator[Connection]:
+    def transaction(self, *, imports: bool = False) -> Iterator[Connection]:
         """A write transaction that holds SQLite's write lock from its start (no lock upgrade
-        to fail midway); for small writes such as accounts and the audit log."""
+        to fail midway). With `imports`, PostgreSQL's lock on the imports table too, so that
+        imports, restores and commits serialise there as they do on SQLite."""
         self.ensure_schema()
         with self.engine.connect().execution_options(socplan_write=True) as conn, conn.begin():
-            yield conn
-
-    @contextmanager
-    def _writing(self) -> Iterator[Connection]:
-        self.ensure_schema()
-        with self.engine.connect().execution_options(socplan_write=True) as conn, conn.begin():
-            if conn.dialect.name == "postgresql":
+            if imports and conn.dialect.name == "postgresql":
                 conn.exec_driver_sql("LOCK TABLE imports IN EXCLUSIVE MODE")
             yield conn
             self.before_commit()
@@ -415,7 +410,7 @@ class Store:
         unless the base is this period's own revision and already had their update), and
         baseline due dates are kept from it.
         """
-        with self._writing() as conn:
+        with self.transaction(imports=True) as conn:
             return self._commit(
                 conn,
                 recommendations,
@@ -443,7 +438,7 @@ class Store:
         With `expected_last_import`, the commit is refused (StalePreview) when anything was
         imported since the preview was made, so nobody commits over a change they did not see.
         """
-        with self._writing() as conn:
+        with self.transaction(imports=True) as conn:
             last = conn.execute(sa.select(sa.func.max(imports.c.id))).scalar()
             if expected_last_import is not None and int(last or 0) != expected_last_import:
                 raise StalePreview(
@@ -521,7 +516,7 @@ class Store:
 
     def restore(self, period: Period, revision: int, restored_by: str) -> Revision:
         """Make an earlier revision of `period` current again, as a new revision."""
-        with self._writing() as conn:
+        with self.transaction(imports=True) as conn:
             source = conn.execute(
                 sa.select(imports).where(
                     (imports.c.period_index == period.index) & (imports.c.revision == revision)
