@@ -14,6 +14,7 @@ from flask import jsonify
 from socplan.accounts import Accounts
 from socplan.config import Settings, load_settings
 from socplan.figures import style_of
+from socplan.permissions import ADMINISTER, EDIT, VIEW
 from socplan.store import Store
 
 from . import auth, exports, files, ids
@@ -26,14 +27,14 @@ from .source import PlanSource
 ROOT = Path(__file__).resolve().parents[1]
 ASSETS = ROOT / "assets"
 NAV_ITEMS = (
-    ("/", "Overview", "viewer"),
-    ("/recommendations", "Recommendations", "viewer"),
-    ("/partners", "Partners", "viewer"),
-    ("/changes", "Changes", "viewer"),
-    ("/upload", "Upload", "editor"),
-    ("/returns", "Returns", "editor"),
-    ("/history", "History", "editor"),
-    ("/admin/audit", "Audit", "admin"),
+    ("/", "Overview", VIEW),
+    ("/recommendations", "Recommendations", VIEW),
+    ("/partners", "Partners", VIEW),
+    ("/changes", "Changes", VIEW),
+    ("/upload", "Upload", EDIT),
+    ("/returns", "Returns", EDIT),
+    ("/history", "History", EDIT),
+    ("/admin/audit", "Audit", ADMINISTER),
 )
 
 INDEX_STRING = """<!DOCTYPE html>

@@ -27,12 +27,19 @@ from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf, validate_csrf
 from werkzeug.middleware.proxy_fix import ProxyFix
 from wtforms import ValidationError
 
-from socplan.accounts import Accounts, User, allowed
+from socplan.accounts import Accounts, User
 from socplan.config import Settings
+from socplan.permissions import (
+    EDIT,
+    VIEW,
+    Permission,
+    allows,
+    needed_for_ids,
+    needed_for_path,
+    weakest_role,
+)
 
 PUBLIC_PREFIXES = ("/login", "/health", "/assets/", "/_favicon.ico")
-EDITOR_IDS = "edit-"
-ADMIN_IDS = "admin-"
 STATE_DIR = Path(os.environ.get("XDG_CONFIG_HOME", Path.home() / ".config")) / "socplan"
 CSRF_FIELD = "csrf"
 CSRF_COOKIE = "_csrf_token"  # the name Dash's renderer reads to send X-CSRFToken
@@ -118,12 +125,12 @@ def current_role() -> str | None:
     return None if g.get("require_sign_in", True) else "anonymous"
 
 
-def can(needed: str) -> bool:
-    """True when the requester holds `needed` (viewer, editor or admin)."""
+def can(needed: Permission) -> bool:
+    """True when the requester holds the permission `needed`."""
     role = current_role()
     if role == "anonymous":
-        return needed == "viewer"
-    return allowed(role, needed)
+        return needed == VIEW
+    return allows(role, needed)
 
 
 def _address() -> str:
@@ -149,14 +156,9 @@ def _ids(payload: Any) -> list[str]:
     return found
 
 
-def _needed_for_callback() -> str:
+def _needed_for_callback() -> Permission:
     payload = request.get_json(silent=True) or {}
-    ids = _ids(payload) if isinstance(payload, dict) else []
-    if any(i.startswith(ADMIN_IDS) or f"..{ADMIN_IDS}" in i or '"admin-' in i for i in ids):
-        return "admin"
-    if any(i.startswith(EDITOR_IDS) or f"..{EDITOR_IDS}" in i or '"edit-' in i for i in ids):
-        return "editor"
-    return "viewer"
+    return needed_for_ids(_ids(payload) if isinstance(payload, dict) else [])
 
 
 def _same_origin() -> bool:
@@ -280,26 +282,22 @@ def install(
                 g.user = signed_in.user
             else:
                 session.clear()  # ended by sign-out elsewhere, a new password or role, removal
-        if not can("editor"):  # only editors send files; cap the rest before any body is read
+        if not can(EDIT):  # only editors send files; cap the rest before any body is read
             request.max_content_length = VIEWER_MAX_BODY
         path = request.path
         if path.startswith(PUBLIC_PREFIXES):
             return None
-        if path.startswith("/admin"):
-            needed = "admin"
-        elif path.startswith("/files/"):
-            needed = "editor"
-        elif path.startswith("/_dash-update-component"):
+        if path.startswith("/_dash-update-component"):
             needed = _needed_for_callback()
         else:
-            needed = "viewer"
+            needed = needed_for_path(path)
         if can(needed):
             return None
         if current_role() is None:
             if request.method == "GET" and not path.startswith(("/_dash", "/export", "/files")):
                 return redirect(f"/login?next={request.full_path.rstrip('?')}")
             return jsonify(error="sign in first"), 401
-        return jsonify(error=f"this needs the {needed} role"), 403
+        return jsonify(error=f"this needs the {weakest_role(needed)} role"), 403
 
     # After `identify`, so a refusal by role comes first and says why.
     CSRFProtect(server)

@@ -7,14 +7,16 @@ from typing import Any
 
 from dash import html
 
+from socplan.permissions import Permission, weakest_role
 from socplan.preview import Preview
 from socplan.uploads import Checked
 
 from .components import changes_sections, note, section, table
 
 
-def not_allowed(role: str) -> html.Div:
-    """What someone without the role sees: no data, just how to get access."""
+def not_allowed(needed: Permission) -> html.Div:
+    """What someone without the permission sees: no data, just how to get access."""
+    role = weakest_role(needed)
     return html.Div(
         [
             html.H1("Not available"),

@@ -13,13 +13,14 @@ from dashboard.auth import can, current_user
 from dashboard.components import aria, note, page_callback, section, table
 from dashboard.context import accounts
 from dashboard.editing import not_allowed
-from socplan.accounts import ROLES, AccountError, generate_password
+from socplan.accounts import AccountError, generate_password
+from socplan.permissions import ADMINISTER, ROLE_NAMES
 
 
 def layout(**_: Any) -> html.Div:
     """The audit log and the accounts (admins only)."""
-    if not can("admin"):
-        return not_allowed("admin")
+    if not can(ADMINISTER):
+        return not_allowed(ADMINISTER)
     log = (
         accounts()
         .audit_log(300)
@@ -61,7 +62,7 @@ def layout(**_: Any) -> html.Div:
                                 dbc.Select(
                                     id=ids.USER_ROLE,
                                     value="viewer",
-                                    options=[{"label": r, "value": r} for r in ROLES],
+                                    options=[{"label": r, "value": r} for r in ROLE_NAMES],
                                 ),
                             ],
                             md=3,

@@ -15,13 +15,14 @@ from dashboard.components import aria, note, page_callback
 from dashboard.context import accounts, source
 from dashboard.editing import not_allowed
 from socplan.periods import Period
+from socplan.permissions import EDIT
 from socplan.store import StoreError
 
 
 def layout(**_: Any) -> html.Div:
     """The revisions of every period (editors only)."""
-    if not can("editor"):
-        return not_allowed("editor")
+    if not can(EDIT):
+        return not_allowed(EDIT)
     history = source().store.history()
     current = history.groupby("period")["revision"].transform("max") == history["revision"]
     rows = []

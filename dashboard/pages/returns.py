@@ -13,13 +13,14 @@ from dashboard.components import no_plan, note, section, table
 from dashboard.context import source
 from dashboard.editing import not_allowed
 from dashboard.filters import Filters
+from socplan.permissions import EDIT
 from socplan.schema import CLOSED_STATUSES
 
 
 def layout(**query: Any) -> html.Div:
     """Who has returned for the period in the URL (editors only)."""
-    if not can("editor"):
-        return not_allowed("editor")
+    if not can(EDIT):
+        return not_allowed(EDIT)
     plan, period = Filters.from_query(query).apply(source().plan())
     if plan.latest is None:
         return no_plan("Returns")

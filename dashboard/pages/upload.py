@@ -17,6 +17,7 @@ from dashboard.context import accounts, settings, source
 from dashboard.editing import not_allowed, preview_view, problems
 from socplan import staging
 from socplan.periods import Period
+from socplan.permissions import EDIT
 from socplan.safety import Limits
 from socplan.store import StalePreview
 from socplan.uploads import check_returns, commit_returns, period_choices
@@ -28,8 +29,8 @@ SHOWN = {"display": "block"}
 
 def layout(**_: Any) -> html.Div:
     """The upload form (editors only)."""
-    if not can("editor"):
-        return not_allowed("editor")
+    if not can(EDIT):
+        return not_allowed(EDIT)
     plan = source().plan()
     choices = [p.label for p in period_choices(plan)]
     config = settings()

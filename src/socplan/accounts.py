@@ -14,11 +14,10 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from .permissions import ROLE_NAMES
 from .store import Store
 from .tables import audit_log, sign_in_throttle, users
 
-ROLES = ("viewer", "editor", "admin")
-RANK = {role: i for i, role in enumerate(ROLES)}
 # scrypt with N=2^15, r=8, p=1 (OWASP's recommended minimum), 16-byte salt.
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**15, 8, 1
 MIN_PASSWORD = 12  # ASVS 2.1.1
@@ -78,11 +77,6 @@ def generate_password() -> str:
     return secrets.token_urlsafe(16)
 
 
-def allowed(role: str | None, needed: str) -> bool:
-    """True when `role` is at least `needed` (viewer < editor < admin)."""
-    return role in RANK and RANK[role] >= RANK[needed]
-
-
 @dataclass(frozen=True)
 class User:
     """A signed-in person; `session_key` ties their sessions to the account as it is now."""
@@ -120,8 +114,8 @@ class Accounts:
         self.store = store
 
     def _check_role(self, role: str) -> None:
-        if role not in ROLES:
-            raise AccountError(f"'{role}' is not a role; use one of {', '.join(ROLES)}")
+        if role not in ROLE_NAMES:
+            raise AccountError(f"'{role}' is not a role; use one of {', '.join(ROLE_NAMES)}")
 
     def add(self, username: str, role: str, password: str, *, by: str = "cli") -> User:
         """Create an account."""

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from .permissions import ROLE_NAMES  # a small table: cheap to import for --help
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -699,7 +701,7 @@ def users() -> None:
 @click.argument("username")
 @click.option(
     "--role",
-    type=click.Choice(["viewer", "editor", "admin"]),
+    type=click.Choice(ROLE_NAMES),
     default="viewer",
     show_default=True,
     help="What they may do.",
@@ -743,7 +745,7 @@ def users_list(db: str | None) -> None:
 
 @users.command(name="set-role")
 @click.argument("username")
-@click.argument("role", type=click.Choice(["viewer", "editor", "admin"]))
+@click.argument("role", type=click.Choice(ROLE_NAMES))
 @db_option
 def users_set_role(username: str, role: str, db: str | None) -> None:
     """Change the role of USERNAME to ROLE."""
