@@ -11,13 +11,8 @@ headers. Behind a single sign-on proxy, a trusted header names the user.
 
 from __future__ import annotations
 
-import contextlib
 import math
-import os
-import secrets
-import tempfile
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
@@ -28,7 +23,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from wtforms import ValidationError
 
 from socplan.accounts import Accounts, User
-from socplan.config import Settings
+from socplan.config import Settings, secret_key
 from socplan.permissions import (
     EDIT,
     VIEW,
@@ -40,7 +35,6 @@ from socplan.permissions import (
 )
 
 PUBLIC_PREFIXES = ("/login", "/health", "/assets/", "/_favicon.ico")
-STATE_DIR = Path(os.environ.get("XDG_CONFIG_HOME", Path.home() / ".config")) / "socplan"
 CSRF_FIELD = "csrf"
 CSRF_COOKIE = "_csrf_token"  # the name Dash's renderer reads to send X-CSRFToken
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -75,30 +69,6 @@ class _SignedIn(flask_login.UserMixin):
 
     def get_id(self) -> str:
         return f"{self.user.session_key}:{self.user.username}"
-
-
-def secret_key(settings: Settings) -> str:
-    """The configured key, or one generated on first run and kept outside the repository.
-
-    Safe when several workers start at once: the key is written to a private temporary file and
-    published with a hard link, which fails if another worker published first; everyone then
-    reads the one published key.
-    """
-    if settings.secret_key:
-        return settings.secret_key
-    path = STATE_DIR / "secret_key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".secret_key.")
-        try:
-            with os.fdopen(fd, "w") as handle:
-                handle.write(secrets.token_hex(32))
-            os.chmod(temporary, 0o600)
-            with contextlib.suppress(FileExistsError):
-                os.link(temporary, path)
-        finally:
-            os.unlink(temporary)
-    return path.read_text().strip()
 
 
 def csrf_token() -> str:

@@ -44,13 +44,12 @@ PASSWORD = "correct horse battery"
 def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """An app on a fresh copy of the sample plan with a viewer, an editor and an admin (each
     with PASSWORD): (app, store, accounts)."""
-    import dashboard.auth as auth
     from dashboard.app import create_app
     from socplan.accounts import Accounts
     from socplan.demo import load_demo
     from socplan.store import Store
 
-    monkeypatch.setattr(auth, "STATE_DIR", tmp_path / "state")
+    monkeypatch.setenv("SOCPLAN_STATE_DIR", str(tmp_path / "state"))
     url = f"sqlite:///{tmp_path / 'plan.db'}"
     store = Store(url)
     load_demo(store)

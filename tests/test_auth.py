@@ -96,10 +96,9 @@ def test_sign_in_flow_and_cookie_flags(site):
 
 
 def test_secure_cookie_over_https(tmp_path, monkeypatch):
-    import dashboard.auth as auth
     from dashboard.app import create_app
 
-    monkeypatch.setattr(auth, "STATE_DIR", tmp_path / "state")
+    monkeypatch.setenv("SOCPLAN_STATE_DIR", str(tmp_path / "state"))
     url = f"sqlite:///{tmp_path / 'p.db'}"
     Accounts(Store(url)).add("ed", "editor", PASSWORD)
     client = create_app({"db": url, "https": True}).server.test_client()
@@ -140,10 +139,9 @@ def test_login_form_needs_its_token_and_never_redirects_off_site(site):
 
 
 def test_trusted_header_from_single_sign_on(tmp_path, monkeypatch):
-    import dashboard.auth as auth
     from dashboard.app import create_app
 
-    monkeypatch.setattr(auth, "STATE_DIR", tmp_path / "state")
+    monkeypatch.setenv("SOCPLAN_STATE_DIR", str(tmp_path / "state"))
     url = f"sqlite:///{tmp_path / 'p.db'}"
     load_demo(Store(url))
     Accounts(Store(url)).add("sso-editor", "editor", PASSWORD)
@@ -325,10 +323,9 @@ def test_request_over_the_cap_is_refused_before_it_is_read(site):
 
 
 def test_first_run_makes_an_admin_and_says_how_to_sign_in(tmp_path, monkeypatch, capsys):
-    import dashboard.auth as auth
     from dashboard.app import create_app
 
-    monkeypatch.setattr(auth, "STATE_DIR", tmp_path / "state")
+    monkeypatch.setenv("SOCPLAN_STATE_DIR", str(tmp_path / "state"))
     url = f"sqlite:///{tmp_path / 'new.db'}"
     create_app({"db": url})
     message = capsys.readouterr().err
@@ -342,16 +339,14 @@ def test_first_run_makes_an_admin_and_says_how_to_sign_in(tmp_path, monkeypatch,
 
 
 def test_secret_key_race_gives_everyone_the_same_key(tmp_path, monkeypatch):
-    import dashboard.auth as auth
-    from socplan.config import Settings
+    from socplan.config import Settings, secret_key
 
-    monkeypatch.setattr(auth, "STATE_DIR", tmp_path / "race")
     keys: list[str] = []
     start = threading.Barrier(8)
 
     def worker() -> None:
         start.wait()
-        keys.append(auth.secret_key(Settings()))
+        keys.append(secret_key(Settings(state_dir=str(tmp_path / "race"))))
 
     threads = [threading.Thread(target=worker) for _ in range(8)]
     for t in threads:

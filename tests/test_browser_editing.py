@@ -29,18 +29,16 @@ PASSWORD = "correct horse battery"
 def site(tmp_path_factory) -> Iterator[tuple[str, Store, Path]]:
     from werkzeug.serving import make_server
 
-    import dashboard.auth as auth
     from dashboard.app import create_app
 
     work = tmp_path_factory.mktemp("editing")
-    auth.STATE_DIR = work / "state"
     url = f"sqlite:///{work / 'plan.db'}"
     store = Store(url)
     load_demo(store)
     accounts = Accounts(store)
     accounts.add("editor1", "editor", PASSWORD)
     accounts.add("viewer1", "viewer", PASSWORD)
-    app = create_app({"db": url})
+    app = create_app({"db": url, "state_dir": str(work / "state")})
     httpd = make_server("127.0.0.1", 0, app.server, threaded=True)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{httpd.server_port}", store, work

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from socplan.permissions import (
     ADMINISTER,
     EDIT,
@@ -17,7 +19,7 @@ from socplan.permissions import (
 
 def test_roles_grow_weakest_first():
     held = list(ROLES.values())
-    assert all(a < b for a, b in zip(held, held[1:], strict=False))
+    assert all(a < b for a, b in itertools.pairwise(held))
     assert set().union(*held) == set(PERMISSIONS)
 
 

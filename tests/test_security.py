@@ -214,10 +214,9 @@ def test_concurrent_attempts_are_counted_one_by_one(backend, tmp_path, request):
 
 
 def test_client_address_comes_from_trusted_proxies_only(tmp_path, monkeypatch):
-    import dashboard.auth as auth
     from dashboard.app import create_app
 
-    monkeypatch.setattr(auth, "STATE_DIR", tmp_path / "state")
+    monkeypatch.setenv("SOCPLAN_STATE_DIR", str(tmp_path / "state"))
     url = f"sqlite:///{tmp_path / 'p.db'}"
     accounts = Accounts(Store(url))
     accounts.add("ed", "editor", PASSWORD)
@@ -380,7 +379,6 @@ def test_changes_since_now_or_later_is_a_clear_400(site):
 def test_timeline_of_a_ref_with_any_character_downloads(tmp_path, monkeypatch):
     from builders import basic_milestones, recs, template_bytes
 
-    import dashboard.auth as auth
     from dashboard.app import create_app
     from dashboard.components import chart
     from socplan.charts import timeline_chart
@@ -388,7 +386,7 @@ def test_timeline_of_a_ref_with_any_character_downloads(tmp_path, monkeypatch):
     from socplan.model import DeliveryPlan
     from socplan.periods import Period
 
-    monkeypatch.setattr(auth, "STATE_DIR", tmp_path / "state")
+    monkeypatch.setenv("SOCPLAN_STATE_DIR", str(tmp_path / "state"))
     url = f"sqlite:///{tmp_path / 'odd.db'}"
     store = Store(url)
     r, m = recs(), basic_milestones()

@@ -22,10 +22,9 @@ Q3 = Period(2020, 3)
 
 @pytest.fixture
 def site(tmp_path, monkeypatch):
-    import dashboard.auth as auth
     from dashboard.app import create_app
 
-    monkeypatch.setattr(auth, "STATE_DIR", tmp_path / "state")
+    monkeypatch.setenv("SOCPLAN_STATE_DIR", str(tmp_path / "state"))
     url = f"sqlite:///{tmp_path / 'plan.db'}"
     store = Store(url)
     load_demo(store)

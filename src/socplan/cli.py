@@ -577,9 +577,7 @@ def serve(
     if workers is not None:
         if debug:
             raise click.UsageError("--debug is for the development server, not with --workers.")
-        from dashboard.auth import secret_key
-
-        from .config import load_settings
+        from .config import load_settings, secret_key
 
         # With no SOCPLAN_SECRET_KEY, make the generated key now: workers starting together
         # would otherwise race to create it, and must all sign cookies with the same one.

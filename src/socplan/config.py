@@ -31,6 +31,7 @@ class Settings:
     trusted_user_header: str = ""
     https: bool = False
     max_request_mb: int = 60
+    state_dir: str = ""
     max_query_bytes: int = 4096
     trusted_proxies: int = 0
     render_slots: int = 2
@@ -38,6 +39,15 @@ class Settings:
         "Policy team, Office of the Police and Crime Commissioner (see the office's website for "
         "contact details)",
     )
+
+    @property
+    def state_path(self) -> Path:
+        """Where this installation keeps its own state (the generated secret key)."""
+        if self.state_dir:
+            return Path(self.state_dir)
+        import platformdirs
+
+        return Path(platformdirs.user_config_dir("socplan"))
 
     @property
     def database_url(self) -> str:
@@ -105,3 +115,31 @@ def check_settings(settings: Settings) -> None:
             raise ValueError(f"{ENV_PREFIX}{name.upper()}: must be at least 1")
     if settings.trusted_proxies < 0:
         raise ValueError(f"{ENV_PREFIX}TRUSTED_PROXIES: must be 0 or more")
+
+
+def secret_key(settings: Settings) -> str:
+    """The configured key, or one generated on first run and kept in the state folder.
+
+    Safe when several workers start at once: the key is written to a private temporary file and
+    published with a hard link, which fails if another worker published first; everyone then
+    reads the one published key.
+    """
+    import contextlib
+    import secrets
+    import tempfile
+
+    if settings.secret_key:
+        return settings.secret_key
+    path = settings.state_path / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".secret_key.")
+        try:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_hex(32))
+            os.chmod(temporary, 0o600)
+            with contextlib.suppress(FileExistsError):
+                os.link(temporary, path)
+        finally:
+            os.unlink(temporary)
+    return path.read_text().strip()
