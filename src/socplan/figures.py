@@ -47,26 +47,46 @@ def style_of(status: str) -> dict[str, str]:
 AXIS = {"gridcolor": "#e5e5e5", "zerolinecolor": "#cccccc", "automargin": True}
 
 
-def _layout(fig: go.Figure, title: str, height: int = 360) -> go.Figure:
-    fig.update_layout(
-        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}},
-        font={"family": FONT, "size": 12, "color": "#212529"},
-        height=height,
-        margin={"l": 10, "r": 10, "t": 84, "b": 10},
-        paper_bgcolor="white",
-        plot_bgcolor="white",
-        legend={
+TITLE_BAND_PX = 40  # the top of every figure is the title's alone; the legend starts below it
+
+
+def _frame(title: str, height: int) -> dict[str, Any]:
+    """The layout every figure shares. Title, legend and plot each have their own band: the
+    title at the top, the legend (however many rows it wraps to at this width) below it, and
+    the plot below the legend, which reserves its own height because it is placed relative to
+    the whole figure rather than to the plot."""
+    return {
+        "title": {
+            "text": title,
+            "x": 0,
+            "xref": "container",
+            "xanchor": "left",
+            "y": 1,
+            "yref": "container",
+            "yanchor": "top",
+            "pad": {"t": 10, "l": 10},
+            "font": {"size": 15},
+        },
+        "font": {"family": FONT, "size": 12, "color": "#212529"},
+        "height": height,
+        "margin": {"l": 10, "r": 10, "t": TITLE_BAND_PX + 8, "b": 10},
+        "paper_bgcolor": "white",
+        "plot_bgcolor": "white",
+        "legend": {
             "orientation": "h",
-            "yanchor": "bottom",
-            "y": 1.0,
             "x": 0,
             "xanchor": "left",
+            "y": 1 - TITLE_BAND_PX / height,
+            "yref": "container",
+            "yanchor": "top",
             "traceorder": "normal",
         },
-        hoverlabel={"font": {"family": FONT}},
-        xaxis=AXIS,
-        yaxis=AXIS,
-    )
+        "hoverlabel": {"font": {"family": FONT}},
+    }
+
+
+def _layout(fig: go.Figure, title: str, height: int = 360) -> go.Figure:
+    fig.update_layout(**_frame(title, height), xaxis=AXIS, yaxis=AXIS)
     return fig
 
 
@@ -108,21 +128,7 @@ def _spec(
 ) -> go.Figure:
     """A figure from plain trace and layout specs, built once (no per-property updates)."""
     spec = {
-        "title": {"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}},
-        "font": {"family": FONT, "size": 12, "color": "#212529"},
-        "height": height,
-        "margin": {"l": 10, "r": 10, "t": 84, "b": 10},
-        "paper_bgcolor": "white",
-        "plot_bgcolor": "white",
-        "legend": {
-            "orientation": "h",
-            "yanchor": "bottom",
-            "y": 1.0,
-            "x": 0,
-            "xanchor": "left",
-            "traceorder": "normal",
-        },
-        "hoverlabel": {"font": {"family": FONT}},
+        **_frame(title, height),
         "xaxis": {**AXIS, **(xaxis or {})},
         "yaxis": {**AXIS, **(yaxis or {})},
         **layout,
@@ -293,14 +299,17 @@ def timeline(milestones: pd.DataFrame, as_at: date, title: str = "Milestone time
         y1=1,
         line={"color": "#212529", "width": 2, "dash": "dash"},
     )
-    fig.add_annotation(
-        x=cut,
-        yref="paper",
-        y=1.0,
-        text=f"As at {pd.Timestamp(as_at):%d %b %Y}",
-        showarrow=False,
-        yanchor="bottom",
-        font={"size": 11},
+    # The as-at line is named in the legend (a line sample and no data): a label beside the
+    # line would have to sit in the legend's band or over the top bar.
+    fig.add_trace(
+        go.Scatter(
+            name=f"As at {pd.Timestamp(as_at):%d %b %Y}",
+            x=[None],
+            y=[None],
+            mode="lines",
+            line={"color": "#212529", "width": 2, "dash": "dash"},
+            hoverinfo="skip",
+        )
     )
     labels = frame["label"].tolist()
     fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(labels)), type="category")
