@@ -80,6 +80,7 @@ def test_recommendations_grid_rows(app):
 def test_recommendation_page(app):
     page = text_of(render(app, "/recommendation/<ref>", ref="R8"))
     assert "R8:" in page and "Status period by period" in page and "Date changes" in page
+    assert '"Progress"' in page and '"100%"' in page and "100.0" not in page  # as people write it
     missing = text_of(render(app, "/recommendation/<ref>", ref="R99"))
     assert "Recommendation not found" in missing
 

@@ -46,6 +46,49 @@ def test_status_by_stacks_groups():
     assert fig.layout.yaxis.title.text == "Theme"
 
 
+def _luminance(colour: str) -> float:
+    rgb = [int(colour.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+    lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def test_count_labels_have_a_backing_and_small_segments_have_them_beside():
+    """Counts on patterned segments are hard to read: each is a label on a near-opaque white
+    backing, in text that meets WCAG contrast (4.5:1) on it; in columns, a segment too short for
+    its label has the label beside the column, and labels there do not overlap."""
+    table = pd.DataFrame(
+        {
+            "period": ["a", "b"],
+            "Not started": [37, 1],
+            "At risk": [1, 2],
+            "Off track": [1, 1],
+            "Complete": [4, 35],
+        }
+    )
+    for fig in (
+        figures.trend(table),
+        figures.status_by(table.set_index("period"), "Theme"),
+    ):
+        assert all(t.textposition == "none" for t in fig.data)  # no text on the pattern itself
+        labels = fig.layout.annotations
+        assert sorted(int(a.text) for a in labels) == sorted(
+            int(v) for v in table.drop(columns="period").to_numpy().ravel() if v
+        )
+        for label in labels:
+            assert (
+                label.bgcolor.startswith("rgba(255,255,255,")
+                and float(label.bgcolor.rstrip(")").split(",")[-1]) >= 0.9
+            )
+            ratio = 1.05 / (_luminance(label.font.color) + 0.05)
+            assert ratio >= 4.5
+    column = figures.trend(table)
+    beside = [a for a in column.layout.annotations if a.showarrow]
+    assert {a.text for a in beside} >= {"1", "4"} and "37" not in {a.text for a in beside}
+    first = sorted(a.ay for a in beside if a.x < 1)
+    assert all(b - a > 1 for a, b in itertools.pairwise(first))  # stepped apart, not stacked
+    assert column.layout.xaxis.range[1] > 1.5  # room for labels beside the last column
+
+
 def test_trend_and_burnup():
     trend = pd.DataFrame(
         {"period": ["2019/20 Q3", "2019/20 Q4"], "On track": [3, 1], "Complete": [0, 2]}
@@ -175,10 +218,17 @@ def test_title_legend_and_plot_each_have_their_own_space(demo_db):
             assert "title" in bands, name
             if fig.layout.showlegend is not False and fig.data[0].type != "sankey":
                 assert "legend" in bands, name
-            for (a, (a_top, a_bottom)), (b, (b_top, b_bottom)) in itertools.combinations(
-                bands.items(), 2
-            ):
-                overlap = a_top < b_bottom and b_top < a_bottom
-                assert not overlap, f"{name} at {width_cm:.1f} cm: {a} overlaps {b}: {bands}"
+            # Title, legend and plot apart; labels (in the plot, or beside) clear of title and legend.
+            pairs = [("title", "legend"), ("title", "plot"), ("legend", "plot")] + [
+                (band, label)
+                for label in bands
+                if label.startswith("annotation")
+                for band in ("title", "legend")
+            ]
+            for a, b in pairs:
+                if a in bands and b in bands:
+                    (a_top, a_bottom), (b_top, b_bottom) = bands[a], bands[b]
+                    overlap = a_top < b_bottom and b_top < a_bottom
+                    assert not overlap, f"{name} at {width_cm:.1f} cm: {a} overlaps {b}: {bands}"
             checked += 1
     assert checked >= 3 * 20
