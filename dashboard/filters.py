@@ -2,11 +2,42 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import parse_qs, urlencode
 
 from socplan.model import DeliveryPlan
 from socplan.periods import Period, PeriodError
+
+FILTERS = ("period", "theme", "owner")
+
+
+def _matches(pathname: str, template: str) -> bool:
+    want, got = template.strip("/").split("/"), pathname.strip("/").split("/")
+    return len(want) == len(got) and all(
+        w == g or (w.startswith("<") and w.endswith(">")) for w, g in zip(want, got, strict=True)
+    )
+
+
+def filters_used(pathname: str | None, pages: Iterable[Mapping[str, Any]]) -> tuple[str, ...]:
+    """The filters the page at `pathname` uses, as its `register_page(..., filters=...)` says;
+    a page that does not say uses them all."""
+    for page in pages:
+        template = page.get("path_template") or page.get("path", "")
+        if _matches(pathname or "/", template):
+            return tuple(f for f in FILTERS if f in page.get("filters", FILTERS))
+    return FILTERS
+
+
+def filters_shown(pathname: str | None) -> tuple[bool, ...]:
+    """`hidden` for the filters bar, then for each filter's box, on the page at `pathname`."""
+    import dash
+
+    from . import ids
+
+    used = filters_used(pathname, dash.page_registry.values())
+    return (not used, *(name not in used for name in ids.FILTER_BOXES))
 
 
 def _list(value: object) -> list[str]:
@@ -40,6 +71,14 @@ class Filters:
         """From a raw `?a=b` query string."""
         parsed = parse_qs((search or "").lstrip("?"))
         return cls.from_query({k: v for k, v in parsed.items()})
+
+    def only(self, names: Iterable[str]) -> Filters:
+        """These filters with all but `names` cleared: a page that hides a filter ignores it."""
+        return Filters(
+            self.period if "period" in names else None,
+            self.themes if "theme" in names else (),
+            self.owners if "owner" in names else (),
+        )
 
     def search(self, **extra: str | None) -> str:
         """The query string for these filters (empty when nothing is chosen)."""

@@ -114,6 +114,58 @@ def test_nav_links_carry_filters():
     assert hrefs == ["/?theme=Pursue", "/partners?theme=Pursue"] and current == [None, "page"]
 
 
+def test_pages_show_only_the_filters_they_use(app):
+    """History, Upload and Audit use none of the shared filters, Returns only the period; the
+    bar hides the rest (still in the page, so their callbacks keep working)."""
+    import dash
+
+    from dashboard.filters import FILTERS, filters_shown, filters_used
+
+    pages = list(dash.page_registry.values())
+    expected = {
+        "/": FILTERS,
+        "/recommendations": FILTERS,
+        "/recommendation/R8": FILTERS,
+        "/partners": FILTERS,
+        "/changes": FILTERS,
+        "/returns": ("period",),
+        "/history": (),
+        "/upload": (),
+        "/admin/audit": (),
+        "/no-such-page": FILTERS,
+    }
+    for path, used in expected.items():
+        assert filters_used(path, pages) == used, path
+    assert filters_shown("/history") == (True, True, True, True)  # no bar at all
+    assert filters_shown("/returns") == (False, False, True, True)
+    assert filters_shown("/") == (False, False, False, False)
+    payload = {
+        "output": "..filters-bar.hidden...filter-period-box.hidden...filter-theme-box.hidden..."
+        "filter-owner-box.hidden..",
+        "outputs": [
+            {"id": ids.FILTERS_BAR, "property": "hidden"},
+            *({"id": box, "property": "hidden"} for box in ids.FILTER_BOXES.values()),
+        ],
+        "inputs": [{"id": ids.URL, "property": "pathname", "value": "/returns"}],
+        "changedPropIds": [f"{ids.URL}.pathname"],
+    }
+    response = app.server.test_client().post("/_dash-update-component", json=payload)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    hidden = response.get_json()["response"]
+    assert hidden[ids.FILTERS_BAR]["hidden"] is False
+    assert [hidden[box]["hidden"] for box in ids.FILTER_BOXES.values()] == [False, True, True]
+    with app.server.test_request_context("/"):
+        shell = text_of(app.layout())
+    for component in (
+        ids.FILTERS_BAR,
+        ids.PERIOD,
+        ids.THEME,
+        ids.OWNER,
+        *ids.FILTER_BOXES.values(),
+    ):
+        assert f'"{component}"' in shell
+
+
 def test_filters_round_trip():
     f = Filters("2019/20 Q3", ("Pursue", "Prevent"), ("NHS",))
     assert Filters.from_search(f.search()) == f
@@ -214,3 +266,9 @@ def test_every_app_gets_the_page_callbacks(tmp_path):
         outputs = " ".join(app.callback_map)
         assert "edit-result.children" in outputs and "admin-user-message.children" in outputs
         assert "recommendations-grid.dashGridOptions" in outputs and "url.search" in outputs
+
+
+def test_returns_ignores_the_filters_it_hides():
+    f = Filters("2020/21 Q1", ("Pursue",), ("NHS",))
+    assert f.only(("period",)) == Filters("2020/21 Q1")
+    assert f.only(()) == Filters() and f.only(("period", "theme", "owner")) == f

@@ -151,4 +151,5 @@ dash.register_page(
     title="Audit and accounts: delivery plan",
     name="Audit",
     layout=layout,
+    filters=(),  # none of the shared filters means anything here
 )
