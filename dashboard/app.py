@@ -308,10 +308,12 @@ def _register_callbacks(app: dash.Dash) -> None:
     @app.callback(
         Output(ids.FILTERS_BAR, "hidden"),
         *(Output(box, "hidden") for box in ids.FILTER_BOXES.values()),
+        Output(ids.RESET, "href"),
         Input(ids.URL, "pathname"),
     )
-    def _filters_shown(pathname: str | None) -> tuple[bool, ...]:
-        return filters_shown(pathname)
+    def _filters_shown(pathname: str | None) -> tuple[bool | str, ...]:
+        # "Clear filters" stays on this page (its filters gone) rather than going to the Overview.
+        return (*filters_shown(pathname), pathname or "/")
 
     @app.callback(
         Output({"type": ids.NAV_LINK, "page": ALL}, "href"),

@@ -141,10 +141,11 @@ def test_pages_show_only_the_filters_they_use(app):
     assert filters_shown("/") == (False, False, False, False)
     payload = {
         "output": "..filters-bar.hidden...filter-period-box.hidden...filter-theme-box.hidden..."
-        "filter-owner-box.hidden..",
+        "filter-owner-box.hidden...filter-reset.href..",
         "outputs": [
             {"id": ids.FILTERS_BAR, "property": "hidden"},
             *({"id": box, "property": "hidden"} for box in ids.FILTER_BOXES.values()),
+            {"id": ids.RESET, "property": "href"},
         ],
         "inputs": [{"id": ids.URL, "property": "pathname", "value": "/returns"}],
         "changedPropIds": [f"{ids.URL}.pathname"],
@@ -154,6 +155,7 @@ def test_pages_show_only_the_filters_they_use(app):
     hidden = response.get_json()["response"]
     assert hidden[ids.FILTERS_BAR]["hidden"] is False
     assert [hidden[box]["hidden"] for box in ids.FILTER_BOXES.values()] == [False, True, True]
+    assert hidden[ids.RESET]["href"] == "/returns"  # clearing the filters stays on the page
     with app.server.test_request_context("/"):
         shell = text_of(app.layout())
     for component in (
