@@ -20,7 +20,7 @@ from socplan.store import Store
 from . import auth, exports, files, ids
 from .components import register_page_callbacks
 from .context import settings, source
-from .filters import Filters, clean_search, extra_params
+from .filters import Filters, clean_search, extra_params, filters_shown
 from .skeleton import skeleton
 from .source import PlanSource
 
@@ -128,16 +128,24 @@ def _header(config: Settings) -> html.Header:
     )
 
 
+def _filter_box(name: str, child: Any, classes: str) -> html.Div:
+    # A bootstrap column that can be hidden (`hidden` is a Div property; dbc.Col has none).
+    return html.Div(child, id=ids.FILTER_BOXES[name], className=classes)
+
+
 def _filters_bar() -> html.Div:
     # Native controls (select, checkboxes, details) rather than dcc.Dropdown: Dash 4's dropdown
     # puts keyboard focus on an aria-hidden element, which screen readers cannot follow.
+    # A page shows only the filters it uses (see `filters_used`); the others stay in the page,
+    # hidden, so that every callback still finds them.
     plan = source().plan()
     periods = [p.label for p in reversed(plan.periods)]
     return html.Div(
         dbc.Container(
             dbc.Row(
                 [
-                    dbc.Col(
+                    _filter_box(
+                        "period",
                         [
                             html.Label("As at", htmlFor=ids.PERIOD, className="form-label"),
                             dbc.Select(
@@ -146,10 +154,10 @@ def _filters_bar() -> html.Div:
                                 value=periods[0] if periods else None,
                             ),
                         ],
-                        xs=12,
-                        md=3,
+                        "col-12 col-md-3",
                     ),
-                    dbc.Col(
+                    _filter_box(
+                        "theme",
                         html.Fieldset(
                             [
                                 html.Legend("Theme", className="form-label"),
@@ -162,10 +170,10 @@ def _filters_bar() -> html.Div:
                                 ),
                             ]
                         ),
-                        xs=12,
-                        md=4,
+                        "col-12 col-md-4",
                     ),
-                    dbc.Col(
+                    _filter_box(
+                        "owner",
                         html.Details(
                             [
                                 html.Summary("Owner", className="form-label"),
@@ -183,8 +191,7 @@ def _filters_bar() -> html.Div:
                             ],
                             className="owner-filter",
                         ),
-                        xs=12,
-                        md=3,
+                        "col-12 col-md-3",
                     ),
                     dbc.Col(
                         dcc.Link("Clear filters", href="/", id=ids.RESET, className="btn btn-link"),
@@ -197,6 +204,7 @@ def _filters_bar() -> html.Div:
             ),
             fluid="xl",
         ),
+        id=ids.FILTERS_BAR,
         className="filters-bar",
         role="search",
         **_aria("Filters"),
@@ -301,6 +309,16 @@ def _register_callbacks(app: dash.Dash) -> None:
         periods = [o["value"] for o in options or []]
         search = clean_search(search, source().plan())  # never echo what the plan does not know
         return sync_filters(search, period, themes, owners, periods, callback_context.triggered_id)
+
+    @app.callback(
+        Output(ids.FILTERS_BAR, "hidden"),
+        *(Output(box, "hidden") for box in ids.FILTER_BOXES.values()),
+        Output(ids.RESET, "href"),
+        Input(ids.URL, "pathname"),
+    )
+    def _filters_shown(pathname: str | None) -> tuple[bool | str, ...]:
+        # "Clear filters" stays on this page (its filters gone) rather than going to the Overview.
+        return (*filters_shown(pathname), pathname or "/")
 
     @app.callback(
         Output({"type": ids.NAV_LINK, "page": ALL}, "href"),

@@ -7,7 +7,9 @@ links it echoes, nor the cache key grow with what was sent.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import parse_qs, urlencode
 
 from socplan.model import DeliveryPlan
@@ -24,6 +26,36 @@ def _period_label(text: str | None) -> str | None:
         return Period.parse(text).label
     except PeriodError:
         return None
+
+
+FILTERS = ("period", "theme", "owner")
+
+
+def _matches(pathname: str, template: str) -> bool:
+    want, got = template.strip("/").split("/"), pathname.strip("/").split("/")
+    return len(want) == len(got) and all(
+        w == g or (w.startswith("<") and w.endswith(">")) for w, g in zip(want, got, strict=True)
+    )
+
+
+def filters_used(pathname: str | None, pages: Iterable[Mapping[str, Any]]) -> tuple[str, ...]:
+    """The filters the page at `pathname` uses, as its `register_page(..., filters=...)` says;
+    a page that does not say uses them all."""
+    for page in pages:
+        template = page.get("path_template") or page.get("path", "")
+        if _matches(pathname or "/", template):
+            return tuple(f for f in FILTERS if f in page.get("filters", FILTERS))
+    return FILTERS
+
+
+def filters_shown(pathname: str | None) -> tuple[bool, ...]:
+    """`hidden` for the filters bar, then for each filter's box, on the page at `pathname`."""
+    import dash
+
+    from . import ids
+
+    used = filters_used(pathname, dash.page_registry.values())
+    return (not used, *(name not in used for name in ids.FILTER_BOXES))
 
 
 def _list(value: object) -> list[str]:
@@ -65,6 +97,14 @@ class Filters:
             _period_label(self.period),
             tuple(sorted({t for t in self.themes if t in themes})),
             tuple(sorted({o for o in self.owners if o in owners})),
+        )
+
+    def only(self, names: Iterable[str]) -> Filters:
+        """These filters with all but `names` cleared: a page that hides a filter ignores it."""
+        return Filters(
+            self.period if "period" in names else None,
+            self.themes if "theme" in names else (),
+            self.owners if "owner" in names else (),
         )
 
     def search(self, **extra: str | None) -> str:

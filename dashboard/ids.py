@@ -5,6 +5,13 @@ PERIOD = "filter-period"
 THEME = "filter-theme"
 OWNER = "filter-owner"
 RESET = "filter-reset"
+FILTERS_BAR = "filters-bar"
+# The boxes holding each filter, hidden on pages that do not use it.
+FILTER_BOXES = {
+    "period": "filter-period-box",
+    "theme": "filter-theme-box",
+    "owner": "filter-owner-box",
+}
 NAV = "nav"
 NAV_LINK = "nav-link"  # pattern-matching: {"type": NAV_LINK, "page": path}
 GRID = "recommendations-grid"

@@ -21,6 +21,9 @@ def skeleton() -> html.Div:
     return html.Div(
         [
             dcc.Location(id=ids.URL),
+            html.Div(id=ids.FILTERS_BAR),
+            *(html.Div(id=box) for box in ids.FILTER_BOXES.values()),
+            dcc.Link("", href="/", id=ids.RESET),
             dbc.Select(id=ids.PERIOD),
             dbc.Checklist(id=ids.THEME),
             dbc.Checklist(id=ids.OWNER),

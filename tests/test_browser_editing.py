@@ -161,12 +161,24 @@ def test_editor_restores_a_revision(page, site):
     assert len(restored) == len(q2) + 1 and restored.iloc[-1]["kind"] == "restore"
 
 
-def test_signed_in_pages_pass_axe(page):
+def test_signed_in_pages_pass_axe_and_show_only_the_filters_they_use(page):
     sign_in(page, "editor1")
-    for path in ("/upload", "/history", "/returns"):
+    shown = {"/upload": [], "/history": [], "/returns": ["As at"], "/": ["As at", "Theme", "Owner"]}
+    for path, filters in shown.items():
         page.goto(path)
         page.wait_for_selector("h1")
         page.wait_for_load_state("networkidle")
+        bar = page.locator(".filters-bar")
+        if filters:
+            expect(bar).to_be_visible()
+            visible = [
+                label
+                for label in ("As at", "Theme", "Owner")
+                if bar.get_by_text(label, exact=True).first.is_visible()
+            ]
+            assert visible == filters, path
+        else:
+            expect(bar).to_be_hidden()
         page.evaluate(axe_script())  # through DevTools: the page's CSP allows no inline script
         result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
         serious = [

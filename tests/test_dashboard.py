@@ -82,6 +82,7 @@ def test_recommendations_grid_rows(app):
 def test_recommendation_page(app):
     page = text_of(render(app, "/recommendation/<ref>", ref="R8"))
     assert "R8:" in page and "Status period by period" in page and "Date changes" in page
+    assert '"Progress"' in page and '"100%"' in page and "100.0" not in page  # as people write it
     missing = text_of(render(app, "/recommendation/<ref>", ref="R99"))
     assert "Recommendation not found" in missing
 
@@ -113,6 +114,60 @@ def test_sync_filters_from_url_and_from_dropdowns():
 def test_nav_links_carry_filters():
     hrefs, current = nav_links("?theme=Pursue&since=x", "/partners", ["/", "/partners"])
     assert hrefs == ["/?theme=Pursue", "/partners?theme=Pursue"] and current == [None, "page"]
+
+
+def test_pages_show_only_the_filters_they_use(app):
+    """History, Upload and Audit use none of the shared filters, Returns only the period; the
+    bar hides the rest (still in the page, so their callbacks keep working)."""
+    import dash
+
+    from dashboard.filters import FILTERS, filters_shown, filters_used
+
+    pages = list(dash.page_registry.values())
+    expected = {
+        "/": FILTERS,
+        "/recommendations": FILTERS,
+        "/recommendation/R8": FILTERS,
+        "/partners": FILTERS,
+        "/changes": FILTERS,
+        "/returns": ("period",),
+        "/history": (),
+        "/upload": (),
+        "/admin/audit": (),
+        "/no-such-page": FILTERS,
+    }
+    for path, used in expected.items():
+        assert filters_used(path, pages) == used, path
+    assert filters_shown("/history") == (True, True, True, True)  # no bar at all
+    assert filters_shown("/returns") == (False, False, True, True)
+    assert filters_shown("/") == (False, False, False, False)
+    payload = {
+        "output": "..filters-bar.hidden...filter-period-box.hidden...filter-theme-box.hidden..."
+        "filter-owner-box.hidden...filter-reset.href..",
+        "outputs": [
+            {"id": ids.FILTERS_BAR, "property": "hidden"},
+            *({"id": box, "property": "hidden"} for box in ids.FILTER_BOXES.values()),
+            {"id": ids.RESET, "property": "href"},
+        ],
+        "inputs": [{"id": ids.URL, "property": "pathname", "value": "/returns"}],
+        "changedPropIds": [f"{ids.URL}.pathname"],
+    }
+    response = app.server.test_client().post("/_dash-update-component", json=payload)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    hidden = response.get_json()["response"]
+    assert hidden[ids.FILTERS_BAR]["hidden"] is False
+    assert [hidden[box]["hidden"] for box in ids.FILTER_BOXES.values()] == [False, True, True]
+    assert hidden[ids.RESET]["href"] == "/returns"  # clearing the filters stays on the page
+    with app.server.test_request_context("/"):
+        shell = text_of(app.layout())
+    for component in (
+        ids.FILTERS_BAR,
+        ids.PERIOD,
+        ids.THEME,
+        ids.OWNER,
+        *ids.FILTER_BOXES.values(),
+    ):
+        assert f'"{component}"' in shell
 
 
 def test_filters_round_trip():
@@ -217,3 +272,9 @@ def test_every_app_gets_the_page_callbacks(tmp_path):
         outputs = " ".join(app.callback_map)
         assert "edit-result.children" in outputs and "admin-user-message.children" in outputs
         assert "recommendations-grid.dashGridOptions" in outputs and "url.search" in outputs
+
+
+def test_returns_ignores_the_filters_it_hides():
+    f = Filters("2020/21 Q1", ("Pursue",), ("NHS",))
+    assert f.only(("period",)) == Filters("2020/21 Q1")
+    assert f.only(()) == Filters() and f.only(("period", "theme", "owner")) == f

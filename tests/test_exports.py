@@ -161,6 +161,92 @@ def test_docx_tables_have_header_rows(report_docx):
     assert document.tables[0].rows[0].cells[0].text == "Theme"
 
 
+def _table_by_header(document, header: str):
+    return next(t for t in document.tables if header in [c.text for c in t.rows[0].cells])
+
+
+def test_docx_columns_are_sized_to_their_content(report_docx):
+    """Narrow refs, dates and statuses; the long text columns take the rest; widths fixed in the
+    grid, in every cell and by a fixed layout, so that LibreOffice keeps them as Word does."""
+    document = docx.Document(str(report_docx))
+    body = document.element.body
+    for table in document.tables:
+        grid = [int(c.get(f"{W}w")) for c in table._tbl.tblGrid.findall(f"{W}gridCol")]
+        assert len(set(grid)) > 1, "equal column widths"
+        assert table._tbl.tblPr.find(f"{W}tblLayout").get(f"{W}type") == "fixed"
+        for row in table.rows:
+            assert [c.width.twips for c in row.cells] == grid
+        # The table fits the text width of the section it is in.
+        section = next(
+            s for s in body.iter(f"{W}sectPr") if body.index(table._tbl) < _position(body, s)
+        )
+        size, margins = section.find(f"{W}pgSz"), section.find(f"{W}pgMar")
+        text_width = (
+            int(size.get(f"{W}w")) - int(margins.get(f"{W}left")) - int(margins.get(f"{W}right"))
+        )
+        assert sum(grid) <= text_width + 5
+    exceptions = _table_by_header(document, "Reason, corrective action and latest update")
+    heads = [c.text for c in exceptions.rows[0].cells]
+    width = dict(zip(heads, (c.width for c in exceptions.rows[0].cells), strict=True))
+    text = ("Milestone", "Reason, corrective action and latest update")
+    for narrow in ("Exception", "Ref", "Due or expected"):
+        assert all(width[t] > width[narrow] for t in text), (narrow, width)
+    assert width["Reason, corrective action and latest update"] == max(width.values())
+    timeline = _table_by_header(document, "Agreed due")
+    heads = [c.text for c in timeline.rows[0].cells]
+    width = dict(zip(heads, (c.width for c in timeline.rows[0].cells), strict=True))
+    assert width["Milestone"] == max(width.values())
+    assert width["Ref"] < width["Status"] < width["Owner"] < width["Milestone"]
+
+
+def _position(body, sect_pr) -> int:
+    """Where a section ends: the index of the paragraph holding its sectPr (or the body's)."""
+    parent = sect_pr.getparent()
+    while parent is not body:
+        sect_pr, parent = parent, parent.getparent()
+    return body.index(sect_pr)
+
+
+def test_wide_tables_go_on_landscape_pages(plan):
+    from socplan.config import load_settings
+    from socplan.report import Landscape, Table, build_report
+
+    blocks = build_report(plan, load_settings()).blocks
+    at = next(
+        i
+        for i, b in enumerate(blocks)
+        if isinstance(b, Table) and b.caption == "Table 2: exceptions"
+    )
+    assert blocks[at - 1] == Landscape(True) and blocks[at + 1] == Landscape(False)
+    narrow = next(
+        i for i, b in enumerate(blocks) if isinstance(b, Table) and b.caption.startswith("Table 6")
+    )
+    assert not isinstance(blocks[narrow - 1], Landscape)
+
+
+def test_column_widths_share_the_page_as_a_browser_would():
+    import pandas as pd
+
+    from socplan.table_layout import column_widths, min_width_cm, text_width_cm
+
+    frame = pd.DataFrame(
+        {
+            "Ref": ["R1.1", "R12.4"],
+            "Milestone": [
+                "Map the county lines running into and out of each policing area " * 2,
+                "x",
+            ],
+            "Due": ["30 September 2020", "1 June 2021"],
+        }
+    )
+    widths = column_widths(frame, 16.0)
+    assert abs(sum(widths) - 16.0) < 1e-9
+    assert widths[0] < widths[2] < widths[1]
+    assert widths[2] >= text_width_cm("30 September")  # breaks before the year, not inside
+    assert min_width_cm(frame) < 16.0
+    assert column_widths(frame.iloc[:, :0], 16.0) == []
+
+
 def test_docx_has_one_picture_per_chart_with_alt_text(report_docx):
     document = docx.Document(str(report_docx))
     shapes = document.inline_shapes

@@ -1,8 +1,10 @@
 """Figure builders, tested without a browser on three-row frames."""
 
+import itertools
 from datetime import date
 
 import pandas as pd
+import pytest
 from builders import T, milestone, milestones
 
 from socplan import figures, metrics
@@ -44,6 +46,49 @@ def test_status_by_stacks_groups():
     assert fig.layout.yaxis.title.text == "Theme"
 
 
+def _luminance(colour: str) -> float:
+    rgb = [int(colour.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+    lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def test_count_labels_have_a_backing_and_small_segments_have_them_beside():
+    """Counts on patterned segments are hard to read: each is a label on a near-opaque white
+    backing, in text that meets WCAG contrast (4.5:1) on it; in columns, a segment too short for
+    its label has the label beside the column, and labels there do not overlap."""
+    table = pd.DataFrame(
+        {
+            "period": ["a", "b"],
+            "Not started": [37, 1],
+            "At risk": [1, 2],
+            "Off track": [1, 1],
+            "Complete": [4, 35],
+        }
+    )
+    for fig in (
+        figures.trend(table),
+        figures.status_by(table.set_index("period"), "Theme"),
+    ):
+        assert all(t.textposition == "none" for t in fig.data)  # no text on the pattern itself
+        labels = fig.layout.annotations
+        assert sorted(int(a.text) for a in labels) == sorted(
+            int(v) for v in table.drop(columns="period").to_numpy().ravel() if v
+        )
+        for label in labels:
+            assert (
+                label.bgcolor.startswith("rgba(255,255,255,")
+                and float(label.bgcolor.rstrip(")").split(",")[-1]) >= 0.9
+            )
+            ratio = 1.05 / (_luminance(label.font.color) + 0.05)
+            assert ratio >= 4.5
+    column = figures.trend(table)
+    beside = [a for a in column.layout.annotations if a.showarrow]
+    assert {a.text for a in beside} >= {"1", "4"} and "37" not in {a.text for a in beside}
+    first = sorted(a.ay for a in beside if a.x < 1)
+    assert all(b - a > 1 for a, b in itertools.pairwise(first))  # stepped apart, not stacked
+    assert column.layout.xaxis.range[1] > 1.5  # room for labels beside the last column
+
+
 def test_trend_and_burnup():
     trend = pd.DataFrame(
         {"period": ["2019/20 Q3", "2019/20 Q4"], "On track": [3, 1], "Complete": [0, 2]}
@@ -76,7 +121,7 @@ def test_timeline_marks_as_at_and_forecasts():
     assert {"On track", "At risk", "Complete"} <= set(names)
     assert list(fig.data[1].y) == ["R1.2"]
     assert fig.layout.shapes[0].x0 == "2020-03-31"
-    assert "As at 31 Mar 2020" in fig.layout.annotations[0].text
+    assert names[-1] == "As at 31 Mar 2020" and fig.data[-1].line.dash == "dash"
 
 
 def test_flow_links_statuses():
@@ -111,3 +156,79 @@ def test_every_figure_passes_plotly_validation(demo_db):
         go.Figure(fig.to_dict())  # raises ValueError on any invalid property
         go.Figure(for_print(fig).to_dict())
     go.Figure(figures.empty("nothing").to_dict())
+
+
+def _bands(svg: bytes) -> dict[str, tuple[float, float]]:
+    """The vertical extent (top, bottom, in px) of the title, the legend and the plot area of a
+    figure rendered as SVG by plotly.js."""
+    import re
+    import xml.etree.ElementTree as ET
+
+    root = ET.fromstring(svg)
+    by_class: dict[str, list[ET.Element]] = {}
+    for element in root.iter():
+        for name in element.get("class", "").split():
+            by_class.setdefault(name, []).append(element)
+
+    def translate(element: ET.Element) -> tuple[float, float]:
+        x, y = re.search(
+            r"translate\(([-\d.]+),\s*([-\d.]+)\)", element.get("transform", "")
+        ).groups()
+        return float(x), float(y)
+
+    bands = {}
+    for title in by_class.get("gtitle", []):
+        size = float(re.search(r"font-size: ([\d.]+)px", title.get("style", "")).group(1))
+        dy = float(title.get("dy", "0em").removesuffix("em"))
+        baseline = float(title.get("y", "0")) + dy * size
+        bands["title"] = (baseline - size, baseline + 0.3 * size)  # cap height to descender
+    for legend in by_class.get("legend", []):
+        top = translate(legend)[1]
+        height = float(next(r for r in legend.iter() if r.get("class") == "bg").get("height"))
+        bands["legend"] = (top, top + height)
+    for plot in by_class.get("xy", []):
+        if plot.get("clip-path"):
+            clip = plot.get("clip-path").removeprefix("url(#").removesuffix(")")
+            rect = next(c for c in root.iter() if c.get("id") == clip)[0]
+            top = translate(plot)[1]
+            bands["plot"] = (top, top + float(rect.get("height")))
+    for i, note in enumerate(by_class.get("annotation-text-g", [])):
+        box = next(r for r in note.iter() if r.get("class") == "bg")
+        top = translate(next(iter(note)))[1]
+        bands[f"annotation {i}"] = (top, top + float(box.get("height")))
+    return bands
+
+
+@pytest.mark.slow
+def test_title_legend_and_plot_each_have_their_own_space(demo_db):
+    """Every chart in the registry, at page widths (a half-width column and a full-width one)
+    and at its export width: no two of title, legend, plot and annotations overlap."""
+    from socplan.charts import build_chart, chart_names
+    from socplan.model import DeliveryPlan
+    from socplan.render import CM_PER_INCH, CSS_DPI, to_bytes
+    from socplan.store import Store
+
+    plan = DeliveryPlan.from_store(Store(demo_db))
+    checked = 0
+    for name, _ in chart_names(plan):
+        fig = build_chart(plan, name).figure
+        export_cm = 25.0 if name.startswith("timeline-") else 16.0
+        for width_cm in (480 * CM_PER_INCH / CSS_DPI, 1140 * CM_PER_INCH / CSS_DPI, export_cm):
+            bands = _bands(to_bytes(fig, "svg", width_cm=width_cm))
+            assert "title" in bands, name
+            if fig.layout.showlegend is not False and fig.data[0].type != "sankey":
+                assert "legend" in bands, name
+            # Title, legend and plot apart; labels (in the plot, or beside) clear of title and legend.
+            pairs = [("title", "legend"), ("title", "plot"), ("legend", "plot")] + [
+                (band, label)
+                for label in bands
+                if label.startswith("annotation")
+                for band in ("title", "legend")
+            ]
+            for a, b in pairs:
+                if a in bands and b in bands:
+                    (a_top, a_bottom), (b_top, b_bottom) = bands[a], bands[b]
+                    overlap = a_top < b_bottom and b_top < a_bottom
+                    assert not overlap, f"{name} at {width_cm:.1f} cm: {a} overlaps {b}: {bands}"
+            checked += 1
+    assert checked >= 3 * 20

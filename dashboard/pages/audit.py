@@ -152,4 +152,5 @@ dash.register_page(
     title="Audit and accounts: delivery plan",
     name="Audit",
     layout=layout,
+    filters=(),  # none of the shared filters means anything here
 )

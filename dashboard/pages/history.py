@@ -118,5 +118,10 @@ def restore(clicks: list[int | None]) -> Any:
 
 
 dash.register_page(
-    __name__, path="/history", title="History: delivery plan", name="History", layout=layout
+    __name__,
+    path="/history",
+    title="History: delivery plan",
+    name="History",
+    layout=layout,
+    filters=(),  # none of the shared filters means anything here
 )

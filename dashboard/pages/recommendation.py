@@ -13,6 +13,7 @@ from dashboard.context import source
 from dashboard.filters import Filters, clean_query
 from socplan import metrics
 from socplan.charts import timeline_chart
+from socplan.formats import percent
 
 
 def status_by_period(history: pd.DataFrame) -> pd.DataFrame:
@@ -84,13 +85,15 @@ def _layout(ref: str | None = None, **query: Any) -> html.Div:
             section(
                 "Milestones",
                 table(
-                    ms[["ref", "milestone", "owner", "status", "progress", "update"]].rename(
+                    ms[["ref", "milestone", "owner", "status", "progress", "update"]]
+                    .assign(progress=ms["progress"].map(percent))
+                    .rename(
                         columns={
                             "ref": "Ref",
                             "milestone": "Milestone",
                             "owner": "Owner",
                             "status": "Status",
-                            "progress": "Progress %",
+                            "progress": "Progress",
                             "update": "Latest update",
                         }
                     )

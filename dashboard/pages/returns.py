@@ -16,12 +16,14 @@ from dashboard.filters import Filters
 from socplan.permissions import EDIT
 from socplan.schema import CLOSED_STATUSES
 
+FILTERS = ("period",)  # the filters this page uses; the filters bar hides the others
+
 
 def layout(**query: Any) -> html.Div:
     """Who has returned for the period in the URL (editors only)."""
     if not can(EDIT):
         return not_allowed(EDIT)
-    plan, period = Filters.from_query(query).apply(source().plan())
+    plan, period = Filters.from_query(query).only(FILTERS).apply(source().plan())
     if plan.latest is None:
         return no_plan("Returns")
     ms = plan.milestones(period)
@@ -54,5 +56,10 @@ def layout(**query: Any) -> html.Div:
 
 
 dash.register_page(
-    __name__, path="/returns", title="Returns: delivery plan", name="Returns", layout=layout
+    __name__,
+    path="/returns",
+    title="Returns: delivery plan",
+    name="Returns",
+    layout=layout,
+    filters=FILTERS,
 )

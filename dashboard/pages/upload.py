@@ -278,5 +278,10 @@ def cancel(_: int | None, token: str | None) -> Any:
 
 
 dash.register_page(
-    __name__, path="/upload", title="Upload returns: delivery plan", name="Upload", layout=layout
+    __name__,
+    path="/upload",
+    title="Upload returns: delivery plan",
+    name="Upload",
+    layout=layout,
+    filters=(),  # none of the shared filters means anything here
 )

@@ -47,26 +47,46 @@ def style_of(status: str) -> dict[str, str]:
 AXIS = {"gridcolor": "#e5e5e5", "zerolinecolor": "#cccccc", "automargin": True}
 
 
-def _layout(fig: go.Figure, title: str, height: int = 360) -> go.Figure:
-    fig.update_layout(
-        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}},
-        font={"family": FONT, "size": 12, "color": "#212529"},
-        height=height,
-        margin={"l": 10, "r": 10, "t": 84, "b": 10},
-        paper_bgcolor="white",
-        plot_bgcolor="white",
-        legend={
+TITLE_BAND_PX = 40  # the top of every figure is the title's alone; the legend starts below it
+
+
+def _frame(title: str, height: int) -> dict[str, Any]:
+    """The layout every figure shares. Title, legend and plot each have their own band: the
+    title at the top, the legend (however many rows it wraps to at this width) below it, and
+    the plot below the legend, which reserves its own height because it is placed relative to
+    the whole figure rather than to the plot."""
+    return {
+        "title": {
+            "text": title,
+            "x": 0,
+            "xref": "container",
+            "xanchor": "left",
+            "y": 1,
+            "yref": "container",
+            "yanchor": "top",
+            "pad": {"t": 10, "l": 10},
+            "font": {"size": 15},
+        },
+        "font": {"family": FONT, "size": 12, "color": "#212529"},
+        "height": height,
+        "margin": {"l": 10, "r": 10, "t": TITLE_BAND_PX + 8, "b": 10},
+        "paper_bgcolor": "white",
+        "plot_bgcolor": "white",
+        "legend": {
             "orientation": "h",
-            "yanchor": "bottom",
-            "y": 1.0,
             "x": 0,
             "xanchor": "left",
+            "y": 1 - TITLE_BAND_PX / height,
+            "yref": "container",
+            "yanchor": "top",
             "traceorder": "normal",
         },
-        hoverlabel={"font": {"family": FONT}},
-        xaxis=AXIS,
-        yaxis=AXIS,
-    )
+        "hoverlabel": {"font": {"family": FONT}},
+    }
+
+
+def _layout(fig: go.Figure, title: str, height: int = 360) -> go.Figure:
+    fig.update_layout(**_frame(title, height), xaxis=AXIS, yaxis=AXIS)
     return fig
 
 
@@ -90,11 +110,71 @@ def _bar(status: str, x: Sequence[object], y: Sequence[object], orientation: str
             },
         },
         text=[str(int(v)) if v else "" for v in values],  # type: ignore[call-overload]
-        textposition="inside",
-        insidetextanchor="middle",
-        textfont={"color": style["text"]},
+        textposition="none",  # counts are drawn as labels with a backing: see _count_labels
         hovertemplate=f"{status}: %{{{'x' if orientation == 'h' else 'y'}}}<extra>%{{{'y' if orientation == 'h' else 'x'}}}</extra>",
     )
+
+
+LABEL = {
+    "showarrow": False,
+    "bgcolor": "rgba(255,255,255,0.92)",  # a backing: the count reads on any fill or pattern
+    "bordercolor": "#333333",
+    "borderwidth": 1,
+    "borderpad": 1,
+    "font": {"color": "#212529", "size": 12},
+}
+LABEL_PX = 18  # the height of a label; a segment shorter than this has its label beside it
+PLOT_SHARE = 0.55  # the least of a figure's height its plot area takes (legend, axes and title)
+
+
+def _count_labels(
+    counts: pd.DataFrame, orientation: str, height: int
+) -> tuple[list[dict[str, Any]], bool]:
+    """Labels with a backing for each stacked segment of `counts` (categories down, statuses
+    across). In columns, a segment too short to hold its label has it beside the column, with a
+    leader line, stepped up so that neighbouring labels do not overlap. Also says whether the
+    last column has labels beside it (the axis then needs room on the right)."""
+    labels: list[dict[str, Any]] = []
+    beside_last = False
+    total = float(counts.sum(axis=1).max()) if len(counts) else 0.0
+    if total <= 0:
+        return labels, beside_last
+    per_px = 1.05 * total / (height * PLOT_SHARE)  # milestones per pixel, at the smallest plot
+    for i, (category, row) in enumerate(counts.iterrows()):
+        base = 0.0
+        floor = -float("inf")  # the lowest a label beside this column may go
+        for value in row:
+            value = float(value)
+            if value <= 0:
+                continue
+            middle = base + value / 2
+            base += value
+            if orientation == "h":
+                labels.append({**LABEL, "x": middle, "y": category, "text": str(int(value))})
+            elif value / per_px >= LABEL_PX:
+                labels.append({**LABEL, "x": i, "y": middle, "text": str(int(value))})
+            else:
+                at = max(middle, floor)
+                floor = at + LABEL_PX * per_px
+                beside_last = beside_last or i == len(counts) - 1
+                labels.append(
+                    {
+                        **LABEL,
+                        "x": i + 0.4,  # the right-hand edge of the column (bargap 0.2)
+                        "y": middle,
+                        "ax": i + 0.46,
+                        "ay": at,
+                        "axref": "x",
+                        "ayref": "y",
+                        "xanchor": "left",
+                        "showarrow": True,
+                        "arrowhead": 0,
+                        "arrowwidth": 1,
+                        "arrowcolor": "#333333",
+                        "text": str(int(value)),
+                    }
+                )
+    return labels, beside_last
 
 
 def _spec(
@@ -108,21 +188,7 @@ def _spec(
 ) -> go.Figure:
     """A figure from plain trace and layout specs, built once (no per-property updates)."""
     spec = {
-        "title": {"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}},
-        "font": {"family": FONT, "size": 12, "color": "#212529"},
-        "height": height,
-        "margin": {"l": 10, "r": 10, "t": 84, "b": 10},
-        "paper_bgcolor": "white",
-        "plot_bgcolor": "white",
-        "legend": {
-            "orientation": "h",
-            "yanchor": "bottom",
-            "y": 1.0,
-            "x": 0,
-            "xanchor": "left",
-            "traceorder": "normal",
-        },
-        "hoverlabel": {"font": {"family": FONT}},
+        **_frame(title, height),
         "xaxis": {**AXIS, **(xaxis or {})},
         "yaxis": {**AXIS, **(yaxis or {})},
         **layout,
@@ -155,11 +221,14 @@ def status_by(counts: pd.DataFrame, by_label: str, title: str | None = None) -> 
     statuses = [s for s in counts.columns if s != "Total"]
     groups = [str(g) for g in counts.index]
     traces = [_bar(status, counts[status].tolist(), groups, "h") for status in statuses]
+    height = max(300, 90 + 34 * len(groups))
+    labels, _ = _count_labels(counts[statuses].set_axis(groups), "h", height)
     return _spec(
         traces,
         title or f"Status by {by_label.lower()}",
-        max(300, 90 + 34 * len(groups)),
+        height,
         barmode="stack",
+        annotations=labels,
         yaxis={
             "categoryorder": "array",
             "categoryarray": list(reversed(groups)),
@@ -174,11 +243,15 @@ def trend(table: pd.DataFrame, title: str = "Status mix by quarter") -> go.Figur
     statuses = [s for s in table.columns if s != "period"]
     periods = table["period"].tolist()
     traces = [_bar(status, periods, table[status].tolist(), "v") for status in statuses]
+    labels, beside_last = _count_labels(table[statuses].set_axis(periods), "v", 360)
+    # Room on the right for labels beside the last column.
+    extent = [-0.5, len(periods) - 0.5 + (0.3 if beside_last else 0)]
     return _spec(
         traces,
         title,
         barmode="stack",
-        xaxis={"title": {"text": "Reporting period"}, "type": "category"},
+        annotations=labels,
+        xaxis={"title": {"text": "Reporting period"}, "type": "category", "range": extent},
         yaxis={"title": {"text": "Milestones"}},
     )
 
@@ -293,14 +366,17 @@ def timeline(milestones: pd.DataFrame, as_at: date, title: str = "Milestone time
         y1=1,
         line={"color": "#212529", "width": 2, "dash": "dash"},
     )
-    fig.add_annotation(
-        x=cut,
-        yref="paper",
-        y=1.0,
-        text=f"As at {pd.Timestamp(as_at):%d %b %Y}",
-        showarrow=False,
-        yanchor="bottom",
-        font={"size": 11},
+    # The as-at line is named in the legend (a line sample and no data): a label beside the
+    # line would have to sit in the legend's band or over the top bar.
+    fig.add_trace(
+        go.Scatter(
+            name=f"As at {pd.Timestamp(as_at):%d %b %Y}",
+            x=[None],
+            y=[None],
+            mode="lines",
+            line={"color": "#212529", "width": 2, "dash": "dash"},
+            hoverinfo="skip",
+        )
     )
     labels = frame["label"].tolist()
     fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(labels)), type="category")

@@ -16,6 +16,25 @@ from .metrics import labelled
 from .model import DeliveryPlan
 from .periods import Period
 from .schema import CLOSED_STATUSES, OFF_TRACK
+from .table_layout import readable_width_cm
+
+
+@dataclass(frozen=True)
+class Page:
+    """An A4 page of the report and its margins, in centimetres (Word and PDF alike)."""
+
+    width: float
+    height: float
+    margin_y: float  # top and bottom
+    margin_x: float  # left and right
+
+    @property
+    def text_width(self) -> float:
+        return self.width - 2 * self.margin_x
+
+
+PORTRAIT = Page(21.0, 29.7, 2.0, 2.5)
+LANDSCAPE = Page(29.7, 21.0, 1.5, 1.8)  # narrower margins: a timeline and its table on one page
 
 
 @dataclass(frozen=True)
@@ -75,6 +94,16 @@ class Report:
         self.blocks.append(block)
         if isinstance(block, Figure):
             self.figures.append(block)
+
+    def add_table(self, block: Table) -> None:
+        """Add a table; one that needs more than a portrait page's width to read well goes on a
+        landscape page of its own."""
+        wide = readable_width_cm(block.frame) > PORTRAIT.text_width
+        if wide:
+            self.add(Landscape(True))
+        self.add(block)
+        if wide:
+            self.add(Landscape(False))
 
 
 def _dmy(day: date | pd.Timestamp) -> str:
@@ -205,7 +234,7 @@ def build_report(
     by_theme = (
         plan.status_counts(target, by="theme").reset_index().rename(columns={"theme": "Theme"})
     )
-    report.add(Table("Table 1: milestones by theme and status", by_theme))
+    report.add_table(Table("Table 1: milestones by theme and status", by_theme))
 
     report.add(Heading("Exceptions"))
     exceptions = _exceptions(plan, target)
@@ -221,7 +250,7 @@ def build_report(
         )
     )
     if len(exceptions):
-        report.add(Table("Table 2: exceptions", exceptions))
+        report.add_table(Table("Table 2: exceptions", exceptions))
 
     previous = [p for p in full.periods if p < target]
     report.add(Heading(f"Changes since {previous[-1]}" if previous else "Changes"))
@@ -241,9 +270,11 @@ def build_report(
             dates = shown["dates"].assign(
                 **{c: shown["dates"][c].map(_dmy) for c in ("Was expected", "Now expected")}
             )
-            report.add(Table("Table 3: date changes this quarter", dates))
+            report.add_table(Table("Table 3: date changes this quarter", dates))
         if len(changed["cancelled"]):
-            report.add(Table("Table 4: milestones cancelled this quarter", shown["cancelled"]))
+            report.add_table(
+                Table("Table 4: milestones cancelled this quarter", shown["cancelled"])
+            )
     else:
         report.add(
             Para(f"{target} is the first reporting period, so there are no changes to report.")
@@ -259,7 +290,7 @@ def build_report(
                 f"quarter; those milestones are shown as last reported."
             )
         )
-        report.add(
+        report.add_table(
             Table(
                 "Table 5: owners with missing updates",
                 late.rename(

@@ -12,19 +12,34 @@ from docx.document import Document as DocxDocument
 from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Cm, Pt
+from docx.section import Section
+from docx.shared import Cm, Length, Pt
 from docx.table import Table as DocxTable
 
-from .report import Bullets, Figure, Heading, Landscape, Para, Report, Table
+from .report import (
+    LANDSCAPE,
+    PORTRAIT,
+    Bullets,
+    Figure,
+    Heading,
+    Landscape,
+    Page,
+    Para,
+    Report,
+    Table,
+)
 from .report_images import render_images
+from .table_layout import column_widths
 
 
 def _repeat_header(table: DocxTable, caption: str) -> None:
-    row = table.rows[0]._tr
-    props = row.get_or_add_trPr()
+    for row in table.rows:  # a row is never split across pages (as in the PDF)
+        keep = OxmlElement("w:cantSplit")
+        keep.set(qn("w:val"), "true")
+        row._tr.get_or_add_trPr().append(keep)
     header = OxmlElement("w:tblHeader")
     header.set(qn("w:val"), "true")
-    props.append(header)
+    table.rows[0]._tr.get_or_add_trPr().append(header)
     tbl_pr = table._tbl.tblPr
     for tag, value in (("w:tblCaption", caption), ("w:tblDescription", caption)):
         element = OxmlElement(tag)
@@ -32,8 +47,33 @@ def _repeat_header(table: DocxTable, caption: str) -> None:
         tbl_pr.append(element)
 
 
+def _text_width_cm(document: DocxDocument) -> float:
+    section = document.sections[-1]
+    parts = (section.page_width, section.left_margin, section.right_margin)
+    width, left, right = (Length(p or 0) for p in parts)
+    return Length(width - left - right).cm
+
+
+def _set_widths(table: DocxTable, widths: list[float]) -> None:
+    """Fix the column widths: the grid, every cell and a fixed layout, which LibreOffice needs
+    as well as Word (either one alone is ignored by one of them)."""
+    table.autofit = False  # w:tblLayout type="fixed"
+    tbl_pr = table._tbl.tblPr
+    tbl_w = tbl_pr.find(qn("w:tblW"))
+    if tbl_w is None:
+        tbl_w = OxmlElement("w:tblW")
+        tbl_pr.append(tbl_w)
+    tbl_w.set(qn("w:type"), "dxa")
+    tbl_w.set(qn("w:w"), str(sum(int(Cm(w).twips) for w in widths)))
+    for column, width in zip(table._tbl.tblGrid.gridCol_lst, widths, strict=True):
+        column.w = Cm(width)
+    for row in table.rows:
+        for cell, width in zip(row.cells, widths, strict=True):
+            cell.width = Cm(width)
+
+
 def _table(document: DocxDocument, block: Table) -> None:
-    document.add_paragraph(block.caption, style="Caption")
+    document.add_paragraph(block.caption, style="Caption").paragraph_format.keep_with_next = True
     frame = block.frame
     table = document.add_table(rows=1, cols=len(frame.columns))
     table.style = "Table Grid"
@@ -51,17 +91,24 @@ def _table(document: DocxDocument, block: Table) -> None:
             for paragraph in cell.paragraphs:
                 for run in paragraph.runs:
                     run.font.size = Pt(9.5)
+    _set_widths(table, column_widths(frame, _text_width_cm(document)))
     _repeat_header(table, block.caption)
-    document.add_paragraph()
+    # Word needs a paragraph between tables; a small one, so that a table that fills a page does
+    # not push it onto a page of its own.
+    spacer = document.add_paragraph().paragraph_format
+    spacer.space_before = spacer.space_after = Pt(0)
+    spacer.line_spacing = Pt(6)
+
+
+def _page(section: Section, page: Page) -> None:
+    section.orientation = WD_ORIENT.LANDSCAPE if page.width > page.height else WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = Cm(page.width), Cm(page.height)
+    section.top_margin = section.bottom_margin = Cm(page.margin_y)
+    section.left_margin = section.right_margin = Cm(page.margin_x)
 
 
 def _landscape(document: DocxDocument, on: bool) -> None:
-    section = document.add_section(WD_SECTION.NEW_PAGE)
-    width, height = section.page_width, section.page_height
-    wanted = WD_ORIENT.LANDSCAPE if on else WD_ORIENT.PORTRAIT
-    if section.orientation != wanted:
-        section.orientation = wanted
-        section.page_width, section.page_height = height, width
+    _page(document.add_section(WD_SECTION.NEW_PAGE), LANDSCAPE if on else PORTRAIT)
 
 
 def _figure(document: DocxDocument, block: Figure, image: bytes) -> None:
@@ -83,15 +130,17 @@ def write_docx(report: Report, target: Path | io.BytesIO) -> None:
     styles["Normal"].font.name = "Arial"
     styles["Normal"].font.size = Pt(11)
     for section in document.sections:
-        section.left_margin = section.right_margin = Cm(2.5)
-        section.top_margin = section.bottom_margin = Cm(2)
+        _page(section, PORTRAIT)  # A4, not the template's US Letter
     document.core_properties.title = report.title
     document.core_properties.language = "en-GB"
     panel = document.add_paragraph()
     panel.add_run(report.panel_line).bold = True
     document.add_heading(report.title, level=0)
     in_appendix = first_page = False
-    for block in report.blocks:
+    blocks = list(report.blocks)
+    if blocks and blocks[-1] == Landscape(False):
+        blocks.pop()  # the report ends on its last landscape page, not on an empty portrait one
+    for block in blocks:
         if isinstance(block, Heading):
             heading = document.add_heading(block.text, level=block.level)
             if in_appendix and block.level == 2:

@@ -13,12 +13,26 @@ from pathlib import Path
 
 import pandas as pd
 
-from .report import Bullets, Figure, Heading, Landscape, Para, Report, Table
+from .report import (
+    LANDSCAPE,
+    PORTRAIT,
+    Bullets,
+    Figure,
+    Heading,
+    Landscape,
+    Para,
+    Report,
+    Table,
+)
 from .report_images import render_images
 
-CSS = """
-@page { size: A4 portrait; margin: 20mm 22mm; }
-@page wide { size: A4 landscape; margin: 15mm 18mm; }
+PAGES = (
+    f"@page {{ size: A4 portrait; margin: {PORTRAIT.margin_y}cm {PORTRAIT.margin_x}cm; }}\n"
+    f"@page wide {{ size: A4 landscape; margin: {LANDSCAPE.margin_y}cm {LANDSCAPE.margin_x}cm; }}\n"
+)
+CSS = (
+    PAGES
+    + """
 body { font-family: "Liberation Sans", Arial, sans-serif; font-size: 11pt; color: #000; }
 .panel { font-weight: bold; }
 h1.title { font-size: 17pt; margin: 6pt 0 12pt; }
@@ -38,6 +52,7 @@ figcaption { font-size: 9.5pt; margin-top: 4pt; }
 .wide { page: wide; }
 .wide section + section { break-before: page; }
 """
+)
 
 
 def _cell(value: object) -> str:
