@@ -152,7 +152,9 @@ def test_pages_show_only_the_filters_they_use(app):
         "inputs": [{"id": ids.URL, "property": "pathname", "value": "/returns"}],
         "changedPropIds": [f"{ids.URL}.pathname"],
     }
-    response = app.server.test_client().post("/_dash-update-component", json=payload)
+    client = app.server.test_client()
+    client.get("/")  # as a browser does: the page first, which sets the CSRF cookie
+    response = client.post("/_dash-update-component", json=payload)
     assert response.status_code == 200, response.get_data(as_text=True)
     hidden = response.get_json()["response"]
     assert hidden[ids.FILTERS_BAR]["hidden"] is False
