@@ -14,7 +14,7 @@ from flask import jsonify
 from socplan.accounts import Accounts
 from socplan.config import Settings, load_settings
 from socplan.figures import style_of
-from socplan.permissions import ADMINISTER, EDIT, VIEW
+from socplan.permissions import VIEW
 from socplan.store import Store
 
 from . import auth, exports, files, ids
@@ -26,16 +26,17 @@ from .source import PlanSource
 
 ROOT = Path(__file__).resolve().parents[1]
 ASSETS = ROOT / "assets"
-NAV_ITEMS = (
-    ("/", "Overview", VIEW),
-    ("/recommendations", "Recommendations", VIEW),
-    ("/partners", "Partners", VIEW),
-    ("/changes", "Changes", VIEW),
-    ("/upload", "Upload", EDIT),
-    ("/returns", "Returns", EDIT),
-    ("/history", "History", EDIT),
-    ("/admin/audit", "Audit", ADMINISTER),
-)
+
+
+def nav_items() -> list[tuple[str, str]]:
+    """(path, name) of each page this person may open, in the pages' order: read from Dash's
+    page registry, where each page says its order and the permission it needs."""
+    pages = sorted(
+        (p for p in dash.page_registry.values() if not p.get("path_template")),
+        key=lambda p: (p.get("order") is None, p.get("order") or 0, p["path"]),
+    )
+    return [(p["path"], p["name"]) for p in pages if auth.can(p.get("permission", VIEW))]
+
 
 INDEX_STRING = """<!DOCTYPE html>
 <html lang="en-GB">
@@ -112,8 +113,7 @@ def _header(config: Settings) -> html.Header:
                             id={"type": ids.NAV_LINK, "page": path},
                             className="nav-item-link",
                         )
-                        for path, label, needed in NAV_ITEMS
-                        if auth.can(needed)
+                        for path, label in nav_items()
                     ],
                     className="main-nav",
                     id=ids.NAV,

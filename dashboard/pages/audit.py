@@ -152,5 +152,7 @@ dash.register_page(
     title="Audit and accounts: delivery plan",
     name="Audit",
     layout=layout,
+    order=7,
+    permission=ADMINISTER,  # the navigation lists the page only for those who hold it
     filters=(),  # none of the shared filters means anything here
 )

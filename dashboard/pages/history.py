@@ -123,5 +123,7 @@ dash.register_page(
     title="History: delivery plan",
     name="History",
     layout=layout,
+    order=6,
+    permission=EDIT,  # the navigation lists the page only for those who hold it
     filters=(),  # none of the shared filters means anything here
 )

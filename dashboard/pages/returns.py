@@ -61,5 +61,7 @@ dash.register_page(
     title="Returns: delivery plan",
     name="Returns",
     layout=layout,
+    order=5,
+    permission=EDIT,  # the navigation lists the page only for those who hold it
     filters=FILTERS,
 )

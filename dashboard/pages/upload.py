@@ -283,5 +283,7 @@ dash.register_page(
     title="Upload returns: delivery plan",
     name="Upload",
     layout=layout,
+    order=4,
+    permission=EDIT,  # the navigation lists the page only for those who hold it
     filters=(),  # none of the shared filters means anything here
 )
