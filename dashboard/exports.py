@@ -66,10 +66,6 @@ def _send(data: bytes, name: str, fmt: str) -> Response:
     )
 
 
-def _slug(period: Period) -> str:
-    return period.label.replace("/", "-").replace(" ", "-")
-
-
 def _rendered(kind: str, fmt: str, make: Callable[[], bytes], *extra: object) -> bytes:
     """A chart or report file: from the cache, else made within the render gate."""
     plan = source().plan()
@@ -116,7 +112,7 @@ def chart_file(name: str, fmt: str) -> Response:
     width = 25.0 if item.name.startswith("timeline-") else 16.0
     extra = (name, request.args.get("ref", "")[:MAX_VALUE], request.args.get("since", "")[:16])
     data = _rendered("chart", fmt, lambda: to_bytes(item.figure, fmt, width_cm=width), *extra)
-    return _send(data, f"{item.name}-{_slug(period)}.{fmt}", fmt)
+    return _send(data, f"{item.name}-{period.slug}.{fmt}", fmt)
 
 
 def data_file(fmt: str) -> Response:
@@ -127,7 +123,7 @@ def data_file(fmt: str) -> Response:
     frame = export_frame(plan.milestones(period))
     config = settings()
     title = f"{config.strategy}: delivery plan as at {period.end:%d %B %Y} ({period})"
-    stem = f"delivery-plan-{_slug(period)}"
+    stem = f"delivery-plan-{period.slug}"
     with tempfile.TemporaryDirectory() as work:
         target = Path(work) / f"{stem}.{fmt}"
         if fmt == "csv":
@@ -162,7 +158,7 @@ def report_file(fmt: str) -> Response:
     plan, period = _filters().apply(source().plan())
     public = _public()
     data = _rendered("report", fmt, lambda: _report(plan, period, public, fmt))
-    stem = f"panel-report-{_slug(period)}{'-public' if public else ''}"
+    stem = f"panel-report-{period.slug}{'-public' if public else ''}"
     return _send(data, f"{stem}.{fmt}", fmt)
 
 

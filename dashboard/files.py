@@ -59,7 +59,7 @@ def template() -> Response:
             statuses=config.statuses,
             title=config.strategy,
         )
-    name = f"delivery-plan-return-{period.label.replace('/', '-').replace(' ', '-')}.xlsx"
+    name = f"delivery-plan-return-{period.slug}.xlsx"
     return send_file(
         io.BytesIO(buffer.getvalue()), mimetype=XLSX, as_attachment=True, download_name=name
     )

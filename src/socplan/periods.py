@@ -62,6 +62,11 @@ class Period:
         """The canonical label, e.g. `2019/20 Q3`."""
         return f"{self.year}/{(self.year + 1) % 100:02d} Q{self.quarter}"
 
+    @property
+    def slug(self) -> str:
+        """The label as it goes in a file name, e.g. `2019-20-Q3`."""
+        return self.label.replace("/", "-").replace(" ", "-")
+
     def __str__(self) -> str:
         return self.label
 

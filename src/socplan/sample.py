@@ -594,7 +594,7 @@ def sample_returns() -> list[SampleReturn]:
             rows.append(_row(i, m, qi, states[m.head[0]], change))
         left_out = {owner for p, owner in (MISSED_RETURN, PARTIAL_RETURN) if p == period}
         full = [r for r in rows if r["owner"] not in left_out]
-        slug = period.replace("/", "-").replace(" ", "-")
+        slug = Period.parse(period).slug
         returns.append(
             SampleReturn(
                 file_name=f"{slug}-full.xlsx",
