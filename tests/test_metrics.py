@@ -97,3 +97,26 @@ def test_inputs_are_not_changed():
     metrics.changes(before, before)
     metrics.status_counts(before, by="owner")
     pd.testing.assert_frame_equal(before, copy)
+
+
+def test_owner_summary_and_returns_by_owner():
+    from builders import milestone, milestones
+
+    from socplan import metrics
+
+    ms = metrics.with_measures(
+        milestones(
+            milestone("R1.1", owner="NHS", due=T("2019-06-30"), status="On track"),
+            milestone("R1.2", owner="NHS", status="Complete", progress=100.0),
+            milestone("R2.1", owner="Police", status="At risk"),
+        ).assign(updated=[True, False, False], baseline_due=lambda f: f["due"]),
+        date(2019, 12, 31),
+    )
+    summary = metrics.owner_summary(ms)
+    assert list(summary.index) == ["NHS", "Police"] and summary.index.name == "Owner"
+    assert summary.loc["NHS", "Total"] == 2 and summary.loc["NHS", "Overdue"] == 1
+    assert summary.loc["Police", "No update this period"] == 1
+    returns = metrics.returns_by_owner(ms).set_index("owner")
+    assert returns.loc["NHS", "returned"] == "Yes"  # the complete one is not waited for
+    assert returns.loc["Police", "returned"] == "No"
+    assert list(metrics.missing_updates(ms)["ref"]) == ["R2.1"]

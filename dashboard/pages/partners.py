@@ -10,6 +10,7 @@ from dash import html
 from dashboard.components import chart, no_plan, note, section, table
 from dashboard.context import source
 from dashboard.filters import Filters
+from socplan import metrics
 from socplan.charts import build_chart
 
 
@@ -26,31 +27,17 @@ def _layout(**query: Any) -> html.Div:
     ms = plan.milestones(period)
     if ms.empty:
         return html.Div([html.H1("Partners"), note("No milestones match these filters.")])
-    by_owner = plan.status_counts(period, by="owner")
-    missing = plan.missing_updates(period)
+    summary = metrics.owner_summary(ms)
     overdue = plan.overdue(period)
-    summary = (
-        by_owner[["Total"]]
-        .join(overdue.groupby("owner").size().rename("Overdue"))
-        .join(
-            missing.set_index("owner")[["missing", "refs"]].rename(
-                columns={"missing": "No update this period", "refs": "Milestones with no update"}
-            )
-        )
-        .fillna({"Overdue": 0, "No update this period": 0, "Milestones with no update": ""})
-    )
-    summary["Overdue"] = summary["Overdue"].astype(int)
-    summary["No update this period"] = summary["No update this period"].astype(int)
-    summary.index.name = "Owner"
-    late = missing[missing["missing"] > 0]
+    late = summary[summary["No update this period"] > 0].index
     return html.Div(
         [
             html.H1(f"Partners as at {period.end:%d %B %Y} ({period})"),
             note(
-                f"{len(by_owner)} owners. "
+                f"{len(summary)} owners. "
                 + (
                     f"{len(late)} owners have open milestones with no update for {period}: "
-                    + ", ".join(late["owner"])
+                    + ", ".join(late)
                     + "."
                     if len(late)
                     else f"Every owner sent an update for {period}."

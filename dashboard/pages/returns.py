@@ -13,8 +13,8 @@ from dashboard.components import no_plan, note, section, table
 from dashboard.context import source
 from dashboard.editing import not_allowed
 from dashboard.filters import Filters
+from socplan import metrics
 from socplan.permissions import EDIT
-from socplan.schema import CLOSED_STATUSES
 
 FILTERS = ("period",)  # the filters this page uses; the filters bar hides the others
 
@@ -27,18 +27,15 @@ def layout(**query: Any) -> html.Div:
     if plan.latest is None:
         return no_plan("Returns")
     ms = plan.milestones(period)
-    open_ = ms[~ms["status"].isin(list(CLOSED_STATUSES))]
-    by_owner = (
-        open_.groupby("owner").agg(open=("ref", "size"), updated=("updated", "sum")).reset_index()
+    by_owner = metrics.returns_by_owner(ms).rename(
+        columns={
+            "owner": "Owner",
+            "open": "Open milestones",
+            "updated": "Updated",
+            "returned": "Returned",
+        }
     )
-    by_owner["Returned"] = by_owner.apply(
-        lambda r: "Yes" if r["updated"] == r["open"] else ("Partly" if r["updated"] else "No"),
-        axis=1,
-    )
-    by_owner = by_owner.rename(
-        columns={"owner": "Owner", "open": "Open milestones", "updated": "Updated"}
-    )
-    waiting = open_[~open_["updated"]][["owner", "ref", "milestone", "status"]].rename(
+    waiting = metrics.missing_updates(ms)[["owner", "ref", "milestone", "status"]].rename(
         columns={"owner": "Owner", "ref": "Ref", "milestone": "Milestone", "status": "Last status"}
     )
     returned = int((by_owner["Returned"] == "Yes").sum())

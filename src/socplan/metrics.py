@@ -109,6 +109,44 @@ def missing_by_owner(milestones: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def owner_summary(milestones: pd.DataFrame) -> pd.DataFrame:
+    """Per owner (the index, named Owner): milestones, overdue, open ones with no update this
+    period and their refs, as a reader's table."""
+    total = milestones.groupby("owner").size().rename("Total")
+    late = overdue(milestones).groupby("owner").size().rename("Overdue")
+    missing = missing_by_owner(milestones).set_index("owner")[["missing", "refs"]]
+    summary = (
+        total.to_frame()
+        .join(late)
+        .join(
+            missing.rename(
+                columns={"missing": "No update this period", "refs": "Milestones with no update"}
+            )
+        )
+        .fillna({"Overdue": 0, "No update this period": 0, "Milestones with no update": ""})
+        .astype({"Overdue": int, "No update this period": int})
+    )
+    summary.index.name = "Owner"
+    return summary
+
+
+def returns_by_owner(milestones: pd.DataFrame) -> pd.DataFrame:
+    """Per owner with open milestones: how many, how many were updated this period, and whether
+    the owner has returned (Yes, Partly or No)."""
+    open_ = milestones[~milestones["status"].isin(list(CLOSED_STATUSES))]
+    table = (
+        open_.groupby("owner")
+        .agg(open=("ref", "size"), updated=("updated", "sum"))
+        .reset_index()
+        .astype({"updated": int})
+    )
+    table["returned"] = [
+        "Yes" if u == n else ("Partly" if u else "No")
+        for u, n in zip(table["updated"], table["open"], strict=True)
+    ]
+    return table
+
+
 def changes(before: pd.DataFrame, after: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """What changed between two as-at frames: status moves, new, cancelled and date changes."""
     joined = after.merge(
