@@ -409,14 +409,3 @@ def flow(moves: pd.DataFrame, before: str, after: str, title: str | None = None)
         )
     )
     return _layout(fig, title or f"Status moves from {before} to {after}", height=380)
-
-
-def empty(message: str, title: str = "") -> go.Figure:
-    """A blank figure that says why it is blank."""
-    fig = _figure()
-    fig.add_annotation(
-        text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper", font={"size": 14}
-    )
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False)
-    return _layout(fig, title, height=220)

@@ -153,12 +153,6 @@ class DeliveryPlan:
         ends = {p.index: p.end for p in self.periods}
         return self._memo(("burnup",), lambda: metrics.burnup(self.snapshots, ends))
 
-    def history_of(self, ref: str) -> pd.DataFrame:
-        """One milestone period by period: status, progress, dates and commentary."""
-        rows = self.snapshots[self.snapshots["ref"] == ref]
-        return rows.sort_values("period_index").reset_index(drop=True)
-
-    # -- filtering -------------------------------------------------------------------------
     def _themed_snapshots(self) -> pd.DataFrame:
         key = ("themed",)
         if key not in self._cache:

@@ -177,11 +177,3 @@ NO_WORDS = frozenset({"no", "n", "false", "0", "private", "restricted", "not for
 MILESTONE_FIELDS: tuple[str, ...] = tuple(c.key for c in MS_COLUMNS)
 RECOMMENDATION_FIELDS: tuple[str, ...] = tuple(c.key for c in REC_COLUMNS)
 DATE_FIELDS: tuple[str, ...] = ("start", "due", "forecast", "completed")
-
-
-def header_of(key: str, columns: tuple[Column, ...]) -> str:
-    """The canonical header for a column key."""
-    for column in columns:
-        if column.key == key:
-            return column.name
-    raise KeyError(key)
