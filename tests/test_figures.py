@@ -137,10 +137,6 @@ def test_flow_links_statuses():
     assert list(sankey.link.value) == [3, 1]
 
 
-def test_empty_figure_says_why():
-    assert figures.empty("No data").layout.annotations[0].text == "No data"
-
-
 def test_every_figure_passes_plotly_validation(demo_db):
     """The builders skip validation for speed; rebuilding with it on catches any bad property."""
     import plotly.graph_objects as go
