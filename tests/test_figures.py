@@ -151,7 +151,6 @@ def test_every_figure_passes_plotly_validation(demo_db):
         fig = build_chart(plan, name).figure
         go.Figure(fig.to_dict())  # raises ValueError on any invalid property
         go.Figure(for_print(fig).to_dict())
-    go.Figure(figures.empty("nothing").to_dict())
 
 
 def _bands(svg: bytes) -> dict[str, tuple[float, float]]:
