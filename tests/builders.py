@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -117,3 +119,16 @@ def sheet_bytes(sheets: dict[str, list[list[Any]]]) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def rewrite_member(data: bytes, member: str, change: Callable[[bytes], bytes]) -> bytes:
+    """A copy of a zip (workbook) with one member's bytes passed through `change`."""
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for info in source.infolist():
+            content = source.read(info)
+            target.writestr(info.filename, change(content) if info.filename == member else content)
+    return out.getvalue()

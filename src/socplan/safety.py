@@ -1,12 +1,15 @@
 """Refuse hostile or non-workbook files before any parser sees them.
 
-Every check works from the file's first bytes and the zip central directory, so a zip bomb is
-refused without inflating a single member.
+The size checks work from the file's first bytes and the zip central directory, so a zip bomb is
+refused without inflating a single member; only then is `[Content_Types].xml` read, streaming,
+no further than its declared (and already capped) size.
 """
 
 from __future__ import annotations
 
+import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -121,12 +124,11 @@ def _check_zip(data: bytes, name: str, limits: Limits) -> None:
                 "it was not opened"
             )
     lowered = {n.lower() for n in names}
-    if any(n.endswith("vbaproject.bin") for n in lowered) or any(
-        "macroenabled" in n for n in lowered
-    ):
+    executable = next((n for n in sorted(names) if _EXECUTABLE.search(n.lower())), None)
+    if executable is not None:
         raise UnsafeFile(
-            f"{name}: the workbook contains macros; save it as an Excel Workbook (.xlsx) "
-            "without macros"
+            f"{name}: the workbook contains macros or embedded programs ({executable}); save it "
+            "as an Excel Workbook (.xlsx) without macros, ActiveX controls or embedded objects"
         )
     if "[content_types].xml" not in lowered or "xl/workbook.xml" not in lowered:
         if "content.xml" in lowered and "mimetype" in lowered:
@@ -137,10 +139,57 @@ def _check_zip(data: bytes, name: str, limits: Limits) -> None:
             raise UnsafeFile(f"{name}: this is a Word document, not an Excel workbook")
         raise UnsafeFile(f"{name}: this zip file is not an Excel workbook (.xlsx)")
     try:
-        content_types = archive.read("[Content_Types].xml")[:200_000].lower()
-    except KeyError:
-        content_types = b""
-    if b"macroenabled" in content_types or b"vbaproject" in content_types:
+        declared = _declares_macros(archive)
+        if declared:
+            raise UnsafeFile(
+                f"{name}: the workbook is macro-enabled (it declares {declared}); save it as an "
+                "Excel Workbook (.xlsx)"
+            )
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError) as exc:
         raise UnsafeFile(
-            f"{name}: the workbook is macro-enabled; save it as an Excel Workbook (.xlsx)"
-        )
+            f"{name}: the file is damaged ({type(exc).__name__}); open it in Excel and save it "
+            "again as .xlsx"
+        ) from None
+
+
+# Parts that hold or run code: VBA projects, Excel 4 macro sheets, ActiveX controls, OLE objects
+# (`xl/embeddings/*.bin`) and custom ribbons that call macros.
+_EXECUTABLE = re.compile(
+    r"vbaproject[^/]*\.bin$|vbadata\.xml$|(^|/)(macrosheets|activex|customui)/"
+    r"|(^|/)embeddings/[^/]*\.bin$|(^|/)[^/]*oleobject[^/]*\.bin$|macroenabled"
+)
+_MACRO_TYPES = (
+    b"macroenabled",
+    b"vbaproject",
+    b"activex",
+    b"macrosheet",
+    b"oleobject",
+)
+
+
+def _declares_macros(archive: zipfile.ZipFile) -> str:
+    """The first macro or ActiveX content type `[Content_Types].xml` declares, or "".
+
+    The whole part is read in chunks (padding cannot push a declaration out of sight), never
+    past its declared size, which the zip checks have already capped.
+    """
+    info = next(
+        (i for i in archive.infolist() if i.filename.lower() == "[content_types].xml"), None
+    )
+    if info is None:
+        return ""
+    keep = max(map(len, _MACRO_TYPES)) - 1
+    tail = b""
+    left = info.file_size
+    with archive.open(info) as stream:
+        while left > 0:
+            block = stream.read(min(1 << 20, left))
+            if not block:
+                break
+            left -= len(block)
+            text = tail + block.lower()
+            for needle in _MACRO_TYPES:
+                if needle in text:
+                    return needle.decode()
+            tail = text[-keep:]
+    return ""
