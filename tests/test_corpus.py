@@ -18,6 +18,7 @@ from builders import (
     recs,
     rewrite_member,
     sheet_bytes,
+    stray_cell,
     template_bytes,
 )
 
@@ -84,6 +85,9 @@ def padded_content_types(declaration: bytes) -> bytes:
         "[Content_Types].xml",
         lambda xml: xml.replace(b"</Types>", padding + declaration + b"</Types>"),
     )
+
+
+FAR = "a value far outside the table; delete it (or clear the rows and columns beyond the plan) and save again"
 
 
 def ole(extra: bytes) -> bytes:
@@ -193,6 +197,30 @@ CASES: dict[str, tuple[str, object, str, str]] = {
         lambda: add_member(good(), "customUI/customUI14.xml", b"<customUI/>"),
         "",
         "contains macros",
+    ),
+    "value at XFD1048576": (
+        "plan.xlsx",
+        lambda: stray_cell(good(), "Milestones", "XFD1048576"),
+        "Milestones!XFD1048576",
+        FAR,
+    ),
+    "value at ZZ200000": (
+        "plan.xlsx",
+        lambda: stray_cell(good(), "Milestones", "ZZ200000"),
+        "Milestones!ZZ200000",
+        FAR,
+    ),
+    "dimension that lies": (
+        "plan.xlsx",
+        lambda: stray_cell(good(), "Milestones", "ZZ200000", dimension="A1:M20"),
+        "Milestones!ZZ200000",
+        FAR,
+    ),
+    "far value in another sheet": (
+        "plan.xlsx",
+        lambda: stray_cell(good(), "Lists", "A900000"),
+        "Lists!A900000",
+        FAR,
     ),
     "encrypted": (
         "plan.xlsx",
