@@ -327,6 +327,36 @@ def texts(series: pd.Series) -> pd.Series:
     return pd.Series(values, index=series.index, dtype=object)
 
 
+_UNPRINTABLE_RUN = re.compile(r" *\x00[\x00 ]*")
+
+
+def ref_text(value: str) -> str:
+    """A ref with every run of control or format characters (new lines, tabs, zero-width and
+    direction marks) and the spaces around it collapsed to one space, then trimmed."""
+    if value.isprintable():
+        return value
+    marked = "".join(ch if ch.isprintable() else "\x00" for ch in value)
+    return _UNPRINTABLE_RUN.sub(" ", marked).strip()
+
+
+def refs(series: pd.Series) -> tuple[pd.Series, list[CellProblem]]:
+    """A column of refs as clean text, control characters collapsed (a warning names each)."""
+    clean = texts(series)
+    problems: list[CellProblem] = []
+    values = clean.tolist()
+    for i, value in enumerate(values):
+        if not value.isprintable():
+            values[i] = ref_text(value)
+            problems.append(
+                (
+                    i,
+                    "warning",
+                    f"the ref held line breaks or control characters; read as '{values[i]}'",
+                )
+            )
+    return pd.Series(values, index=series.index, dtype=object), problems
+
+
 def split_partners(value: str) -> list[str]:
     """Partners separated by ';', ',' or new lines."""
     return [p.strip() for p in re.split(r"[;,\n]", value) if p.strip()]
