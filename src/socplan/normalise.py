@@ -138,19 +138,20 @@ def dates(series: pd.Series) -> tuple[pd.Series, list[CellProblem]]:
     out: list[date | None] = [None] * len(values)
     problems: list[CellProblem] = []
     for i, value in enumerate(values):
-        if type(value) is datetime:
-            out[i] = value.date()
+        parsed: date | None
+        if type(value) is datetime or type(value) is date:
+            parsed = value.date() if type(value) is datetime else value
+            if 1990 <= parsed.year <= 2100:  # the usual case: a real date, in range
+                out[i] = parsed
+                continue
+        elif _is_blank(value):
             continue
-        if type(value) is date:
-            out[i] = value
-            continue
-        if _is_blank(value):
-            continue
-        try:
-            parsed = to_date(value)
-        except DateProblem as exc:
-            problems.append((i, "error", str(exc)))
-            continue
+        else:
+            try:
+                parsed = to_date(value)
+            except DateProblem as exc:
+                problems.append((i, "error", str(exc)))
+                continue
         if parsed is None:
             problems.append(
                 (i, "warning", f"'{str(value).strip()}' means no date; it is stored as blank")
