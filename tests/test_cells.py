@@ -87,6 +87,7 @@ def test_put_never_writes_a_formula():
         assert prefixed.data_type == "s" and prefixed.value == f"'{start}1+1"
     assert put(ws, 9, 1, 3).data_type == "n" and not put(ws, 9, 2, "plain").quotePrefix
     assert formula_like("=x") and not formula_like("x=") and neutralise(5) == 5
+    assert put(ws, 10, 1, "a\x1fb\x00").value == "ab"
 
 
 def test_template_holds_no_formula(tmp_path: Path):

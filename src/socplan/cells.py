@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from openpyxl.cell.cell import Cell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.worksheet.worksheet import Worksheet
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -30,11 +30,14 @@ def neutralise(value: object) -> object:
 def put(ws: Worksheet, row: int, column: int, value: Any, *, guard: Guard = "quote") -> Cell:
     """Write one cell that can never hold a formula.
 
-    Text is always stored as text, never as openpyxl's formula type. Formula-like text is also
+    Text is always stored as text, never as openpyxl's formula type, without the control
+    characters a worksheet cannot hold (openpyxl refuses them). Formula-like text is also
     guarded for people who edit the cell: `quote` sets Excel's quote prefix (the text reads back
     exactly as written and stays text when edited; for the template, which round-trips);
     `apostrophe` prefixes an apostrophe to the value itself (for exports, which are not read back).
     """
+    if isinstance(value, str):  # control characters a worksheet cannot hold are dropped
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
     if guard == "apostrophe":
         value = neutralise(value)
     cell = ws.cell(row=row, column=column, value=value)
