@@ -24,8 +24,7 @@ from .problems import column_letter
 CHUNK = 1 << 20
 SMALL_PART = 4 << 20  # workbook.xml and its rels are a few KB; refuse to parse a bloated one
 
-_ANY_CELL = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?c[\s/>]")
-_ANY_ROW = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?row[\s/>]")
+_COLON = re.compile(rb":(?:c|row)[\s/>]")  # cheap first look for a prefixed cell or row
 _PREFIXED = re.compile(rb"<[A-Za-z_][\w.\-]*:(?:c|row|dimension)[\s/>]")
 _DIMENSION = re.compile(
     rb"""<(?:[A-Za-z_][\w.\-]*:)?dimension\s(?:[^>"']|"[^"]*"|'[^']*')*?"""
@@ -170,30 +169,23 @@ def _letters_above(limit: int) -> bytes:
 
 @functools.lru_cache(maxsize=8)
 def _beyond(max_rows: int, max_columns: int) -> tuple[re.Pattern[bytes], re.Pattern[bytes]]:
-    """Patterns that find a usual cell or row past the limits, or a cell reference out of the usual form."""
+    """Patterns that find what the fast scan cannot clear: a cell or row without `r` first, a
+    reference out of the usual form, or one past the limits."""
     rows = _above(max_rows)
     cell = re.compile(
-        rb'<c r="(?:(?![A-Z]{1,3}[0-9]{1,7}")|'
+        rb'<c(?:(?=[\s/>])(?! r=")| r="(?:(?![A-Z]{1,3}[0-9]{1,7}")|'
         + _letters_above(max_columns)
         + rb"|[A-Z]{1,3}"
         + rows
-        + rb'")'
+        + rb'"))'
     )
-    return cell, re.compile(rb'<row r="' + rows + rb'"')
+    row = re.compile(rb'<row(?:(?=[\s/>])(?! r="[0-9]{1,7}")| r="' + rows + rb'")')
+    return cell, row
 
 
 def _usual(chunk: bytes, max_rows: int, max_columns: int) -> bool:
-    """True when every row and cell of the chunk is in the usual form and within the limits.
-
-    Counting (fast) comes first; the few non-cell tags that start like a cell (`<cols>`,
-    `<conditionalFormatting>`) or a row (`<rowBreaks>`) are told apart only when counts differ.
-    """
-    cells, rows = chunk.count(b'<c r="'), chunk.count(b'<row r="')
-    if chunk.count(b"<c") != cells and len(_ANY_CELL.findall(chunk)) != cells:
-        return False
-    if chunk.count(b"<row") != rows and len(_ANY_ROW.findall(chunk)) != rows:
-        return False
-    if (b":c" in chunk or b":row" in chunk) and _PREFIXED.search(chunk):
+    """True when every row and cell of the chunk is in the usual form and within the limits."""
+    if _COLON.search(chunk) and _PREFIXED.search(chunk):
         return False
     cell, row = _beyond(max_rows, max_columns)
     return not cell.search(chunk) and not row.search(chunk)
