@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import io
+import re
+import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -117,3 +120,38 @@ def sheet_bytes(sheets: dict[str, list[list[Any]]]) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def _sheet_member(data: bytes, sheet: str) -> str:
+    from socplan.extents import sheet_parts
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return dict(sheet_parts(archive))[sheet]
+
+
+def rewrite_member(data: bytes, member: str, change: Callable[[bytes], bytes]) -> bytes:
+    """A copy of a zip (workbook) with one member's bytes passed through `change`."""
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for info in source.infolist():
+            content = source.read(info)
+            target.writestr(info.filename, change(content) if info.filename == member else content)
+    return out.getvalue()
+
+
+def stray_cell(data: bytes, sheet: str, cell: str, dimension: str | None = None) -> bytes:
+    """A workbook with one value at `cell` of `sheet`, written straight into the sheet's XML
+    (openpyxl would correct a lying dimension); `dimension`, when given, replaces the declared one."""
+    row = re.sub(r"^[A-Z]+", "", cell)
+
+    def change(xml: bytes) -> bytes:
+        extra = f'<row r="{row}"><c r="{cell}" t="inlineStr"><is><t>x</t></is></c></row>'
+        xml = xml.replace(b"</sheetData>", extra.encode() + b"</sheetData>")
+        if dimension is not None:
+            xml = re.sub(rb'<dimension ref="[^"]*"', f'<dimension ref="{dimension}"'.encode(), xml)
+        return xml
+
+    return rewrite_member(data, _sheet_member(data, sheet), change)

@@ -16,7 +16,9 @@ from builders import (
     milestone,
     milestones,
     recs,
+    rewrite_member,
     sheet_bytes,
+    stray_cell,
     template_bytes,
 )
 
@@ -75,6 +77,19 @@ def drop_column(data: bytes, sheet: str, col: int) -> bytes:
     return buffer.getvalue()
 
 
+def padded_content_types(declaration: bytes) -> bytes:
+    """A good workbook whose [Content_Types].xml hides a declaration behind 300 KB of padding."""
+    padding = b"<!--" + b" " * 300_000 + b"-->"
+    return rewrite_member(
+        good(),
+        "[Content_Types].xml",
+        lambda xml: xml.replace(b"</Types>", padding + declaration + b"</Types>"),
+    )
+
+
+FAR = "a value far outside the table; delete it (or clear the rows and columns beyond the plan) and save again"
+
+
 def ole(extra: bytes) -> bytes:
     return b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504 + extra + b"\0" * 1024
 
@@ -128,6 +143,85 @@ CASES: dict[str, tuple[str, object, str, str]] = {
         "contains macros",
     ),
     "xlsm name": ("plan.xlsm", good, "", "macro-enabled"),
+    "macro content type behind padding": (
+        "plan.xlsx",
+        lambda: padded_content_types(
+            b'<Override PartName="/xl/workbook.xml" '
+            b'ContentType="application/vnd.ms-excel.sheet.macroEnabled.main+xml"/>'
+        ),
+        "",
+        "macro-enabled",
+    ),
+    "vba content type behind padding": (
+        "plan.xlsx",
+        lambda: padded_content_types(
+            b'<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/>'
+        ),
+        "",
+        "macro-enabled",
+    ),
+    "activex content type": (
+        "plan.xlsx",
+        lambda: padded_content_types(
+            b'<Override PartName="/xl/ctrl.xml" ContentType="application/vnd.ms-office.activeX+xml"/>'
+        ),
+        "",
+        "macro-enabled",
+    ),
+    "vba project under another name": (
+        "plan.xlsx",
+        lambda: add_member(good(), "xl/media/vbaProject2.bin", b"VBA"),
+        "",
+        "contains macros",
+    ),
+    "activex control": (
+        "plan.xlsx",
+        lambda: add_member(good(), "xl/activeX/activeX1.bin", b"OCX"),
+        "",
+        "xl/activeX/activeX1.bin",
+    ),
+    "embedded ole object": (
+        "plan.xlsx",
+        lambda: add_member(good(), "xl/embeddings/oleObject1.bin", b"OLE"),
+        "",
+        "xl/embeddings/oleObject1.bin",
+    ),
+    "excel 4 macro sheet": (
+        "plan.xlsx",
+        lambda: add_member(good(), "xl/macrosheets/sheet1.xml", b"<xm:macrosheet/>"),
+        "",
+        "contains macros",
+    ),
+    "custom ribbon": (
+        "plan.xlsx",
+        lambda: add_member(good(), "customUI/customUI14.xml", b"<customUI/>"),
+        "",
+        "contains macros",
+    ),
+    "value at XFD1048576": (
+        "plan.xlsx",
+        lambda: stray_cell(good(), "Milestones", "XFD1048576"),
+        "Milestones!XFD1048576",
+        FAR,
+    ),
+    "value at ZZ200000": (
+        "plan.xlsx",
+        lambda: stray_cell(good(), "Milestones", "ZZ200000"),
+        "Milestones!ZZ200000",
+        FAR,
+    ),
+    "dimension that lies": (
+        "plan.xlsx",
+        lambda: stray_cell(good(), "Milestones", "ZZ200000", dimension="A1:M20"),
+        "Milestones!ZZ200000",
+        FAR,
+    ),
+    "far value in another sheet": (
+        "plan.xlsx",
+        lambda: stray_cell(good(), "Lists", "A900000"),
+        "Lists!A900000",
+        FAR,
+    ),
     "encrypted": (
         "plan.xlsx",
         lambda: ole("EncryptedPackage".encode("utf-16-le")),

@@ -106,3 +106,22 @@ def test_flags():
 def test_text_cells():
     assert n.text(1.0) == "1" and n.text("  R1 ") == "R1" and n.text(None) == ""
     assert n.split_partners("A; B,C\nD") == ["A", "B", "C", "D"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Z\n\nhttps://evil.example/login", "Z https://evil.example/login"),
+        ("R1.\t2", "R1. 2"),
+        ("R1\r\n.2 \u200b", "R1 .2"),
+        ("\u202eR1.2", "R1.2"),
+        ("R1\x00\x1b[31m", "R1 [31m"),
+        ("R1.2", "R1.2"),
+        ("R 1.2", "R 1.2"),
+    ],
+)
+def test_refs_lose_control_characters(raw, expected):
+    assert n.ref_text(raw) == expected
+    clean, problems = n.refs(pd.Series([raw]))
+    assert clean.tolist() == [expected]
+    assert bool(problems) == (raw != expected)

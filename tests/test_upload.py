@@ -254,3 +254,34 @@ def test_commentary_with_html_is_text(site):
     walk(page)
     assert hostile in found
     assert "dangerously_allow_html" not in text(page)
+
+
+def test_far_stray_value_is_refused_by_its_cell(site):
+    """A value at XFD1048576 used to abort the server process; now it is one line naming it."""
+    from builders import stray_cell
+
+    from dashboard.pages.upload import check_upload
+
+    app, store = site
+    data = stray_cell(next_return(store), "Milestones", "XFD1048576")
+    result, token, _, _ = call(app, check_upload, *as_upload(("far.xlsx", data)), Q3.label, "full")
+    assert token is None
+    assert "Milestones!XFD1048576: a value far outside the table" in text(result)
+
+
+def test_upload_checked_from_a_server_thread(site):
+    """Under a threaded server the parse runs in a child of the fork server, and still works."""
+    from dashboard.pages.upload import check_upload
+
+    app, store = site
+    data = next_return(store, Milestones={"I2": "Compelte"})
+    out: list = []
+    worker = threading.Thread(
+        target=lambda: out.append(
+            call(app, check_upload, *as_upload(("r.xlsx", data)), Q3.label, "full")
+        )
+    )
+    worker.start()
+    worker.join(120)
+    result, token, _, _ = out[0]
+    assert token is None and "Milestones!I2: 'Compelte' is not a status" in text(result)

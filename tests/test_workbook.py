@@ -172,3 +172,23 @@ def test_forecast_equal_to_due_is_no_change():
     )
     parsed = parse_workbook(data, "same.xlsx")
     assert parsed.report.ok and pd.isna(parsed.milestones.at[0, "forecast"])
+
+
+def test_refs_lose_control_characters_on_import():
+    from builders import edit
+
+    evil = "Z\n\nhttps://evil.example/login"
+    data = edit(
+        template_bytes(Period(2019, 3), recs(), basic_milestones()),
+        {
+            "Recommendations": {"A2": evil},
+            "Milestones": {"A2": evil + ".1", "B2": evil, "B3": evil},
+        },
+    )
+    parsed = parse_workbook(data, "t.xlsx")
+    assert parsed.report.ok, parsed.report.lines()
+    assert parsed.recommendations["ref"].iloc[0] == "Z https://evil.example/login"
+    assert parsed.milestones["ref"].iloc[0] == "Z https://evil.example/login.1"
+    assert parsed.milestones["recommendation"].iloc[0] == "Z https://evil.example/login"
+    places = {p.place for p in parsed.report.warnings}
+    assert {"Recommendations!A2", "Milestones!A2", "Milestones!B2"} <= places

@@ -142,6 +142,11 @@ def _vocabulary() -> Vocabulary:
     return Vocabulary(config.themes, config.statuses)
 
 
+def _limits() -> Limits:
+    """The caps on each workbook and on the child process that parses it, from the settings."""
+    return Limits.from_settings(settings())
+
+
 def _who() -> str:
     user = current_user()
     assert user is not None  # the server refuses edit- callbacks to anyone but editors
@@ -176,7 +181,7 @@ def check_upload(
         target,
         partial=partial,
         vocabulary=_vocabulary(),
-        limits=Limits(max_file_bytes=settings().max_upload_mb * 1024 * 1024),
+        limits=_limits(),
     )
     errors = sum(len(o.report.errors) for _, o in checked.outcomes)
     accounts().audit(_who(), "upload", f"{', '.join(names)} for {target} ({mode}): {errors} errors")
@@ -215,6 +220,7 @@ def commit(_: int | None, token: str | None) -> Any:
             imported_by=_who(),
             last_import=staged.last_import,
             vocabulary=_vocabulary(),
+            limits=_limits(),
         )
     except StalePreview as exc:
         staging.drop(store, staged.token)
@@ -225,6 +231,7 @@ def commit(_: int | None, token: str | None) -> Any:
             staged.period,
             partial=staged.partial,
             vocabulary=_vocabulary(),
+            limits=_limits(),
         )
         accounts().audit(_who(), "commit-refused", f"{staged.period}: stale preview")
         if not checked.ok or checked.preview is None:
@@ -243,6 +250,10 @@ def commit(_: int | None, token: str | None) -> Any:
             SHOWN,
             dbc.Alert(f"Not committed: {exc}. The preview below is fresh.", color="danger"),
         )
+    except ValueError as exc:  # a file failed its second check (e.g. it ran out of time)
+        staging.drop(store, staged.token)
+        accounts().audit(_who(), "commit-refused", str(exc))
+        return "", None, HIDDEN, dbc.Alert(f"Not committed: {exc}.", color="danger")
     staging.drop(store, staged.token)
     summary = ", ".join(f"{r.period} revision {r.revision} ({r.kind})" for r in revisions)
     accounts().audit(_who(), "commit", f"{', '.join(n for n, _ in staged.files)} as {summary}")

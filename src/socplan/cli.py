@@ -169,11 +169,19 @@ def _print_report(report: Any, err: bool = False) -> None:
         click.echo(line, err=err)
 
 
-def _read_input(file: Path) -> bytes:
-    from .safety import Limits, UnsafeFile, check_workbook_file
+def _limits() -> Any:
+    from .config import load_settings
+    from .safety import Limits
+
+    return Limits.from_settings(load_settings())
+
+
+def _read_input(file: Path, limits: Any) -> bytes:
+    """The file's bytes, up to the size cap; its content is checked (in a child) by the importer."""
+    from .safety import UnsafeFile, read_workbook_file
 
     try:
-        return check_workbook_file(file, Limits())
+        return read_workbook_file(file, limits)
     except UnsafeFile as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
@@ -191,7 +199,8 @@ def validate(file: Path, period: str | None, partial: bool, db: str | None) -> N
     from .workbook import Vocabulary
 
     chosen = _period(period)
-    data = _read_input(file)
+    limits = _limits()
+    data = _read_input(file, limits)
     settings = load_settings()
     known = _store(db).known_recommendations() if partial else set()
     outcome = check(
@@ -201,6 +210,7 @@ def validate(file: Path, period: str | None, partial: bool, db: str | None) -> N
         partial=partial,
         known_recommendations=known,
         vocabulary=Vocabulary(settings.themes, settings.statuses),
+        limits=limits,
     )
     _print_report(outcome.report)
     if not outcome.report.ok:
@@ -238,7 +248,8 @@ def import_(
     from .workbook import Vocabulary
 
     chosen = _period(period)
-    data = _read_input(file)
+    limits = _limits()
+    data = _read_input(file, limits)
     settings = load_settings()
     outcome = import_bytes(
         _store(db),
@@ -248,6 +259,7 @@ def import_(
         imported_by=_user(user),
         partial=partial,
         vocabulary=Vocabulary(settings.themes, settings.statuses),
+        limits=limits,
     )
     if outcome.revision is None:
         _print_report(outcome.report, err=True)

@@ -35,6 +35,12 @@ class Settings:
     max_query_bytes: int = 4096
     trusted_proxies: int = 0
     render_slots: int = 2
+    max_sheet_rows: int = 250_000
+    max_sheet_columns: int = 500
+    parse_memory_mb: int = 2048
+    parse_cpu_seconds: int = 60
+    parse_timeout_seconds: int = 120
+    isolate_parsing: bool = True
     contacts: tuple[str, ...] = (
         "Policy team, Office of the Police and Crime Commissioner (see the office's website for "
         "contact details)",

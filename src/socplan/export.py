@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from .cells import FORMULA_STARTS as FORMULA_STARTS  # one definition, shared with the template
+from .cells import neutralise as neutralise
+from .cells import put
 from .schema import MS_COLUMNS
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 EXPORT_COLUMNS: dict[str, str] = {
     **{c.key: c.name for c in MS_COLUMNS},
@@ -20,13 +21,6 @@ EXPORT_COLUMNS: dict[str, str] = {
     "overdue": "Overdue",
     "updated": "Update received",
 }
-
-
-def neutralise(value: object) -> object:
-    """Text that a spreadsheet would run as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def export_frame(milestones: pd.DataFrame) -> pd.DataFrame:
@@ -69,12 +63,12 @@ def write_xlsx(frame: pd.DataFrame, target: Path, *, title: str, note: str = "")
         "Dates are day/month/year. Text that could run as a formula starts with an apostrophe.",
     ]
     for r, line in enumerate(lines, start=1):
-        readme.cell(row=r, column=1, value=str(neutralise(line)))
+        put(readme, r, 1, line, guard="apostrophe")
     readme["A1"].font = Font(bold=True, size=13)
     readme.column_dimensions["A"].width = 100
     data = book.create_sheet("Milestones")
     for c, name in enumerate(frame.columns, start=1):
-        data.cell(row=1, column=c, value=str(neutralise(name))).font = Font(bold=True)
+        put(data, 1, c, str(name), guard="apostrophe").font = Font(bold=True)
         data.column_dimensions[get_column_letter(c)].width = (
             50 if name in ("Milestone", "Update") else 14
         )
@@ -82,9 +76,7 @@ def write_xlsx(frame: pd.DataFrame, target: Path, *, title: str, note: str = "")
         for c, value in enumerate(row, start=1):
             if value is None or (not isinstance(value, str) and pd.isna(value)):
                 continue
-            cell = data.cell(row=r, column=c, value=neutralise(value))
-            if cell.data_type == "f":
-                cell.data_type = "s"
+            cell = put(data, r, c, value, guard="apostrophe")
             if hasattr(value, "year"):
                 cell.number_format = "DD/MM/YYYY"
     data.freeze_panes = "A2"

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from .isolation import ChildFailed, ChildLimits, run_isolated
 from .periods import Period, PeriodError
 from .problems import Report
 from .safety import Limits, UnsafeFile, check_workbook_bytes
-from .store import Revision, Store
 from .workbook import ParsedWorkbook, Vocabulary, parse_workbook
+
+if TYPE_CHECKING:  # the store (SQLAlchemy) stays out of the child processes that parse
+    from .store import Revision, Store
 
 
 @dataclass
@@ -31,7 +35,42 @@ def check(
     vocabulary: Vocabulary | None = None,
     limits: Limits | None = None,
 ) -> Outcome:
-    """Every problem with a workbook, without writing anything."""
+    """Every problem with a workbook, without writing anything.
+
+    The file is checked and parsed in a child process with the memory and time `limits` allow
+    (unless `limits.isolate` is off), so no workbook can take down the calling process.
+    """
+    limits = limits or Limits()
+    args = (data, name, period, partial, frozenset(known_recommendations), vocabulary, limits)
+    if not limits.isolate:
+        return _check_here(*args)
+    child = ChildLimits(
+        memory_mb=limits.parse_memory_mb,
+        cpu_seconds=limits.parse_cpu_seconds,
+        timeout_seconds=limits.parse_timeout_seconds,
+    )
+    try:
+        return run_isolated(_check_here, *args, limits=child)
+    except ChildFailed as exc:
+        report = Report()
+        report.error(
+            "",
+            f"{name}: the workbook could not be read within the limits ({exc.reason}); open it "
+            "in Excel, remove anything that is not part of the plan and save it again as .xlsx",
+        )
+        return Outcome(report, period)
+
+
+def _check_here(
+    data: bytes,
+    name: str,
+    period: Period | None,
+    partial: bool,
+    known_recommendations: frozenset[str],
+    vocabulary: Vocabulary | None,
+    limits: Limits,
+) -> Outcome:
+    """`check` in this process: refuse hostile files, then read and check the workbook."""
     try:
         check_workbook_bytes(data, name, limits)
     except UnsafeFile as exc:

@@ -138,19 +138,20 @@ def dates(series: pd.Series) -> tuple[pd.Series, list[CellProblem]]:
     out: list[date | None] = [None] * len(values)
     problems: list[CellProblem] = []
     for i, value in enumerate(values):
-        if type(value) is datetime:
-            out[i] = value.date()
+        parsed: date | None
+        if type(value) is datetime or type(value) is date:
+            parsed = value.date() if type(value) is datetime else value
+            if 1990 <= parsed.year <= 2100:  # the usual case: a real date, in range
+                out[i] = parsed
+                continue
+        elif _is_blank(value):
             continue
-        if type(value) is date:
-            out[i] = value
-            continue
-        if _is_blank(value):
-            continue
-        try:
-            parsed = to_date(value)
-        except DateProblem as exc:
-            problems.append((i, "error", str(exc)))
-            continue
+        else:
+            try:
+                parsed = to_date(value)
+            except DateProblem as exc:
+                problems.append((i, "error", str(exc)))
+                continue
         if parsed is None:
             problems.append(
                 (i, "warning", f"'{str(value).strip()}' means no date; it is stored as blank")
@@ -325,6 +326,36 @@ def texts(series: pd.Series) -> pd.Series:
     """A column as clean text (empty string for blanks)."""
     values = [v.strip() if type(v) is str else text(v) for v in series.to_numpy(dtype=object)]
     return pd.Series(values, index=series.index, dtype=object)
+
+
+_UNPRINTABLE_RUN = re.compile(r" *\x00[\x00 ]*")
+
+
+def ref_text(value: str) -> str:
+    """A ref with every run of control or format characters (new lines, tabs, zero-width and
+    direction marks) and the spaces around it collapsed to one space, then trimmed."""
+    if value.isprintable():
+        return value
+    marked = "".join(ch if ch.isprintable() else "\x00" for ch in value)
+    return _UNPRINTABLE_RUN.sub(" ", marked).strip()
+
+
+def refs(series: pd.Series) -> tuple[pd.Series, list[CellProblem]]:
+    """A column of refs as clean text, control characters collapsed (a warning names each)."""
+    clean = texts(series)
+    problems: list[CellProblem] = []
+    values = clean.tolist()
+    for i, value in enumerate(values):
+        if not value.isprintable():
+            values[i] = ref_text(value)
+            problems.append(
+                (
+                    i,
+                    "warning",
+                    f"the ref held line breaks or control characters; read as '{values[i]}'",
+                )
+            )
+    return pd.Series(values, index=series.index, dtype=object), problems
 
 
 def split_partners(value: str) -> list[str]:

@@ -1,14 +1,23 @@
 """Refuse hostile or non-workbook files before any parser sees them.
 
-Every check works from the file's first bytes and the zip central directory, so a zip bomb is
-refused without inflating a single member.
+The size checks work from the file's first bytes and the zip central directory, so a zip bomb is
+refused without inflating a single member; only then are the content types and each sheet's
+extent read, streaming, each member no further than its declared (and already capped) size.
 """
 
 from __future__ import annotations
 
+import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .extents import far_cell, sheet_parts
+
+if TYPE_CHECKING:
+    from .config import Settings
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -22,6 +31,25 @@ class Limits:
     max_uncompressed_bytes: int = 400 * 1024 * 1024
     max_ratio: float = 150.0
     max_members: int = 2_000
+    max_sheet_rows: int = 250_000
+    max_sheet_columns: int = 500
+    parse_memory_mb: int = 2048
+    parse_cpu_seconds: int = 60
+    parse_timeout_seconds: int = 120
+    isolate: bool = True
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Limits:
+        """The limits an installation's settings ask for."""
+        return cls(
+            max_file_bytes=settings.max_upload_mb * 1024 * 1024,
+            max_sheet_rows=settings.max_sheet_rows,
+            max_sheet_columns=settings.max_sheet_columns,
+            parse_memory_mb=settings.parse_memory_mb,
+            parse_cpu_seconds=settings.parse_cpu_seconds,
+            parse_timeout_seconds=settings.parse_timeout_seconds,
+            isolate=settings.isolate_parsing,
+        )
 
 
 class UnsafeFile(Exception):
@@ -61,8 +89,8 @@ def check_workbook_bytes(data: bytes, name: str, limits: Limits | None = None) -
     _check_zip(data, name, limits)
 
 
-def check_workbook_file(path: Path, limits: Limits | None = None) -> bytes:
-    """Check a workbook on disk and return its bytes; never reads past the size cap."""
+def read_workbook_file(path: Path, limits: Limits | None = None) -> bytes:
+    """A workbook's bytes from disk; never reads past the size cap. The content is not checked."""
     limits = limits or Limits()
     try:
         size = path.stat().st_size
@@ -75,7 +103,16 @@ def check_workbook_file(path: Path, limits: Limits | None = None) -> bytes:
             f"{path.name}: the file is {size / 1048576:.1f} MB, over the "
             f"{limits.max_file_bytes / 1048576:.0f} MB limit; split it or remove pictures"
         )
-    data = path.read_bytes()
+    try:
+        with path.open("rb") as handle:
+            return handle.read(limits.max_file_bytes + 1)
+    except OSError as exc:
+        raise UnsafeFile(f"{path.name}: cannot read the file ({exc.strerror})") from exc
+
+
+def check_workbook_file(path: Path, limits: Limits | None = None) -> bytes:
+    """Check a workbook on disk and return its bytes; never reads past the size cap."""
+    data = read_workbook_file(path, limits)
     check_workbook_bytes(data, path.name, limits)
     return data
 
@@ -121,12 +158,11 @@ def _check_zip(data: bytes, name: str, limits: Limits) -> None:
                 "it was not opened"
             )
     lowered = {n.lower() for n in names}
-    if any(n.endswith("vbaproject.bin") for n in lowered) or any(
-        "macroenabled" in n for n in lowered
-    ):
+    executable = next((n for n in sorted(names) if _EXECUTABLE.search(n.lower())), None)
+    if executable is not None:
         raise UnsafeFile(
-            f"{name}: the workbook contains macros; save it as an Excel Workbook (.xlsx) "
-            "without macros"
+            f"{name}: the workbook contains macros or embedded programs ({executable}); save it "
+            "as an Excel Workbook (.xlsx) without macros, ActiveX controls or embedded objects"
         )
     if "[content_types].xml" not in lowered or "xl/workbook.xml" not in lowered:
         if "content.xml" in lowered and "mimetype" in lowered:
@@ -137,10 +173,64 @@ def _check_zip(data: bytes, name: str, limits: Limits) -> None:
             raise UnsafeFile(f"{name}: this is a Word document, not an Excel workbook")
         raise UnsafeFile(f"{name}: this zip file is not an Excel workbook (.xlsx)")
     try:
-        content_types = archive.read("[Content_Types].xml")[:200_000].lower()
-    except KeyError:
-        content_types = b""
-    if b"macroenabled" in content_types or b"vbaproject" in content_types:
+        declared = _declares_macros(archive)
+        if declared:
+            raise UnsafeFile(
+                f"{name}: the workbook is macro-enabled (it declares {declared}); save it as an "
+                "Excel Workbook (.xlsx)"
+            )
+        for sheet, member in sheet_parts(archive):
+            cell = far_cell(archive, member, limits.max_sheet_rows, limits.max_sheet_columns)
+            if cell is not None:
+                raise UnsafeFile(
+                    f"{sheet}!{cell}: a value far outside the table; delete it (or clear the "
+                    "rows and columns beyond the plan) and save again"
+                )
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError) as exc:
         raise UnsafeFile(
-            f"{name}: the workbook is macro-enabled; save it as an Excel Workbook (.xlsx)"
-        )
+            f"{name}: the file is damaged ({type(exc).__name__}); open it in Excel and save it "
+            "again as .xlsx"
+        ) from None
+
+
+# Parts that hold or run code: VBA projects, Excel 4 macro sheets, ActiveX controls, OLE objects
+# (`xl/embeddings/*.bin`) and custom ribbons that call macros.
+_EXECUTABLE = re.compile(
+    r"vbaproject[^/]*\.bin$|vbadata\.xml$|(^|/)(macrosheets|activex|customui)/"
+    r"|(^|/)embeddings/[^/]*\.bin$|(^|/)[^/]*oleobject[^/]*\.bin$|macroenabled"
+)
+_MACRO_TYPES = (
+    b"macroenabled",
+    b"vbaproject",
+    b"activex",
+    b"macrosheet",
+    b"oleobject",
+)
+
+
+def _declares_macros(archive: zipfile.ZipFile) -> str:
+    """The first macro or ActiveX content type `[Content_Types].xml` declares, or "".
+
+    The whole part is read in chunks (padding cannot push a declaration out of sight), never
+    past its declared size, which the zip checks have already capped.
+    """
+    info = next(
+        (i for i in archive.infolist() if i.filename.lower() == "[content_types].xml"), None
+    )
+    if info is None:
+        return ""
+    keep = max(map(len, _MACRO_TYPES)) - 1
+    tail = b""
+    left = info.file_size
+    with archive.open(info) as stream:
+        while left > 0:
+            block = stream.read(min(1 << 20, left))
+            if not block:
+                break
+            left -= len(block)
+            text = tail + block.lower()
+            for needle in _MACRO_TYPES:
+                if needle in text:
+                    return needle.decode()
+            tail = text[-keep:]
+    return ""

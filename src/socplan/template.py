@@ -13,6 +13,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from .cells import put
 from .periods import Period
 from .schema import (
     ABOUT,
@@ -52,7 +53,7 @@ INSTRUCTIONS_TEXT = (
 
 def _header(ws: Worksheet, columns: tuple[Column, ...]) -> None:
     for i, column in enumerate(columns, start=1):
-        cell = ws.cell(row=1, column=i, value=column.name)
+        cell = put(ws, 1, i, column.name)
         cell.fill = HEADER_FILL
         cell.font = HEADER_FONT
         cell.alignment = Alignment(vertical="center", wrap_text=True)
@@ -83,9 +84,7 @@ def _rows(ws: Worksheet, frame: pd.DataFrame, columns: tuple[Column, ...]) -> No
     wrap = {i for i, c in enumerate(columns, start=1) if c.width >= 40}
     for r, record in enumerate(frame[keys].itertuples(index=False), start=2):
         for i, value in enumerate(record, start=1):
-            cell = ws.cell(row=r, column=i, value=_value(value))
-            if isinstance(cell.value, str) and cell.data_type == "f":
-                cell.data_type = "s"  # text that starts with '=' stays text, never a formula
+            cell = put(ws, r, i, _value(value))
             if i in dates:
                 cell.number_format = DATE_FORMAT
             if i in wrap:
@@ -104,9 +103,9 @@ def _list_validation(
     column: str,
     strict: bool,
 ) -> None:
-    lists.cell(row=1, column=col, value=name).font = Font(bold=True)
+    put(lists, 1, col, name).font = Font(bold=True)
     for r, value in enumerate(values, start=2):
-        lists.cell(row=r, column=col, value=value)
+        put(lists, r, col, value)  # names from the plan and settings: text, never formulas
     letter = get_column_letter(col)
     source = f"={LISTS}!${letter}$2:${letter}${max(len(values) + 1, 2)}"
     validation = DataValidation(type="list", formula1=source, allow_blank=True)
@@ -149,16 +148,14 @@ def write_template(
     assert intro is not None
     intro.title = INSTRUCTIONS
     intro.column_dimensions["A"].width = 110
-    intro.cell(row=1, column=1, value=f"{title}: return for {period}").font = Font(
-        bold=True, size=14
-    )
+    put(intro, 1, 1, f"{title}: return for {period}").font = Font(bold=True, size=14)
     for r, line in enumerate(INSTRUCTIONS_TEXT, start=3):
-        cell = intro.cell(row=r, column=1, value=line)
+        cell = put(intro, r, 1, line)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         if r == 3:
             cell.font = Font(bold=True)
     if note:
-        intro.cell(row=len(INSTRUCTIONS_TEXT) + 4, column=1, value=note).font = Font(italic=True)
+        put(intro, len(INSTRUCTIONS_TEXT) + 4, 1, note).font = Font(italic=True)
 
     rec_ws = book.create_sheet(RECOMMENDATIONS)
     _header(rec_ws, REC_COLUMNS)
@@ -180,8 +177,8 @@ def write_template(
         ],
         start=1,
     ):
-        about.cell(row=r, column=1, value=label).font = Font(bold=True)
-        cell = about.cell(row=r, column=2, value=value)
+        put(about, r, 1, label).font = Font(bold=True)
+        cell = put(about, r, 2, value)
         if isinstance(value, date):
             cell.number_format = DATE_FORMAT
 

@@ -100,12 +100,13 @@ def commit_returns(
     imported_by: str,
     last_import: int,
     vocabulary: Vocabulary | None = None,
+    limits: Limits | None = None,
 ) -> list[Revision]:
     """Check the files again and store them as revisions of `period` in one transaction; raises
     StalePreview if anything was imported since `last_import` (the preview's version)."""
     returns = []
     for (name, data), (_, outcome) in zip(
-        files, _check_each(store, files, period, partial, vocabulary), strict=True
+        files, _check_each(store, files, period, partial, vocabulary, limits), strict=True
     ):
         if not outcome.report.ok or outcome.parsed is None:
             raise ValueError(f"{name} no longer passes its checks; upload it again")

@@ -272,8 +272,10 @@ def _required_text(report: Report, table: _Table, key: str, values: pd.Series, w
 def _recommendations(table: _Table, report: Report, vocab: Vocabulary) -> pd.DataFrame:
     f = table.frame
     out = pd.DataFrame(index=f.index)
-    for key in ("ref", "text", "theme", "lead", "partners"):
+    for key in ("text", "theme", "lead", "partners"):
         out[key] = norm.texts(f[key])
+    out["ref"], problems = norm.refs(f["ref"])
+    _record(report, table, "ref", problems)
     _required_text(report, table, "ref", out["ref"], "recommendation ref")
     _required_text(report, table, "text", out["text"], "recommendation text")
     _required_text(report, table, "lead", out["lead"], "lead organisation")
@@ -300,8 +302,11 @@ def _milestones(
 ) -> pd.DataFrame:
     f = table.frame
     out: dict[str, pd.Series] = {}
-    for key in ("ref", "recommendation", "milestone", "owner", "reason", "update"):
+    for key in ("milestone", "owner", "reason", "update"):
         out[key] = norm.texts(f[key])
+    for key in ("ref", "recommendation"):
+        out[key], problems = norm.refs(f[key])
+        _record(report, table, key, problems)
     _required_text(report, table, "ref", out["ref"], "milestone ref")
     _required_text(report, table, "milestone", out["milestone"], "milestone description")
     _required_text(report, table, "owner", out["owner"], "owner")

@@ -1,0 +1,131 @@
+"""Sheets that reach far past any plan are refused before a parser builds their grid, named by
+their farthest cell, quickly and in little memory."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+from builders import basic_milestones, recs, rewrite_member, stray_cell, template_bytes
+
+from socplan.extents import far_cell, sheet_extent, sheet_parts
+from socplan.periods import Period
+from socplan.safety import Limits, UnsafeFile, check_workbook_bytes
+
+Q3 = Period(2019, 3)
+FAR = (
+    "a value far outside the table; delete it (or clear the rows and columns beyond the plan) "
+    "and save again"
+)
+
+# Runs the command as its child and prints the peak memory (KB) of everything below it.
+PEAK = (
+    "import resource, subprocess, sys\n"
+    "r = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
+    "sys.stdout.write(r.stdout); sys.stderr.write(r.stderr)\n"
+    "print('PEAK', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+    "sys.exit(r.returncode)\n"
+)
+
+
+def good() -> bytes:
+    return template_bytes(Q3, recs(), basic_milestones())
+
+
+def milestones_xml(change) -> bytes:
+    """The good workbook with its Milestones sheet's XML rewritten by `change`."""
+    data = good()
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        member = dict(sheet_parts(archive))["Milestones"]
+    return rewrite_member(data, member, change)
+
+
+def refusal(data: bytes, limits: Limits | None = None) -> str:
+    with pytest.raises(UnsafeFile) as caught:
+        check_workbook_bytes(data, "plan.xlsx", limits)
+    return str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("cell", "dimension"),
+    [("XFD1048576", None), ("ZZ200000", None), ("ZZ200000", "A1:M20"), ("A250001", None)],
+)
+def test_far_cell_is_named(cell, dimension):
+    assert refusal(stray_cell(good(), "Milestones", cell, dimension)) == f"Milestones!{cell}: {FAR}"
+
+
+def test_dimension_alone_counts():
+    data = milestones_xml(
+        lambda xml: xml.replace(b'<dimension ref="A1:M', b'<dimension ref="A1:XFD')
+    )
+    assert refusal(data).startswith("Milestones!XFD")
+
+
+def test_within_limits_passes():
+    check_workbook_bytes(stray_cell(good(), "Milestones", "SF250000"), "plan.xlsx")
+
+
+def test_limits_are_settings():
+    data = stray_cell(good(), "Milestones", "Z900")
+    assert refusal(data, Limits(max_sheet_columns=20)) == f"Milestones!Z900: {FAR}"
+    assert refusal(data, Limits(max_sheet_rows=800)) == f"Milestones!Z900: {FAR}"
+
+
+@pytest.mark.parametrize(
+    ("label", "cells", "far"),
+    [
+        ("cells without r are counted", "<c><v>1</v></c>" * 600, "WB"),
+        ("prefixed cells", '<x:c r="ZZ7"><x:v>1</x:v></x:c>', "ZZ"),
+        ("single quotes", "<c r='ZZ7'><v>1</v></c>", "ZZ"),
+        ("r after other attributes", '<c t="n" s="1" r="ZZ7"><v>1</v></c>', "ZZ"),
+        ("lower case", '<c r="zz7"><v>1</v></c>', "ZZ"),
+    ],
+)
+def test_unusual_layouts_are_measured(label, cells, far):
+    row = f'<row r="7" xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main">{cells}</row>'
+    data = milestones_xml(lambda xml: xml.replace(b"</sheetData>", row.encode() + b"</sheetData>"))
+    assert refusal(data).startswith(f"Milestones!{far}"), label
+
+
+def test_rows_without_r_are_counted():
+    rows = "<row><c><v>1</v></c></row>" * 300
+    data = milestones_xml(lambda xml: xml.replace(b"</sheetData>", rows.encode() + b"</sheetData>"))
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        member = dict(sheet_parts(archive))["Milestones"]
+        assert sheet_extent(archive, member).rows >= 800
+        assert far_cell(archive, member, 700, 500) is not None
+
+
+def test_usual_workbook_extent():
+    with zipfile.ZipFile(io.BytesIO(good())) as archive:
+        extents = {sheet: sheet_extent(archive, member) for sheet, member in sheet_parts(archive)}
+    assert extents["Milestones"].columns == 13
+    assert {"Recommendations", "Milestones", "About"} <= set(extents)
+
+
+@pytest.mark.parametrize(
+    ("cell", "dimension"), [("XFD1048576", None), ("ZZ200000", None), ("ZZ200000", "A1:M20")]
+)
+def test_validate_refuses_quickly_in_little_memory(tmp_path: Path, cell, dimension):
+    path = tmp_path / "plan.xlsx"
+    path.write_bytes(stray_cell(good(), "Milestones", cell, dimension))
+    exe = str(Path(sys.executable).with_name("socplan"))
+    start = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, "-c", PEAK, exe, "validate", str(path), "--period", "2019/20 Q3"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    elapsed = time.perf_counter() - start
+    assert result.returncode == 1, result.stderr
+    assert f"error: Milestones!{cell}: {FAR}" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+    peak_kb = int(result.stdout.rsplit("PEAK", 1)[1])
+    assert peak_kb < 400_000, f"{peak_kb} KB"
+    assert elapsed < 15, f"{elapsed:.1f} s"

@@ -1,0 +1,101 @@
+"""A parser that runs away costs one child process, never the caller: memory, processor time,
+wall-clock time and signals all end in a clean error, and the caller carries on."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from builders import basic_milestones, recs, template_bytes
+
+from socplan.cli import main
+from socplan.importer import check
+from socplan.isolation import ChildFailed, ChildLimits, run_isolated
+from socplan.periods import Period
+from socplan.safety import Limits
+
+Q3 = Period(2019, 3)
+
+
+def test_result_comes_back():
+    assert run_isolated(sorted, [3, 1, 2]) == [1, 2, 3]
+
+
+def test_runs_in_another_process():
+    assert run_isolated(os.getpid) != os.getpid()
+
+
+def test_exception_is_raised_again():
+    with pytest.raises(ValueError):
+        run_isolated(int, "not a number")
+
+
+def test_memory_beyond_the_limit_is_a_clean_failure_and_the_parent_carries_on():
+    with pytest.raises(ChildFailed, match="memory"):
+        run_isolated(bytearray, 8 * 1024**3, limits=ChildLimits(memory_mb=256))
+    assert run_isolated(len, b"abc") == 3
+
+
+def test_a_killed_child_is_a_clean_failure():
+    with pytest.raises(ChildFailed, match="SIGABRT"):
+        run_isolated(os.abort)
+    assert run_isolated(len, b"ab") == 2
+
+
+def test_wall_clock_timeout_kills_the_child():
+    start = time.perf_counter()
+    with pytest.raises(ChildFailed, match="longer than 1 s"):
+        run_isolated(time.sleep, 60, limits=ChildLimits(timeout_seconds=1))
+    assert time.perf_counter() - start < 10
+
+
+def test_processor_time_limit_stops_the_child():
+    with pytest.raises(ChildFailed, match="processor time"):
+        run_isolated(sum, range(10**12), limits=ChildLimits(cpu_seconds=1, timeout_seconds=30))
+
+
+def test_from_a_threaded_process_the_fork_server_is_used():
+    """An app server has threads; there the child comes from the fork server, limits and all."""
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert run_isolated(os.getppid) != os.getpid()  # a child of the fork server, not ours
+        with pytest.raises(ChildFailed, match="memory"):
+            run_isolated(bytearray, 8 * 1024**3, limits=ChildLimits(memory_mb=256))
+    finally:
+        stop.set()
+        other.join()
+
+
+def test_check_names_the_file_when_the_child_fails():
+    limits = Limits(parse_timeout_seconds=0)  # the child is stopped at once
+    outcome = check(
+        template_bytes(Q3, recs(), basic_milestones()), "plan.xlsx", period=Q3, limits=limits
+    )
+    [error] = outcome.report.errors
+    assert str(error).startswith("plan.xlsx: the workbook could not be read within the limits")
+
+
+def test_import_fails_cleanly_and_leaves_the_database_alone(tmp_path: Path, runner, monkeypatch):
+    db = tmp_path / "plan.db"
+    url = f"sqlite:///{db}"
+    path = tmp_path / "plan.xlsx"
+    path.write_bytes(template_bytes(Q3, recs(), basic_milestones()))
+    assert (
+        runner.invoke(main, ["import", str(path), "-p", "2019/20 Q3", "--db", url]).exit_code == 0
+    )
+    before = db.read_bytes()
+    monkeypatch.setenv("SOCPLAN_PARSE_TIMEOUT_SECONDS", "0")
+    for command in (
+        ["import", str(path), "-p", "2019/20 Q3", "--db", url],
+        ["validate", str(path)],
+    ):
+        result = runner.invoke(main, command)
+        assert result.exit_code == 1, result.output
+        assert "plan.xlsx: the workbook could not be read within the limits" in result.output
+        assert "Traceback" not in result.output
+    assert db.read_bytes() == before
