@@ -17,7 +17,7 @@ from typing import Any
 from flask import Flask, Response, abort, current_app, jsonify, request, send_file
 
 from socplan.charts import UnknownChart, build_chart, changes_chart, timeline_chart
-from socplan.export import export_frame, write_csv, write_csvw, write_xlsx
+from socplan.export import plan_export, write_csv, write_csvw, write_xlsx
 from socplan.model import DeliveryPlan
 from socplan.periods import Period, PeriodError
 from socplan.render import FORMATS, to_bytes
@@ -119,18 +119,22 @@ def data_file(fmt: str) -> Response:
     """The milestones as at the period, filtered, as CSV or XLSX (formula-safe)."""
     if fmt not in ("csv", "xlsx"):
         abort(404)
-    plan, period, public = _chosen()
-    frame = export_frame(plan.milestones(period))
+    plan, period = _filters().apply(source().plan())
+    out = plan_export(plan, period, settings(), public=_public())
     config = settings()
-    title = f"{config.strategy}: delivery plan as at {period.end:%d %B %Y} ({period})"
-    stem = f"delivery-plan-{period.slug}"
     with tempfile.TemporaryDirectory() as work:
-        target = Path(work) / f"{stem}.{fmt}"
+        target = Path(work) / f"delivery-plan-{period.slug}.{fmt}"
         if fmt == "csv":
-            write_csv(frame, target, bom=request.args.get("bom") == "1")
-            write_csvw(frame, target, title=title, publisher=config.organisation)
+            write_csv(out.frame, target, bom=request.args.get("bom") == "1")
+            write_csvw(
+                out.frame,
+                target,
+                title=out.title,
+                publisher=config.organisation,
+                description=out.note,
+            )
         else:
-            write_xlsx(frame, target, title=title, note="Published version." if public else "")
+            write_xlsx(out.frame, target, title=out.title, note=out.note)
         return _send(target.read_bytes(), target.name, fmt)
 
 

@@ -8,8 +8,7 @@ from flask import Flask, Response, abort, request, send_file
 
 from socplan.periods import Period, PeriodError
 from socplan.store import StoreError
-from socplan.template import write_template
-from socplan.uploads import next_due
+from socplan.template import write_plan_template
 
 from .auth import current_user
 from .context import accounts, settings, source
@@ -37,29 +36,12 @@ def template() -> Response:
     """The template for a period (default: the next due), pre-filled with the current plan."""
     plan = source().plan()
     try:
-        period = (
-            Period.parse(request.args["period"]) if request.args.get("period") else next_due(plan)
-        )
+        period = Period.parse(request.args["period"][:64]) if request.args.get("period") else None
     except PeriodError:
         abort(400)
-    config = settings()
     buffer = io.BytesIO()
-    if plan.latest is None:
-        write_template(
-            buffer, period, themes=config.themes, statuses=config.statuses, title=config.strategy
-        )
-    else:
-        source_period = min(period, plan.latest) if period < plan.latest else plan.latest
-        write_template(
-            buffer,
-            period,
-            plan.recommendations_at(plan.latest),
-            plan.milestones(source_period),
-            themes=config.themes,
-            statuses=config.statuses,
-            title=config.strategy,
-        )
-    name = f"delivery-plan-return-{period.slug}.xlsx"
+    chosen, _ = write_plan_template(buffer, plan, settings(), period)
+    name = f"delivery-plan-return-{chosen.slug}.xlsx"
     return send_file(
         io.BytesIO(buffer.getvalue()), mimetype=XLSX, as_attachment=True, download_name=name
     )

@@ -19,8 +19,9 @@ import pytest
 from builders import basic_milestones, recs, write
 from test_serving import free_port, get, wait_until_up
 
-from socplan.cli import gunicorn_command, main
+from socplan.cli import main
 from socplan.periods import Period
+from socplan.serve import gunicorn_command
 
 SOCPLAN = str(Path(sys.executable).with_name("socplan"))
 

@@ -6,101 +6,31 @@ Exit status: 0 success, 1 invalid input (validation errors), 2 usage errors.
 
 from __future__ import annotations
 
-import getpass
-import os
-import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any
 
 import click
 
-from .permissions import ROLE_NAMES  # a small table: cheap to import for --help
-
-if TYPE_CHECKING:
-    import pandas as pd
-
-    from .periods import Period
-    from .store import Store
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-DB_HELP = "Database URL (SQLAlchemy form). Default: $SOCPLAN_DB, else data/socplan.db."
-
-
-def db_option(func: F) -> F:
-    """Add `--db URL` to a command."""
-    return click.option("--db", "db", metavar="URL", default=None, help=DB_HELP)(func)
-
-
-def period_option(help_text: str, required: bool = False) -> Callable[[F], F]:
-    """Add `--period P` to a command."""
-    return click.option(
-        "--period",
-        "-p",
-        "period",
-        metavar="PERIOD",
-        default=None,
-        required=required,
-        help=help_text,
-    )
-
-
-def _period(text: str | None, param: str = "--period") -> Period | None:
-    from .periods import Period, PeriodError
-
-    if text is None or not text.strip():
-        return None
-    try:
-        return Period.parse(text)
-    except PeriodError as exc:
-        raise click.BadParameter(str(exc), param_hint=f"'{param}'") from None
-
-
-def _store(db: str | None) -> Store:
-    from .store import Store
-
-    return Store(db)
-
-
-def _user(user: str | None) -> str:
-    if user:
-        return user
-    if os.environ.get("SOCPLAN_USER"):
-        return os.environ["SOCPLAN_USER"]
-    try:
-        return getpass.getuser()
-    except Exception:  # no login name in some containers
-        return "unknown"
-
-
-def format_table(frame: pd.DataFrame, index: bool = False) -> str:
-    """A plain-text table with aligned columns."""
-    data = frame.reset_index() if index else frame
-    header = [str(c) for c in data.columns]
-    rows = [
-        ["" if v is None or v != v else str(v) for v in r] for r in data.itertuples(index=False)
-    ]
-    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(header)]
-
-    def line(cells: list[str]) -> str:
-        return "  ".join(
-            c.rjust(w) if c.replace(".", "").isdigit() else c.ljust(w)
-            for c, w in zip(cells, widths, strict=True)
-        ).rstrip()
-
-    return "\n".join([line(header), line(["-" * w for w in widths]), *(line(r) for r in rows)])
+from .cli_accounts import users
+from .cli_common import (
+    Failed,
+    db_option,
+    echo_table,
+    failing,
+    open_store,
+    parse_period,
+    period_option,
+)
+from .cli_common import acting_user as _user
+from .serve import serve
 
 
 def _plan(db: str | None, need_data: bool = True) -> Any:
     from .model import DeliveryPlan
 
-    plan = DeliveryPlan.from_store(_store(db))
+    plan = DeliveryPlan.from_store(open_store(db))
     if need_data and plan.latest is None:
-        click.echo(
-            "The database holds no plan yet; run `socplan import` or `socplan demo`.", err=True
-        )
-        sys.exit(1)
+        raise Failed("the database holds no plan yet; run `socplan import` or `socplan demo`")
     return plan
 
 
@@ -130,38 +60,16 @@ def main() -> None:
 def template(output: Path, period: str | None, blank: bool, db: str | None) -> None:
     """Write the workbook template, pre-filled with the current plan when there is one."""
     from .config import load_settings
-    from .periods import Period
-    from .template import write_template
+    from .template import write_plan_template
 
-    chosen = _period(period)
-    settings = load_settings()
-    plan = None if blank else _plan(db, need_data=False)
-    if plan is not None and plan.latest is not None:
-        target = chosen or plan.latest.next()
-        ms = plan.milestones(min(target, plan.latest) if target < plan.latest else plan.latest)
-        recs = plan.recommendations_at(plan.latest)
-        write_template(
-            output,
-            target,
-            recs,
-            ms,
-            themes=settings.themes,
-            statuses=settings.statuses,
-            title=settings.strategy,
-        )
-        click.echo(f"Wrote {output}: {len(ms)} milestones pre-filled for {target}.")
+    plan = _plan(db, need_data=False)
+    chosen, count = write_plan_template(
+        output, plan, load_settings(), parse_period(period), blank=blank
+    )
+    if count:
+        click.echo(f"Wrote {output}: {count} milestones pre-filled for {chosen}.")
     else:
-        from datetime import date
-
-        target = chosen or Period.containing(date.today())
-        write_template(
-            output,
-            target,
-            themes=settings.themes,
-            statuses=settings.statuses,
-            title=settings.strategy,
-        )
-        click.echo(f"Wrote {output}: an empty template for {target}.")
+        click.echo(f"Wrote {output}: an empty template for {chosen}.")
 
 
 def _print_report(report: Any, err: bool = False) -> None:
@@ -180,11 +88,8 @@ def _read_input(file: Path, limits: Any) -> bytes:
     """The file's bytes, up to the size cap; its content is checked (in a child) by the importer."""
     from .safety import UnsafeFile, read_workbook_file
 
-    try:
+    with failing(UnsafeFile):
         return read_workbook_file(file, limits)
-    except UnsafeFile as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
 
 
 @main.command()
@@ -198,11 +103,11 @@ def validate(file: Path, period: str | None, partial: bool, db: str | None) -> N
     from .importer import check
     from .workbook import Vocabulary
 
-    chosen = _period(period)
+    chosen = parse_period(period)
     limits = _limits()
     data = _read_input(file, limits)
     settings = load_settings()
-    known = _store(db).known_recommendations() if partial else set()
+    known = open_store(db).known_recommendations() if partial else set()
     outcome = check(
         data,
         file.name,
@@ -214,10 +119,7 @@ def validate(file: Path, period: str | None, partial: bool, db: str | None) -> N
     )
     _print_report(outcome.report)
     if not outcome.report.ok:
-        click.echo(
-            f"{len(outcome.report.errors)} error(s): the workbook cannot be imported.", err=True
-        )
-        sys.exit(1)
+        raise Failed(f"{len(outcome.report.errors)} error(s): the workbook cannot be imported.")
     parsed = outcome.parsed
     assert parsed is not None
     click.echo(
@@ -247,12 +149,12 @@ def import_(
     from .importer import import_bytes
     from .workbook import Vocabulary
 
-    chosen = _period(period)
+    chosen = parse_period(period)
     limits = _limits()
     data = _read_input(file, limits)
     settings = load_settings()
     outcome = import_bytes(
-        _store(db),
+        open_store(db),
         data,
         file.name,
         period=chosen,
@@ -263,8 +165,7 @@ def import_(
     )
     if outcome.revision is None:
         _print_report(outcome.report, err=True)
-        click.echo(f"{len(outcome.report.errors)} error(s): nothing was imported.", err=True)
-        sys.exit(1)
+        raise Failed(f"{len(outcome.report.errors)} error(s): nothing was imported.")
     _print_report(outcome.report)
     rev = outcome.revision
     click.echo(
@@ -286,13 +187,10 @@ def restore(period: str, revision: int, user: str | None, db: str | None) -> Non
     """Make an earlier revision of PERIOD current again (as a new revision; nothing is deleted)."""
     from .store import StoreError
 
-    chosen = _period(period, "PERIOD")
+    chosen = parse_period(period, "PERIOD")
     assert chosen is not None
-    try:
-        rev = _store(db).restore(chosen, revision, _user(user))
-    except StoreError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
+    with failing(StoreError):
+        rev = open_store(db).restore(chosen, revision, _user(user))
     click.echo(f"Restored {chosen} revision {revision} as revision {rev.revision}.")
 
 
@@ -300,7 +198,7 @@ def restore(period: str, revision: int, user: str | None, db: str | None) -> Non
 @db_option
 def history(db: str | None) -> None:
     """List imports so far: period, revision, file name, SHA-256, who and when."""
-    frame = _store(db).history()
+    frame = open_store(db).history()
     if frame.empty:
         click.echo("No imports yet.")
         return
@@ -311,13 +209,7 @@ def history(db: str | None) -> None:
     shown = frame[
         ["period", "revision", "kind", "file_name", "sha256", "imported_by", "imported_at"]
     ]
-    click.echo(
-        format_table(
-            shown.rename(
-                columns={"file_name": "file", "imported_by": "by", "imported_at": "when (UTC)"}
-            )
-        )
-    )
+    echo_table(shown, file_name="file", imported_by="by", imported_at="when (UTC)")
 
 
 @main.command()
@@ -325,7 +217,7 @@ def history(db: str | None) -> None:
 @db_option
 def summary(period: str | None, db: str | None) -> None:
     """Counts by status overall, by theme and by owner, as tables."""
-    chosen = _period(period)
+    chosen = parse_period(period)
     plan = _plan(db)
     target = plan.resolve(chosen)
     ms = plan.milestones(target)
@@ -334,21 +226,15 @@ def summary(period: str | None, db: str | None) -> None:
         f"recommendations, {len(ms)} milestones"
     )
     click.echo("")
-    click.echo(format_table(plan.status_counts(target)))
+    echo_table(plan.status_counts(target))
     for by, title in (("theme", "By theme"), ("owner", "By owner")):
         click.echo(f"\n{title}")
-        click.echo(format_table(plan.status_counts(target, by=by), index=True))
+        echo_table(plan.status_counts(target, by=by), index=True)
     click.echo(
         f"\nOverdue: {len(plan.overdue(target))}   Slipped: {len(plan.slipped(target))}   "
         f"Off track: {len(plan.off_track(target))}   "
         f"No update received: {int(plan.missing_updates(target)['missing'].sum())}"
     )
-
-
-def _publication(
-    plan: Any, public: bool, themes: tuple[str, ...] = (), owners: tuple[str, ...] = ()
-) -> Any:
-    return plan.filtered(themes, owners, public_only=public)
 
 
 @main.command()
@@ -382,30 +268,27 @@ def export(
 ) -> None:
     """Export one row per milestone as at a period, safe against formula injection."""
     from .config import load_settings
-    from .export import export_frame, write_csv, write_csvw, write_xlsx
+    from .export import plan_export, write_csv, write_csvw, write_xlsx
 
-    chosen = _period(period)
-    full = _plan(db)
-    target = full.resolve(chosen)
-    plan = _publication(full, public, themes, owners)
-    frame = export_frame(plan.milestones(target))
+    plan = _plan(db)
+    target = plan.resolve(parse_period(period))
     settings = load_settings()
-    title = f"{settings.strategy}: delivery plan as at {target.end:%d %B %Y} ({target})"
-    note = ""
-    if public:
-        left_out = len(full.filtered(themes, owners).milestones(target)) - len(frame)
-        note = f"Published version: {left_out} milestones not for publication are left out."
+    out = plan_export(plan, target, settings, public=public, themes=themes, owners=owners)
     if fmt == "csv":
-        write_csv(frame, output, bom=bom)
+        write_csv(out.frame, output, bom=bom)
         meta = write_csvw(
-            frame, output, title=title, publisher=settings.organisation, description=note
+            out.frame,
+            output,
+            title=out.title,
+            publisher=settings.organisation,
+            description=out.note,
         )
-        click.echo(f"Wrote {output} and {meta.name}: {len(frame)} milestones as at {target}.")
+        click.echo(f"Wrote {output} and {meta.name}: {len(out.frame)} milestones as at {target}.")
     else:
-        write_xlsx(frame, output, title=title, note=note)
-        click.echo(f"Wrote {output}: {len(frame)} milestones as at {target}.")
-    if note:
-        click.echo(note)
+        write_xlsx(out.frame, output, title=out.title, note=out.note)
+        click.echo(f"Wrote {output}: {len(out.frame)} milestones as at {target}.")
+    if out.note:
+        click.echo(out.note)
 
 
 @main.command()
@@ -451,9 +334,9 @@ def chart(
         return
     if not name or output is None:
         raise click.UsageError("give a chart NAME and -o FILE (see `socplan chart --list`)")
-    chosen = _period(period)
+    chosen = parse_period(period)
     try:
-        item = build_chart(_publication(plan, public), name, plan.resolve(chosen))
+        item = build_chart(plan.filtered(public_only=public), name, plan.resolve(chosen))
     except UnknownChart as exc:
         raise click.BadParameter(str(exc.args[0]), param_hint="'NAME'") from None
     from .render import to_bytes
@@ -499,7 +382,7 @@ def report(
     from .config import load_settings
     from .report import build_report
 
-    chosen = _period(period)
+    chosen = parse_period(period)
     plan = _plan(db)
     content = build_report(plan, load_settings(), chosen, public=public, meeting_date=meeting_date)
     if fmt == "docx":
@@ -513,110 +396,6 @@ def report(
     click.echo(f"Wrote {output}: {content.title} ({len(content.figures)} figures).")
 
 
-def gunicorn_command(host: str, port: int, workers: int, threads: int) -> list[str]:
-    """The gunicorn command line that serves the dashboard in production mode."""
-    from gunicorn.config import KNOWN_SETTINGS
-
-    bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-    # Recent gunicorn opens a control socket at one fixed path per user: two app servers on one
-    # machine would take it from each other, and the dashboard does not use it.
-    extra = (
-        ["--no-control-socket"]
-        if any(s.name == "control_socket_disable" for s in KNOWN_SETTINGS)
-        else []
-    )
-    return [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "--workers",
-        str(workers),
-        "--worker-class",
-        "gthread",
-        "--threads",
-        str(threads),
-        "--bind",
-        bind,
-        "--access-logfile",
-        "-",
-        *extra,
-        "dashboard.wsgi:server",
-    ]
-
-
-@main.command()
-@click.option(
-    "--host",
-    default="127.0.0.1",
-    show_default=True,
-    envvar="SOCPLAN_HOST",
-    help="Address to listen on ($SOCPLAN_HOST).",
-)
-@click.option(
-    "--port",
-    default=8050,
-    show_default=True,
-    type=int,
-    envvar="SOCPLAN_PORT",
-    help="Port to listen on ($SOCPLAN_PORT).",
-)
-@click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    default=None,
-    envvar="SOCPLAN_WORKERS",
-    help="Production: run gunicorn with N worker processes ($SOCPLAN_WORKERS). "
-    "Without it, Dash's development server.",
-)
-@click.option(
-    "--threads",
-    type=click.IntRange(min=1),
-    default=4,
-    show_default=True,
-    envvar="SOCPLAN_THREADS",
-    help="Threads per gunicorn worker, with --workers ($SOCPLAN_THREADS).",
-)
-@click.option(
-    "--debug",
-    is_flag=True,
-    help="Dash's development mode (reloads on change; never in production).",
-)
-@db_option
-def serve(
-    host: str, port: int, workers: int | None, threads: int, debug: bool, db: str | None
-) -> None:
-    """Serve the dashboard: gunicorn with --workers N (production), else the development server."""
-    if workers is not None:
-        if debug:
-            raise click.UsageError("--debug is for the development server, not with --workers.")
-        from .config import load_settings, secret_key
-
-        # With no SOCPLAN_SECRET_KEY, make the generated key now: workers starting together
-        # would otherwise race to create it, and must all sign cookies with the same one.
-        try:
-            secret_key(load_settings())
-        except ValueError as exc:
-            raise click.ClickException(str(exc)) from None
-        # Settings reach every worker through the environment (SOCPLAN_DB and the rest).
-        env = {**os.environ, **({"SOCPLAN_DB": db} if db else {})}
-        command = gunicorn_command(host, port, workers, threads)
-        click.echo(
-            f"Serving the dashboard at http://{host}:{port}/ with gunicorn: "
-            f"{workers} worker(s) x {threads} thread(s) (Ctrl+C to stop)"
-        )
-        sys.stdout.flush()
-        os.execve(command[0], command, env)  # gunicorn takes over this process and its signals
-    # The dashboard lives beside the library, which never imports Dash itself.
-    from dashboard.app import create_app
-
-    try:
-        app = create_app({"db": db} if db else None)
-    except ValueError as exc:
-        raise click.ClickException(str(exc)) from None
-    click.echo(f"Serving the dashboard at http://{host}:{port}/ (Ctrl+C to stop)")
-    app.run(host=host, port=port, debug=debug)
-
-
 @main.command()
 @click.option(
     "--if-empty",
@@ -628,15 +407,12 @@ def demo(if_empty: bool, db: str | None) -> None:
     """Load the illustrative sample plan (four quarters) into a fresh database."""
     from .demo import load_demo
 
-    store = _store(db)
+    store = open_store(db)
     if not store.is_empty():
         if if_empty:
             click.echo("The database already holds a plan; the sample was not loaded.")
             return
-        click.echo(
-            "error: the database already holds a plan; use --db with a new database.", err=True
-        )
-        sys.exit(1)
+        raise Failed("the database already holds a plan; use --db with a new database")
     for outcome, name in load_demo(store):
         rev = outcome.revision
         assert rev is not None
@@ -656,11 +432,8 @@ def backup(output: Path, db: str | None) -> None:
     """Write every import, revision and original file to one backup file."""
     from .backup import BackupError, write_backup
 
-    try:
-        summary = write_backup(_store(db), output)
-    except BackupError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
+    with failing(BackupError):
+        summary = write_backup(open_store(db), output)
     rows = sum(summary.rows.values())
     click.echo(
         f"Wrote {output}: {summary.imports} import(s), {rows} rows, "
@@ -675,11 +448,8 @@ def restore_backup(file: Path, db: str | None) -> None:
     """Load a backup file into an empty database (SQLite or PostgreSQL), then upgrade its schema."""
     from .backup import BackupError, restore_backup
 
-    try:
-        summary = restore_backup(_store(db), file)
-    except BackupError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
+    with failing(BackupError):
+        summary = restore_backup(open_store(db), file)
     click.echo(f"Restored {file}: {summary.imports} import(s), {sum(summary.rows.values())} rows.")
 
 
@@ -687,7 +457,7 @@ def restore_backup(file: Path, db: str | None) -> None:
 @db_option
 def migrate(db: str | None) -> None:
     """Create the database or upgrade its schema to this version (Alembic); safe to repeat."""
-    store = _store(db)
+    store = open_store(db)
     if store.schema_current():
         click.echo("The database schema is up to date.")
         return
@@ -695,116 +465,8 @@ def migrate(db: str | None) -> None:
     click.echo("The database schema is now up to date.")
 
 
-def _new_password(from_stdin: bool) -> str:
-    """A password typed on standard input, or a generated one."""
-    from .accounts import generate_password
-
-    return sys.stdin.readline().rstrip("\n") if from_stdin else generate_password()
-
-
-@main.group()
-def users() -> None:
-    """Manage accounts: viewer (panel members), editor (policy team), admin."""
-
-
-@users.command(name="add")
-@click.argument("username")
-@click.option(
-    "--role",
-    type=click.Choice(ROLE_NAMES),
-    default="viewer",
-    show_default=True,
-    help="What they may do.",
-)
-@click.option(
-    "--password-stdin",
-    is_flag=True,
-    help="Read the password from standard input instead of generating one.",
-)
-@db_option
-def users_add(username: str, role: str, password_stdin: bool, db: str | None) -> None:
-    """Create an account; prints a generated password once unless --password-stdin."""
-    from .accounts import AccountError, Accounts
-
-    password = _new_password(password_stdin)
-    try:
-        Accounts(_store(db)).add(username, role, password, by=f"cli:{_user(None)}")
-    except AccountError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
-    click.echo(f"Added {username} as {role}.")
-    if not password_stdin:
-        click.echo(f"Password (shown once; pass it on safely): {password}")
-
-
-@users.command(name="list")
-@db_option
-def users_list(db: str | None) -> None:
-    """List accounts and their roles."""
-    from .accounts import Accounts
-
-    frame = Accounts(_store(db)).list()
-    if frame.empty:
-        click.echo("No accounts yet; add one with `socplan users add NAME --role admin`.")
-        return
-    frame["created_at"] = frame["created_at"].map(lambda t: f"{t:%Y-%m-%d %H:%M}")
-    click.echo(
-        format_table(frame.rename(columns={"username": "user", "created_at": "created (UTC)"}))
-    )
-
-
-@users.command(name="set-role")
-@click.argument("username")
-@click.argument("role", type=click.Choice(ROLE_NAMES))
-@db_option
-def users_set_role(username: str, role: str, db: str | None) -> None:
-    """Change the role of USERNAME to ROLE."""
-    from .accounts import AccountError, Accounts
-
-    try:
-        Accounts(_store(db)).set_role(username, role, by=f"cli:{_user(None)}")
-    except AccountError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
-    click.echo(f"{username} is now {role}.")
-
-
-@users.command(name="set-password")
-@click.argument("username")
-@click.option(
-    "--password-stdin",
-    is_flag=True,
-    help="Read the password from standard input instead of generating one.",
-)
-@db_option
-def users_set_password(username: str, password_stdin: bool, db: str | None) -> None:
-    """Give USERNAME a new password (generated and shown once unless --password-stdin)."""
-    from .accounts import AccountError, Accounts
-
-    password = _new_password(password_stdin)
-    try:
-        Accounts(_store(db)).set_password(username, password, by=f"cli:{_user(None)}")
-    except AccountError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
-    click.echo(
-        f"New password for {username}" + ("." if password_stdin else f" (shown once): {password}")
-    )
-
-
-@users.command(name="remove")
-@click.argument("username")
-@db_option
-def users_remove(username: str, db: str | None) -> None:
-    """Delete the account USERNAME (the audit log keeps what they did)."""
-    from .accounts import AccountError, Accounts
-
-    try:
-        Accounts(_store(db)).remove(username, by=f"cli:{_user(None)}")
-    except AccountError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
-    click.echo(f"Removed {username}.")
+main.add_command(users)
+main.add_command(serve)
 
 
 if __name__ == "__main__":

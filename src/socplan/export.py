@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -144,3 +146,33 @@ def write_csvw(
     )
     target.write_text(json.dumps(document, indent=2), encoding="utf-8")
     return target
+
+
+@dataclass(frozen=True)
+class Export:
+    """What an export holds: one row per milestone, its title and a note on what was left out."""
+
+    frame: pd.DataFrame
+    title: str
+    note: str
+
+
+def plan_export(
+    plan: Any,
+    period: Any,
+    settings: Any,
+    *,
+    public: bool = False,
+    themes: tuple[str, ...] = (),
+    owners: tuple[str, ...] = (),
+) -> Export:
+    """The export of `plan` as at `period`, narrowed to themes and owners, and for publication
+    (public items only, saying how many were left out) when `public`."""
+    chosen = plan.filtered(themes, owners)
+    frame = export_frame(plan.filtered(themes, owners, public_only=public).milestones(period))
+    title = f"{settings.strategy}: delivery plan as at {period.end:%d %B %Y} ({period})"
+    note = ""
+    if public:
+        left_out = len(chosen.milestones(period)) - len(frame)
+        note = f"Published version: {left_out} milestones not for publication are left out."
+    return Export(frame, title, note)

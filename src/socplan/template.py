@@ -193,3 +193,27 @@ def write_template(
     _list_validation(ms_ws, lists, 4, "Public", ["Yes", "No"], _letter(MS_COLUMNS, "public"), True)
     lists.sheet_state = "hidden"
     book.save(target)
+
+
+def write_plan_template(
+    target: str | Path | IO[bytes],
+    plan: Any,
+    settings: Any,
+    period: Period | None = None,
+    *,
+    blank: bool = False,
+) -> tuple[Period, int]:
+    """The template a policy officer sends out: for `period` (default: the next return due),
+    pre-filled with the plan's recommendations and its milestones as they stand (blank before
+    the first import, or when asked). Returns the period and how many milestones were
+    pre-filled. The CLI and the dashboard's download both call this."""
+    from .uploads import next_due
+
+    chosen = period or next_due(plan)
+    words = {"themes": settings.themes, "statuses": settings.statuses, "title": settings.strategy}
+    if blank or plan.latest is None:
+        write_template(target, chosen, **words)
+        return chosen, 0
+    milestones = plan.milestones(min(chosen, plan.latest))
+    write_template(target, chosen, plan.recommendations_at(plan.latest), milestones, **words)
+    return chosen, len(milestones)

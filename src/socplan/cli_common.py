@@ -1,0 +1,112 @@
+"""What every `socplan` command shares: the --db and --period options, the store, who is
+acting, failures with exit status 1, and plain-text tables."""
+
+from __future__ import annotations
+
+import getpass
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import IO, TYPE_CHECKING, Any, TypeVar
+
+import click
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .periods import Period
+    from .store import Store
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+DB_HELP = "Database URL (SQLAlchemy form). Default: $SOCPLAN_DB, else data/socplan.db."
+
+
+class Failed(click.ClickException):
+    """The command could not do what was asked (invalid input): `error: ...`, exit status 1."""
+
+    exit_code = 1
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        click.echo(f"error: {self.format_message()}", err=True)
+
+
+@contextmanager
+def failing(*errors: type[Exception]) -> Iterator[None]:
+    """Turn the library's refusals (`errors`) into `Failed`, keeping their message."""
+    try:
+        yield
+    except errors as exc:
+        raise Failed(str(exc)) from None
+
+
+def db_option(func: F) -> F:
+    """Add `--db URL` to a command."""
+    return click.option("--db", "db", metavar="URL", default=None, help=DB_HELP)(func)
+
+
+def period_option(help_text: str, required: bool = False) -> Callable[[F], F]:
+    """Add `--period P` to a command."""
+    return click.option(
+        "--period",
+        "-p",
+        "period",
+        metavar="PERIOD",
+        default=None,
+        required=required,
+        help=help_text,
+    )
+
+
+def parse_period(text: str | None, param: str = "--period") -> Period | None:
+    """A period from the command line (None when not given); a usage error when not a quarter."""
+    from .periods import Period, PeriodError
+
+    if text is None or not text.strip():
+        return None
+    try:
+        return Period.parse(text)
+    except PeriodError as exc:
+        raise click.BadParameter(str(exc), param_hint=f"'{param}'") from None
+
+
+def open_store(db: str | None) -> Store:
+    """The store named by --db (or the default)."""
+    from .store import Store
+
+    return Store(db)
+
+
+def acting_user(user: str | None = None) -> str:
+    """Who is running the command: --user, $SOCPLAN_USER or the login name."""
+    if user:
+        return user
+    if os.environ.get("SOCPLAN_USER"):
+        return os.environ["SOCPLAN_USER"]
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in some containers
+        return "unknown"
+
+
+def format_table(frame: pd.DataFrame, index: bool = False) -> str:
+    """A plain-text table with aligned columns."""
+    data = frame.reset_index() if index else frame
+    header = [str(c) for c in data.columns]
+    rows = [
+        ["" if v is None or v != v else str(v) for v in r] for r in data.itertuples(index=False)
+    ]
+    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(header)]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(
+            c.rjust(w) if c.replace(".", "").isdigit() else c.ljust(w)
+            for c, w in zip(cells, widths, strict=True)
+        ).rstrip()
+
+    return "\n".join([line(header), line(["-" * w for w in widths]), *(line(r) for r in rows)])
+
+
+def echo_table(frame: pd.DataFrame, index: bool = False, **names: str) -> None:
+    """Print a frame as a table, its columns renamed by `names` (column=heading)."""
+    click.echo(format_table(frame.rename(columns=names), index=index))
