@@ -12,7 +12,7 @@ setup:  ## install what is missing (Debian packages, .venv, the project)
 lint:
 	.venv/bin/ruff check src dashboard tests bench scripts
 	.venv/bin/ruff format --check src dashboard tests bench scripts
-	.venv/bin/mypy src
+	.venv/bin/mypy src dashboard
 
 bench:  ## every benchmark in bench/ (import, dashboard, exports, load test, scale curve): one table
 	.venv/bin/python bench/run_all.py

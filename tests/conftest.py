@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from flask.testing import FlaskClient
 
-sys.path.insert(0, str(Path(__file__).parent))
 os.environ.setdefault("BROWSER_PATH", "/usr/lib/chromium/chromium")
 
 
