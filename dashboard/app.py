@@ -7,35 +7,23 @@ from pathlib import Path
 from typing import Any
 
 import dash
-import dash_bootstrap_components as dbc
-from dash import ALL, Input, Output, State, callback_context, dcc, html, no_update
+from dash import ALL, Input, Output, State, callback_context, no_update
 from flask import jsonify
 
 from socplan.accounts import Accounts
-from socplan.config import Settings, load_settings
-from socplan.figures import style_of
-from socplan.permissions import VIEW
+from socplan.config import load_settings
 from socplan.store import Store
 
 from . import auth, exports, files, ids
 from .components import register_page_callbacks
-from .context import settings, source
+from .context import source
 from .filters import Filters, clean_search, extra_params, filters_shown
+from .frame import shell
 from .skeleton import skeleton
 from .source import PlanSource
 
 ROOT = Path(__file__).resolve().parents[1]
 ASSETS = ROOT / "assets"
-
-
-def nav_items() -> list[tuple[str, str]]:
-    """(path, name) of each page this person may open, in the pages' order: read from Dash's
-    page registry, where each page says its order and the permission it needs."""
-    pages = sorted(
-        (p for p in dash.page_registry.values() if not p.get("path_template")),
-        key=lambda p: (p.get("order") is None, p.get("order") or 0, p["path"]),
-    )
-    return [(p["path"], p["name"]) for p in pages if auth.can(p.get("permission", VIEW))]
 
 
 INDEX_STRING = """<!DOCTYPE html>
@@ -56,205 +44,6 @@ INDEX_STRING = """<!DOCTYPE html>
         </footer>
     </body>
 </html>"""
-
-
-def _aria(label: str) -> dict[str, Any]:
-    return {"aria-label": label}
-
-
-def _account() -> html.Div:
-    user = auth.current_user()
-    if user is None:
-        return html.Div(
-            html.A("Sign in", href="/login", className="account-link"), className="account"
-        )
-    return html.Div(
-        [
-            html.Span(f"{user.username} ({user.role})", className="me-2"),
-            html.Form(
-                [
-                    dcc.Input(type="hidden", name=auth.CSRF_FIELD, value=auth.csrf_token()),
-                    html.Button("Sign out", type="submit", className="btn btn-sm btn-light"),
-                ],
-                action="/logout",
-                method="POST",
-                className="d-inline",
-            ),
-        ],
-        className="account",
-    )
-
-
-def _header(config: Settings) -> html.Header:
-    logo = config.logo or "/assets/logo.svg"
-    return html.Header(
-        dbc.Container(
-            [
-                html.Div(
-                    [
-                        html.Img(src=logo, alt="", className="brand-logo", height="40"),
-                        html.Div(
-                            [
-                                html.Div(config.organisation, className="brand-org"),
-                                html.Div(
-                                    config.strategy + ": delivery plan", className="brand-title"
-                                ),
-                            ]
-                        ),
-                    ],
-                    className="brand",
-                ),
-                _account(),
-                html.Nav(
-                    [
-                        dcc.Link(
-                            label,
-                            href=path,
-                            id={"type": ids.NAV_LINK, "page": path},
-                            className="nav-item-link",
-                        )
-                        for path, label in nav_items()
-                    ],
-                    className="main-nav",
-                    id=ids.NAV,
-                    **_aria("Pages"),
-                ),
-            ],
-            fluid="xl",
-            className="header-inner",
-        ),
-        className="site-header",
-        style={"--brand": config.primary_colour},
-    )
-
-
-def _filter_box(name: str, child: Any, classes: str) -> html.Div:
-    # A bootstrap column that can be hidden (`hidden` is a Div property; dbc.Col has none).
-    return html.Div(child, id=ids.FILTER_BOXES[name], className=classes)
-
-
-def _filters_bar() -> html.Div:
-    # Native controls (select, checkboxes, details) rather than dcc.Dropdown: Dash 4's dropdown
-    # puts keyboard focus on an aria-hidden element, which screen readers cannot follow.
-    # A page shows only the filters it uses (see `filters_used`); the others stay in the page,
-    # hidden, so that every callback still finds them.
-    plan = source().plan()
-    periods = [p.label for p in reversed(plan.periods)]
-    return html.Div(
-        dbc.Container(
-            dbc.Row(
-                [
-                    _filter_box(
-                        "period",
-                        [
-                            html.Label("As at", htmlFor=ids.PERIOD, className="form-label"),
-                            dbc.Select(
-                                id=ids.PERIOD,
-                                options=[{"label": p, "value": p} for p in periods],
-                                value=periods[0] if periods else None,
-                            ),
-                        ],
-                        "col-12 col-md-3",
-                    ),
-                    _filter_box(
-                        "theme",
-                        html.Fieldset(
-                            [
-                                html.Legend("Theme", className="form-label"),
-                                dbc.Checklist(
-                                    id=ids.THEME,
-                                    options=plan.themes,
-                                    value=[],
-                                    inline=True,
-                                    className="filter-checks",
-                                ),
-                            ]
-                        ),
-                        "col-12 col-md-4",
-                    ),
-                    _filter_box(
-                        "owner",
-                        html.Details(
-                            [
-                                html.Summary("Owner", className="form-label"),
-                                html.Fieldset(
-                                    [
-                                        html.Legend("Owners to show", className="visually-hidden"),
-                                        dbc.Checklist(
-                                            id=ids.OWNER,
-                                            options=plan.owners,
-                                            value=[],
-                                            className="filter-checks owner-checks",
-                                        ),
-                                    ]
-                                ),
-                            ],
-                            className="owner-filter",
-                        ),
-                        "col-12 col-md-3",
-                    ),
-                    dbc.Col(
-                        dcc.Link("Clear filters", href="/", id=ids.RESET, className="btn btn-link"),
-                        xs=12,
-                        md=2,
-                        className="d-flex align-items-end",
-                    ),
-                ],
-                className="g-2",
-            ),
-            fluid="xl",
-        ),
-        id=ids.FILTERS_BAR,
-        className="filters-bar",
-        role="search",
-        **_aria("Filters"),
-    )
-
-
-def _footer(config: Settings) -> html.Footer:
-    items = [
-        html.Div(
-            [
-                html.Dt(
-                    html.Span(
-                        [
-                            html.Span(
-                                className="rag-swatch", style={"background": style_of(s)["colour"]}
-                            ),
-                            s,
-                        ]
-                    )
-                ),
-                html.Dd(text),
-            ],
-            className="rag-item",
-        )
-        for s, text in config.rag_definitions.items()
-    ]
-    return html.Footer(
-        dbc.Container(
-            [
-                html.H2("Status definitions (RAG) in force", className="h6"),
-                html.Dl(items, className="rag-list"),
-            ],
-            fluid="xl",
-        ),
-        className="site-footer",
-    )
-
-
-def shell() -> html.Div:
-    """The page frame around every page: header, filters, the page, the status definitions."""
-    config = settings()
-    return html.Div(
-        [
-            dcc.Location(id=ids.URL, refresh="callback-nav"),
-            _header(config),
-            _filters_bar(),
-            html.Main(dbc.Container(dash.page_container, fluid="xl"), id="main", tabIndex="-1"),
-            _footer(config),
-        ]
-    )
 
 
 def sync_filters(
