@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from socplan.model import DeliveryPlan
+from socplan.periods import Period
 from socplan.store import Store
 
-from .filters import clean_query
+from .filters import Filters, clean_query
 
 PAGES_KEPT = 256
 PAGE_BYTES_KEPT = 128 * 1024 * 1024
@@ -98,3 +99,37 @@ class PlanSource:
                     _, (_, dropped) = self._pages.popitem(last=False)
                     self._bytes -= dropped
         return rendered
+
+
+@dataclass(frozen=True)
+class View:
+    """What a viewer page renders from: the filters (already reduced to what the plan knows),
+    the plan narrowed by them, the as-at period, and the page's own parameters."""
+
+    filters: Filters
+    plan: DeliveryPlan
+    period: Period
+    query: dict[str, Any]
+
+
+def viewer_page(title: str, render: Callable[[View], Any]) -> Callable[..., Any]:
+    """A viewer page's `layout`: kept per plan version and query (see `PlanSource.page`), and
+    'no plan yet' before the first import; `render` draws the rest."""
+    from flask import current_app
+
+    def layout(**query: Any) -> Any:
+        kept: PlanSource = current_app.extensions["socplan"]
+
+        def build(**clean: Any) -> Any:
+            filters = Filters.from_query(clean)
+            plan, period = filters.apply(kept.plan())
+            if plan.latest is None:
+                from .components import no_plan
+
+                return no_plan(title)
+            return render(View(filters, plan, period, clean))
+
+        return kept.page(render.__module__, query, build)
+
+    layout.__doc__ = f"The {title} page for the filters in the URL."
+    return layout

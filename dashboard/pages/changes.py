@@ -9,23 +9,16 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, html, no_update
 
 from dashboard import ids
-from dashboard.components import changes_sections, chart, no_plan, note, page_callback
+from dashboard.components import changes_sections, chart, note, page_callback
 from dashboard.context import source
 from dashboard.filters import Filters
+from dashboard.source import View, viewer_page
 from socplan.charts import changes_chart
 from socplan.periods import Period, PeriodError
 
 
-def layout(**query: Any) -> html.Div:
-    """What changed between the `since` period and the as-at period."""
-    return source().page(__name__, query, _layout)
-
-
-def _layout(**query: Any) -> html.Div:
-    filters = Filters.from_query(query)
-    plan, period = filters.apply(source().plan())
-    if plan.latest is None:
-        return no_plan("Changes")
+def _layout(view: View) -> html.Div:
+    filters, plan, period = view.filters, view.plan, view.period
     earlier = [p for p in source().plan().periods if p < period]
     if not earlier:
         return html.Div(
@@ -35,7 +28,9 @@ def _layout(**query: Any) -> html.Div:
             ]
         )
     try:
-        since = Period.parse(str(query.get("since"))) if query.get("since") else earlier[-1]
+        since = (
+            Period.parse(str(view.query.get("since"))) if view.query.get("since") else earlier[-1]
+        )
     except PeriodError:
         since = earlier[-1]
     if since >= period:
@@ -85,5 +80,5 @@ dash.register_page(
     title="Changes: delivery plan",
     name="Changes",
     order=3,
-    layout=layout,
+    layout=viewer_page("Changes", _layout),
 )

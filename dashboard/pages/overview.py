@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import dash
 import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import html
 
-from dashboard.components import chart, headline, no_plan, note, section, table
-from dashboard.context import source
-from dashboard.filters import Filters
+from dashboard.components import chart, headline, note, section, table
+from dashboard.source import View, viewer_page
 from socplan.charts import build_chart
 from socplan.schema import CLOSED_STATUSES
 
@@ -20,16 +17,8 @@ def _exceptions(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
     return frame[list(columns)].rename(columns=columns)
 
 
-def layout(**query: Any) -> html.Div:
-    """The overview page for the filters in the URL."""
-    return source().page(__name__, query, _layout)
-
-
-def _layout(**query: Any) -> html.Div:
-    filters = Filters.from_query(query)
-    plan, period = filters.apply(source().plan())
-    if plan.latest is None:
-        return no_plan("Overview")
+def _layout(view: View) -> html.Div:
+    filters, plan, period = view.filters, view.plan, view.period
     ms = plan.milestones(period)
     if ms.empty:
         return html.Div([html.H1("Overview"), note("No milestones match these filters.")])
@@ -135,5 +124,10 @@ def _layout(**query: Any) -> html.Div:
 
 
 dash.register_page(
-    __name__, path="/", title="Overview: delivery plan", name="Overview", order=0, layout=layout
+    __name__,
+    path="/",
+    title="Overview: delivery plan",
+    name="Overview",
+    order=0,
+    layout=viewer_page("Overview", _layout),
 )

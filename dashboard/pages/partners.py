@@ -2,28 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import dash
 from dash import html
 
-from dashboard.components import chart, no_plan, note, section, table
-from dashboard.context import source
-from dashboard.filters import Filters
+from dashboard.components import chart, note, section, table
+from dashboard.source import View, viewer_page
 from socplan import metrics
 from socplan.charts import build_chart
 
 
-def layout(**query: Any) -> html.Div:
-    """The partners page for the filters in the URL."""
-    return source().page(__name__, query, _layout)
-
-
-def _layout(**query: Any) -> html.Div:
-    filters = Filters.from_query(query)
-    plan, period = filters.apply(source().plan())
-    if plan.latest is None:
-        return no_plan("Partners")
+def _layout(view: View) -> html.Div:
+    filters, plan, period = view.filters, view.plan, view.period
     ms = plan.milestones(period)
     if ms.empty:
         return html.Div([html.H1("Partners"), note("No milestones match these filters.")])
@@ -72,5 +61,5 @@ dash.register_page(
     title="Partners: delivery plan",
     name="Partners",
     order=2,
-    layout=layout,
+    layout=viewer_page("Partners", _layout),
 )

@@ -11,9 +11,8 @@ import pandas as pd
 from dash import Input, Output, dcc, html
 
 from dashboard import ids
-from dashboard.components import no_plan, note, page_callback
-from dashboard.context import source
-from dashboard.filters import Filters
+from dashboard.components import note, page_callback
+from dashboard.source import View, viewer_page
 from socplan.schema import COMPLETE, OFF_TRACK
 
 
@@ -101,16 +100,8 @@ COLUMNS = [
 ]
 
 
-def layout(**query: Any) -> html.Div:
-    """The grid for the filters in the URL."""
-    return source().page(__name__, query, _layout)
-
-
-def _layout(**query: Any) -> html.Div:
-    filters = Filters.from_query(query)
-    plan, period = filters.apply(source().plan())
-    if plan.latest is None:
-        return no_plan("Recommendations")
+def _layout(view: View) -> html.Div:
+    filters, plan, period = view.filters, view.plan, view.period
     data = rows(plan.recommendations_at(period), plan.milestones(period), filters.search())
     return html.Div(
         [
@@ -164,5 +155,5 @@ dash.register_page(
     title="Recommendations: delivery plan",
     name="Recommendations",
     order=1,
-    layout=layout,
+    layout=viewer_page("Recommendations", _layout),
 )
