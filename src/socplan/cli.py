@@ -18,8 +18,11 @@ from .cli_common import (
     echo_table,
     failing,
     open_store,
+    output_option,
     parse_period,
     period_option,
+    public_option,
+    user_option,
 )
 from .cli_common import acting_user as _user
 from .serve import serve
@@ -45,13 +48,7 @@ def main() -> None:
 
 
 @main.command()
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    required=True,
-    help="Where to write the .xlsx template.",
-)
+@output_option("Where to write the .xlsx template.")
 @period_option("Period the template is for. Default: the one after the newest in the database.")
 @click.option(
     "--blank", is_flag=True, help="Write an empty template even if the database has a plan."
@@ -137,9 +134,7 @@ def validate(file: Path, period: str | None, partial: bool, db: str | None) -> N
     is_flag=True,
     help="Merge a workbook holding only some milestones (one partner's return) into the period.",
 )
-@click.option(
-    "--user", default=None, help="Who is importing (default: $SOCPLAN_USER or your login)."
-)
+@user_option("importing")
 @db_option
 def import_(
     file: Path, period: str | None, partial: bool, user: str | None, db: str | None
@@ -179,9 +174,7 @@ def import_(
 @click.option(
     "--revision", "-r", type=int, required=True, help="The revision to make current again."
 )
-@click.option(
-    "--user", default=None, help="Who is restoring (default: $SOCPLAN_USER or your login)."
-)
+@user_option("restoring")
 @db_option
 def restore(period: str, revision: int, user: str | None, db: str | None) -> None:
     """Make an earlier revision of PERIOD current again (as a new revision; nothing is deleted)."""
@@ -241,18 +234,10 @@ def summary(period: str | None, db: str | None) -> None:
 @click.option(
     "--format", "fmt", type=click.Choice(["csv", "xlsx"]), required=True, help="File format."
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    required=True,
-    help="Where to write the file (a CSV also gets FILE-metadata.json, CSVW).",
-)
+@output_option("Where to write the file (a CSV also gets FILE-metadata.json, CSVW).")
 @period_option("Period to export as at (default: the newest).")
 @click.option("--bom", is_flag=True, help="CSV only: start with a byte-order mark, for Excel.")
-@click.option(
-    "--public", is_flag=True, help="Leave out recommendations and milestones not for publication."
-)
+@public_option
 @click.option("--theme", "themes", multiple=True, help="Only this theme (repeat for several).")
 @click.option("--owner", "owners", multiple=True, help="Only this owner (repeat for several).")
 @db_option
@@ -301,17 +286,12 @@ def export(
     show_default=True,
     help="File format (PNG at twice screen resolution; HTML is interactive).",
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Where to write the file.",
-)
+@output_option("Where to write the file.", required=False)
 @period_option("Period the chart is as at (default: the newest).")
 @click.option(
     "--width-cm", type=float, default=None, help="Width on the page (default 16; 25 for timelines)."
 )
-@click.option("--public", is_flag=True, help="Leave out items not for publication.")
+@public_option
 @click.option("--list", "list_", is_flag=True, help="List the chart names and stop.")
 @db_option
 def chart(
@@ -350,19 +330,9 @@ def chart(
 @click.option(
     "--format", "fmt", type=click.Choice(["docx", "pdf"]), required=True, help="Word or PDF."
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    required=True,
-    help="Where to write the report.",
-)
+@output_option("Where to write the report.")
 @period_option("Period the report covers (default: the newest).")
-@click.option(
-    "--public",
-    is_flag=True,
-    help="The version for publication: items not for publication left out.",
-)
+@public_option
 @click.option(
     "--meeting-date", default=None, help="The panel meeting's date, e.g. '10 December 2020'."
 )
@@ -420,13 +390,7 @@ def demo(if_empty: bool, db: str | None) -> None:
 
 
 @main.command()
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    required=True,
-    help="Where to write the backup (a .zip of JSON lines).",
-)
+@output_option("Where to write the backup (a .zip of JSON lines).")
 @db_option
 def backup(output: Path, db: str | None) -> None:
     """Write every import, revision and original file to one backup file."""

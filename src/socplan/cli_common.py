@@ -7,6 +7,7 @@ import getpass
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -55,6 +56,33 @@ def period_option(help_text: str, required: bool = False) -> Callable[[F], F]:
         default=None,
         required=required,
         help=help_text,
+    )
+
+
+def output_option(help_text: str, required: bool = True) -> Callable[[F], F]:
+    """Add `-o/--output FILE` to a command."""
+    return click.option(
+        "-o",
+        "--output",
+        type=click.Path(dir_okay=False, path_type=Path),
+        required=required,
+        help=help_text,
+    )
+
+
+def public_option(func: F) -> F:
+    """Add `--public`: the version for publication, items not for publication left out."""
+    return click.option(
+        "--public",
+        is_flag=True,
+        help="Leave out recommendations and milestones not for publication.",
+    )(func)
+
+
+def user_option(doing: str) -> Callable[[F], F]:
+    """Add `--user NAME`: who is `doing` it, for the history and the audit log."""
+    return click.option(
+        "--user", default=None, help=f"Who is {doing} (default: $SOCPLAN_USER or your login)."
     )
 
 
