@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,17 @@ from .skeleton import skeleton
 from .source import PlanSource
 
 ROOT = Path(__file__).resolve().parents[1]
+PAGES = (  # the page modules under dashboard/pages, each registering itself with Dash Pages
+    "audit",
+    "changes",
+    "history",
+    "overview",
+    "partners",
+    "recommendation",
+    "recommendations",
+    "returns",
+    "upload",
+)
 ASSETS = ROOT / "assets"
 
 
@@ -143,30 +155,8 @@ def create_app(config: dict[str, Any] | None = None) -> dash.Dash:
     # Imported here (registering each page once, as dashboard.pages.NAME) rather than found by
     # Dash in a folder: Dash would import them again as pages.NAME, and a test importing a page
     # module would then register every path twice.
-    from .pages import (
-        audit,
-        changes,
-        history,
-        overview,
-        partners,
-        recommendation,
-        recommendations,
-        returns,
-        upload,
-    )
-
-    for module in (
-        audit,
-        changes,
-        history,
-        overview,
-        partners,
-        recommendation,
-        recommendations,
-        returns,
-        upload,
-    ):
-        register_page_callbacks(app, module)
+    for name in PAGES:
+        register_page_callbacks(app, importlib.import_module(f"{__package__}.pages.{name}"))
 
     store = Store(settings_obj.database_url)
     accounts = Accounts(store)

@@ -3,7 +3,7 @@ restore an earlier revision (a new revision; nothing is deleted)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import dash
 import dash_bootstrap_components as dbc
@@ -26,7 +26,7 @@ def layout(**_: Any) -> html.Div:
     history = source().store.history()
     current = history.groupby("period")["revision"].transform("max") == history["revision"]
     rows = []
-    records: list[dict[str, Any]] = history.iloc[::-1].to_dict("records")  # type: ignore[assignment]
+    records = cast(list[dict[str, Any]], history.iloc[::-1].to_dict("records"))
     for r, is_current in zip(records, current.iloc[::-1], strict=True):
         restore = (
             html.Span("current", className="badge text-bg-success")
