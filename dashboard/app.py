@@ -159,6 +159,7 @@ def create_app(config: dict[str, Any] | None = None) -> dash.Dash:
         register_page_callbacks(app, importlib.import_module(f"{__package__}.pages.{name}"))
 
     store = Store(settings_obj.database_url)
+    store.ensure_schema()  # once here, not on every request
     accounts = Accounts(store)
     app.server.extensions["socplan"] = PlanSource(store)
     app.server.extensions["socplan_settings"] = settings_obj

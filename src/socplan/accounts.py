@@ -193,8 +193,7 @@ class Accounts:
         return len(self.list())
 
     def get(self, username: str) -> User | None:
-        """An account by name."""
-        self.store.ensure_schema()
+        """An account by name (one query: the schema is checked once, when the app starts)."""
         with self.store.engine.connect() as conn:
             row = conn.execute(
                 sa.select(users.c.username, users.c.role, users.c.session_key).where(
