@@ -143,3 +143,18 @@ def test_load_types(store):
     _, ms = store.load()
     assert str(ms["due"].dtype) == "datetime64[ns]" and ms["updated"].dtype == bool
     assert isinstance(ms, pd.DataFrame)
+
+
+def test_default_database_is_data_in_a_checkout_and_the_user_folder_when_installed(
+    monkeypatch, tmp_path
+):
+    import socplan.store as store_module
+
+    monkeypatch.delenv("SOCPLAN_DB", raising=False)
+    assert store_module.default_url().endswith("/data/socplan.db")
+    installed = tmp_path / "site-packages" / "x" / "data"  # no pyproject.toml beside it
+    monkeypatch.setattr(store_module, "DATA_DIR", installed)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "share"))
+    assert (
+        store_module.default_url() == f"sqlite:///{tmp_path / 'share' / 'socplan' / 'socplan.db'}"
+    )

@@ -30,8 +30,18 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 def default_url() -> str:
-    """`SOCPLAN_DB` if set, else an SQLite file under data/."""
-    return os.environ.get("SOCPLAN_DB") or f"sqlite:///{DATA_DIR / 'socplan.db'}"
+    """`SOCPLAN_DB` if set, else an SQLite file in `home()`."""
+    return os.environ.get("SOCPLAN_DB") or f"sqlite:///{home() / 'socplan.db'}"
+
+
+def home() -> Path:
+    """Where the default database lives: `data/` in a checkout (the README's way of running),
+    else the platform's data folder for the user (an installed package has no data/ of its own)."""
+    if (DATA_DIR.parent / "pyproject.toml").exists():
+        return DATA_DIR
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("socplan"))
 
 
 @functools.cache
