@@ -237,6 +237,20 @@ MS_COLUMNS: tuple[Column, ...] = (
     Column(
         "Public", "public", Kind.FLAG, synonyms=("publish", "publishable", "published"), width=9
     ),
+    # A link to or reference for the evidence behind the update (kept as text: never a live link).
+    Column(
+        "Evidence",
+        "evidence",
+        Kind.TEXT,
+        synonyms=(
+            "evidence link",
+            "evidence ref",
+            "evidence reference",
+            "link to evidence",
+            "supporting evidence",
+        ),
+        width=30,
+    ),
 )
 
 # A second status column that a workbook may carry beside a Status column (Not started /
