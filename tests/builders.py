@@ -13,6 +13,7 @@ import openpyxl
 import pandas as pd
 
 from socplan.periods import Period
+from socplan.schema import MS_COLUMNS, REC_COLUMNS, contract_frame
 from socplan.template import write_template
 
 T = pd.Timestamp
@@ -21,7 +22,7 @@ T = pd.Timestamp
 def recs(n: int = 2) -> pd.DataFrame:
     """`n` recommendations, one per theme in turn."""
     themes = ["Pursue", "Prevent", "Protect", "Prepare"]
-    return pd.DataFrame(
+    return contract_frame(
         [
             dict(
                 ref=f"R{i}",
@@ -29,41 +30,33 @@ def recs(n: int = 2) -> pd.DataFrame:
                 theme=themes[(i - 1) % 4],
                 lead="West Mercia Police",
                 partners="Community Safety Partnerships; NHS",
-                public=True,
             )
             for i in range(1, n + 1)
-        ]
+        ],
+        REC_COLUMNS,
     )
 
 
 def milestone(ref: str, **values: Any) -> dict[str, Any]:
     """One milestone row with sensible defaults."""
-    row: dict[str, Any] = dict(
+    row: dict[str, Any] = {c.key: c.blank for c in MS_COLUMNS}  # every column, blank
+    row.update(
         ref=ref,
         recommendation=ref.split(".")[0],
         milestone=f"Milestone {ref}",
         owner="West Mercia Police",
-        start=pd.NaT,
         due=T("2020-03-31"),
-        forecast=pd.NaT,
-        reason="",
         status="On track",
         progress=50.0,
         update="Going well",
-        completed=pd.NaT,
-        public=True,
     )
     row.update(values)
     return row
 
 
 def milestones(*rows: dict[str, Any]) -> pd.DataFrame:
-    """A milestone frame; dates as datetime64[ns]."""
-    frame = pd.DataFrame(list(rows))
-    for key in ("start", "due", "forecast", "completed"):
-        frame[key] = pd.to_datetime(frame[key]).astype("datetime64[ns]")
-    frame["progress"] = frame["progress"].astype(float)
-    return frame
+    """A milestone frame with the contract's columns and dtypes (dates as datetime64[ns])."""
+    return contract_frame(rows, MS_COLUMNS)
 
 
 def basic_milestones() -> pd.DataFrame:

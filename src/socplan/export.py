@@ -13,26 +13,42 @@ import pandas as pd
 from .cells import FORMULA_STARTS as FORMULA_STARTS  # one definition, shared with the template
 from .cells import neutralise as neutralise
 from .cells import put
-from .schema import MS_COLUMNS
+from .schema import MS_COLUMNS, Kind
+
+YES_NO = {"base": "boolean", "format": "Yes|No"}
+
+# The model's measures that exports carry after the contract's columns: heading and CSVW datatype.
+MEASURES: dict[str, tuple[str, object]] = {
+    "theme": ("Theme", "string"),
+    "baseline_due": ("Baseline due", "date"),
+    "slip_days": ("Slippage (days)", "integer"),
+    "overdue": ("Overdue", YES_NO),
+    "updated": ("Update received", YES_NO),
+}
+
+# CSVW datatypes of the contract's kinds (text, refs and statuses are strings).
+_DATATYPES: dict[Kind, object] = {Kind.DATE: "date", Kind.PERCENT: "number", Kind.FLAG: YES_NO}
 
 EXPORT_COLUMNS: dict[str, str] = {
-    **{c.key: c.name for c in MS_COLUMNS},
-    "theme": "Theme",
-    "baseline_due": "Baseline due",
-    "slip_days": "Slippage (days)",
-    "overdue": "Overdue",
-    "updated": "Update received",
+    **{c.key: c.heading for c in MS_COLUMNS},
+    **{key: heading for key, (heading, _) in MEASURES.items()},
 }
+DATATYPES: dict[str, object] = {
+    **{c.key: _DATATYPES.get(c.kind, "string") for c in MS_COLUMNS},
+    **{key: datatype for key, (_, datatype) in MEASURES.items()},
+}
+_DATES = frozenset(k for k, t in DATATYPES.items() if t == "date")
+_FLAGS = frozenset(k for k, t in DATATYPES.items() if t == YES_NO)
+WIDE = frozenset(c.heading for c in MS_COLUMNS if c.width >= 50)  # long text: wide columns
 
 
 def export_frame(milestones: pd.DataFrame) -> pd.DataFrame:
     """The export's columns and headers, dates as dates, booleans as Yes/No."""
     frame = milestones[[k for k in EXPORT_COLUMNS if k in milestones.columns]].copy()
-    for key in ("start", "due", "forecast", "completed", "baseline_due"):
-        if key in frame:
+    for key in frame.columns:
+        if key in _DATES:
             frame[key] = frame[key].dt.date
-    for key in ("public", "overdue", "updated"):
-        if key in frame:
+        elif key in _FLAGS:
             frame[key] = frame[key].map({True: "Yes", False: "No"})
     return frame.rename(columns=EXPORT_COLUMNS)
 
@@ -71,9 +87,7 @@ def write_xlsx(frame: pd.DataFrame, target: Path, *, title: str, note: str = "")
     data = book.create_sheet("Milestones")
     for c, name in enumerate(frame.columns, start=1):
         put(data, 1, c, str(name), guard="apostrophe").font = Font(bold=True)
-        data.column_dimensions[get_column_letter(c)].width = (
-            50 if name in ("Milestone", "Update") else 14
-        )
+        data.column_dimensions[get_column_letter(c)].width = 50 if name in WIDE else 14
     for r, row in enumerate(frame.itertuples(index=False), start=2):
         for c, value in enumerate(row, start=1):
             if value is None or (not isinstance(value, str) and pd.isna(value)):
@@ -83,18 +97,6 @@ def write_xlsx(frame: pd.DataFrame, target: Path, *, title: str, note: str = "")
                 cell.number_format = "DD/MM/YYYY"
     data.freeze_panes = "A2"
     book.save(target)
-
-
-def _datatype(key: str) -> object:
-    if key in ("start", "due", "forecast", "completed", "baseline_due"):
-        return "date"
-    if key in ("progress",):
-        return "number"
-    if key in ("slip_days",):
-        return "integer"
-    if key in ("public", "overdue", "updated"):
-        return {"base": "boolean", "format": "Yes|No"}
-    return "string"
 
 
 def csvw_metadata(
@@ -109,7 +111,7 @@ def csvw_metadata(
             {
                 "name": key,
                 "titles": str(header),
-                "datatype": _datatype(key),
+                "datatype": DATATYPES.get(key, "string"),
                 "required": key == "ref",
             }
         )

@@ -132,11 +132,4 @@ def import_bytes(
     return outcome
 
 
-def parse_period(text: str | None) -> Period | None:
-    """A period from an option value (None when not given); raises PeriodError."""
-    if text is None or not text.strip():
-        return None
-    return Period.parse(text)
-
-
-__all__ = ["Outcome", "PeriodError", "check", "import_bytes", "parse_period"]
+__all__ = ["Outcome", "PeriodError", "check", "import_bytes"]

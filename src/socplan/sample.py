@@ -12,12 +12,12 @@ from socplan.schema import (
     CANCELLED,
     CLOSED_STATUSES,
     COMPLETE,
-    DATE_FIELDS,
-    MILESTONE_FIELDS,
+    MS_COLUMNS,
     NOT_STARTED,
     ON_TRACK,
-    RECOMMENDATION_FIELDS,
+    REC_COLUMNS,
     STATUSES,
+    contract_frame,
 )
 
 SAMPLE_NOTE = (
@@ -558,21 +558,6 @@ def _recommendation_rows() -> list[dict[str, object]]:
     return rows
 
 
-def _frame(rows: list[dict[str, object]], fields: tuple[str, ...]) -> pd.DataFrame:
-    """A frame with the contract's columns and dtypes: text as object, dates as datetime64[ns]."""
-    frame = pd.DataFrame(rows, columns=list(fields))
-    for key in fields:
-        if key in DATE_FIELDS:
-            frame[key] = pd.to_datetime(frame[key].astype(object)).astype("datetime64[ns]")
-        elif key == "public":
-            frame[key] = frame[key].astype(bool)
-        elif key == "progress":
-            frame[key] = frame[key].astype("float64")
-        else:
-            frame[key] = frame[key].astype(object)
-    return frame
-
-
 def sample_returns() -> list[SampleReturn]:
     """The illustrative plan's returns, from 2019/20 Q3 to 2020/21 Q2, in import order."""
     milestones = _blocks(_MILESTONES)
@@ -600,8 +585,8 @@ def sample_returns() -> list[SampleReturn]:
                 file_name=f"{slug}-full.xlsx",
                 period=period,
                 partial=False,
-                recommendations=_frame(recommendations, RECOMMENDATION_FIELDS),
-                milestones=_frame(full, MILESTONE_FIELDS),
+                recommendations=contract_frame(recommendations, REC_COLUMNS),
+                milestones=contract_frame(full, MS_COLUMNS),
             )
         )
         if period == PARTIAL_RETURN[0]:
@@ -611,8 +596,8 @@ def sample_returns() -> list[SampleReturn]:
                     file_name=f"{slug}-partial-{owner.lower().replace(' ', '-')}.xlsx",
                     period=period,
                     partial=True,
-                    recommendations=_frame([], RECOMMENDATION_FIELDS),
-                    milestones=_frame([r for r in rows if r["owner"] == owner], MILESTONE_FIELDS),
+                    recommendations=contract_frame([], REC_COLUMNS),
+                    milestones=contract_frame([r for r in rows if r["owner"] == owner], MS_COLUMNS),
                 )
             )
     return returns

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pandas is imported where a frame is built, not with the contract
+    import pandas as pd
 
 RECOMMENDATIONS = "Recommendations"
 MILESTONES = "Milestones"
@@ -24,92 +30,227 @@ SHEET_SYNONYMS: dict[str, tuple[str, ...]] = {
 }
 
 
+class Kind(StrEnum):
+    """What a column holds: how the reader reads it, the store keeps it and the writers write it."""
+
+    TEXT = "text"  # free text, trimmed
+    REF = "ref"  # an identifier: line breaks and control characters collapsed (a warning)
+    DATE = "date"  # a date (day first in text); TBC-like words mean none
+    PERCENT = "percent"  # a percentage from 0 to 100 (50, 50% or 0.5)
+    FLAG = "flag"  # Yes or No; blank means Yes
+    STATUS = "status"  # a status word or letter, with an optional RAG column beside it
+
+
+# A blank cell of each kind, as the frames hold it (None: a missing date or number).
+BLANKS: dict[Kind, object] = {
+    Kind.TEXT: "",
+    Kind.REF: "",
+    Kind.DATE: None,
+    Kind.PERCENT: None,
+    Kind.FLAG: True,
+    Kind.STATUS: "",
+}
+
+
 @dataclass(frozen=True)
 class Column:
-    """One column of a contract sheet: its canonical header, synonyms and whether it is required."""
+    """One column of a contract sheet, declared once for the reader, the store, the template,
+    the exports and the data builders.
+
+    `label` is how a problem names a value; a required text or ref column with a label must not
+    be empty ("the {label} is empty; fill it in"). `size` is the longest text the store keeps
+    (None: any length). `export` is the heading exports use when it is not `name`.
+    """
 
     name: str
     key: str
-    required: bool
+    kind: Kind
+    required: bool = False
     synonyms: tuple[str, ...] = ()
     width: int = 14
+    size: int | None = None
+    label: str = ""
+    export: str | None = None
+
+    @property
+    def heading(self) -> str:
+        """The column's heading in exports."""
+        return self.export or self.name
+
+    @property
+    def blank(self) -> object:
+        """An empty cell of this column, as the frames hold it."""
+        return BLANKS[self.kind]
 
 
 REC_COLUMNS: tuple[Column, ...] = (
     Column(
-        "Ref", "ref", True, ("reference", "rec ref", "recommendation ref", "no", "number", "id"), 8
+        "Ref",
+        "ref",
+        Kind.REF,
+        required=True,
+        synonyms=("reference", "rec ref", "recommendation ref", "no", "number", "id"),
+        width=8,
+        size=64,
+        label="recommendation ref",
     ),
-    Column("Recommendation", "text", True, ("recommendation text", "description", "title"), 60),
-    Column("Theme", "theme", True, ("pillar", "strand", "4p", "priority"), 12),
-    Column("Lead", "lead", True, ("lead organisation", "lead agency", "lead partner"), 28),
     Column(
-        "Partners", "partners", False, ("partner", "supporting partners", "partner agencies"), 40
+        "Recommendation",
+        "text",
+        Kind.TEXT,
+        required=True,
+        synonyms=("recommendation text", "description", "title"),
+        width=60,
+        label="recommendation text",
     ),
-    Column("Public", "public", False, ("publish", "publishable", "published"), 9),
+    # No label: an empty theme is told to use one of the themes.
+    Column(
+        "Theme",
+        "theme",
+        Kind.TEXT,
+        required=True,
+        synonyms=("pillar", "strand", "4p", "priority"),
+        width=12,
+        size=64,
+    ),
+    Column(
+        "Lead",
+        "lead",
+        Kind.TEXT,
+        required=True,
+        synonyms=("lead organisation", "lead agency", "lead partner"),
+        width=28,
+        size=255,
+        label="lead organisation",
+    ),
+    Column(
+        "Partners",
+        "partners",
+        Kind.TEXT,
+        synonyms=("partner", "supporting partners", "partner agencies"),
+        width=40,
+    ),
+    Column(
+        "Public", "public", Kind.FLAG, synonyms=("publish", "publishable", "published"), width=9
+    ),
 )
 
 MS_COLUMNS: tuple[Column, ...] = (
-    Column("Ref", "ref", True, ("milestone ref", "action ref", "reference", "id", "no"), 9),
+    Column(
+        "Ref",
+        "ref",
+        Kind.REF,
+        required=True,
+        synonyms=("milestone ref", "action ref", "reference", "id", "no"),
+        width=9,
+        size=64,
+        label="milestone ref",
+    ),
+    # No label: an empty or unknown recommendation is told to use a Recommendations Ref.
     Column(
         "Recommendation",
         "recommendation",
-        True,
-        ("rec", "rec ref", "recommendation ref", "recommendation no"),
-        9,
+        Kind.REF,
+        required=True,
+        synonyms=("rec", "rec ref", "recommendation ref", "recommendation no"),
+        width=9,
+        size=64,
     ),
     Column(
         "Milestone",
         "milestone",
-        True,
-        ("action", "milestone description", "description", "task"),
-        50,
+        Kind.TEXT,
+        required=True,
+        synonyms=("action", "milestone description", "description", "task"),
+        width=50,
+        label="milestone description",
     ),
     Column(
         "Owner",
         "owner",
-        True,
-        ("lead agency", "lead", "responsible", "responsible organisation", "owner organisation"),
-        28,
+        Kind.TEXT,
+        required=True,
+        synonyms=(
+            "lead agency",
+            "lead",
+            "responsible",
+            "responsible organisation",
+            "owner organisation",
+        ),
+        width=28,
+        size=255,
+        label="owner",
     ),
-    Column("Start", "start", False, ("start date",), 12),
+    Column("Start", "start", Kind.DATE, synonyms=("start date",), width=12),
     Column(
-        "Due", "due", True, ("deadline", "target date", "due date", "baseline", "baseline due"), 12
+        "Due",
+        "due",
+        Kind.DATE,
+        required=True,
+        synonyms=("deadline", "target date", "due date", "baseline", "baseline due"),
+        width=12,
     ),
     Column(
         "Forecast",
         "forecast",
-        False,
-        ("revised due", "revised date", "forecast date", "revised deadline"),
-        12,
+        Kind.DATE,
+        synonyms=("revised due", "revised date", "forecast date", "revised deadline"),
+        width=12,
     ),
     Column(
-        "Reason", "reason", False, ("reason for change", "reason for delay", "slippage reason"), 30
+        "Reason",
+        "reason",
+        Kind.TEXT,
+        synonyms=("reason for change", "reason for delay", "slippage reason"),
+        width=30,
     ),
     Column(
         "Status",
         "status",
-        True,
-        ("rag", "brag", "rag status", "brag status", "progress status"),
-        12,
+        Kind.STATUS,
+        required=True,
+        synonyms=("rag", "brag", "rag status", "brag status", "progress status"),
+        width=12,
+        size=32,
     ),
     Column(
         "Progress",
         "progress",
-        False,
-        ("% complete", "percent complete", "% progress", "progress %"),
-        10,
+        Kind.PERCENT,
+        synonyms=("% complete", "percent complete", "% progress", "progress %"),
+        width=10,
     ),
     Column(
         "Update",
         "update",
-        False,
-        ("commentary", "comment", "comments", "progress update", "notes"),
-        60,
+        Kind.TEXT,
+        synonyms=("commentary", "comment", "comments", "progress update", "notes"),
+        width=60,
     ),
     Column(
-        "Completed", "completed", False, ("completed date", "date completed", "completion date"), 12
+        "Completed",
+        "completed",
+        Kind.DATE,
+        synonyms=("completed date", "date completed", "completion date"),
+        width=12,
     ),
-    Column("Public", "public", False, ("publish", "publishable", "published"), 9),
+    Column(
+        "Public", "public", Kind.FLAG, synonyms=("publish", "publishable", "published"), width=9
+    ),
+    # A link to or reference for the evidence behind the update (kept as text: never a live link).
+    Column(
+        "Evidence",
+        "evidence",
+        Kind.TEXT,
+        synonyms=(
+            "evidence link",
+            "evidence ref",
+            "evidence reference",
+            "link to evidence",
+            "supporting evidence",
+        ),
+        width=30,
+    ),
 )
 
 # A second status column that a workbook may carry beside a Status column (Not started /
@@ -176,4 +317,32 @@ NO_WORDS = frozenset({"no", "n", "false", "0", "private", "restricted", "not for
 # Canonical column order of the model's milestone frame (also the export column order).
 MILESTONE_FIELDS: tuple[str, ...] = tuple(c.key for c in MS_COLUMNS)
 RECOMMENDATION_FIELDS: tuple[str, ...] = tuple(c.key for c in REC_COLUMNS)
-DATE_FIELDS: tuple[str, ...] = ("start", "due", "forecast", "completed")
+DATE_FIELDS: tuple[str, ...] = tuple(c.key for c in MS_COLUMNS if c.kind is Kind.DATE)
+
+
+def contract_frame(
+    records: pd.DataFrame | Iterable[Mapping[str, object]], columns: tuple[Column, ...]
+) -> pd.DataFrame:
+    """Records as a frame with every one of `columns`, in order, each with its kind's dtype (text
+    as object, dates as datetime64[ns], percentages as float64, flags as bool); a column the
+    records lack is blank. Keys that are not columns follow, as given."""
+    import pandas as pd
+
+    frame = records.copy() if isinstance(records, pd.DataFrame) else pd.DataFrame(list(records))
+    keys = [c.key for c in columns]
+    for column in columns:
+        if column.key in frame.columns:
+            values = frame[column.key]
+        else:
+            values = pd.Series([column.blank] * len(frame), index=frame.index, dtype=object)
+        if column.kind is Kind.DATE:
+            if values.dtype.kind != "M":
+                values = pd.to_datetime(values.astype(object))
+            frame[column.key] = values.astype("datetime64[ns]")
+        elif column.kind is Kind.PERCENT:
+            frame[column.key] = values.astype("float64")
+        elif column.kind is Kind.FLAG:
+            frame[column.key] = values.astype(bool)
+        else:
+            frame[column.key] = values.astype(object)
+    return frame[keys + [k for k in frame.columns if k not in keys]]

@@ -22,7 +22,14 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from .periods import Period
-from .schema import MILESTONE_FIELDS, RECOMMENDATION_FIELDS
+from .schema import (
+    DATE_FIELDS,
+    MILESTONE_FIELDS,
+    MS_COLUMNS,
+    REC_COLUMNS,
+    RECOMMENDATION_FIELDS,
+    Kind,
+)
 from .tables import import_files, imports, milestone_rows, recommendation_rows
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
@@ -316,11 +323,12 @@ class Store:
             )
         recs = recs.merge(meta, on="import_id")[rec_cols]
         ms = ms.merge(meta, on="import_id")
-        for key in ("start", "due", "baseline_due", "forecast", "completed"):
+        for key in (*DATE_FIELDS, "baseline_due"):
             ms[key] = pd.to_datetime(ms[key]).astype("datetime64[ns]")
-        ms["public"] = ms["public"].astype(bool)
-        ms["updated"] = ms["updated"].astype(bool)
-        recs["public"] = recs["public"].astype(bool)
+        for key in (*(c.key for c in MS_COLUMNS if c.kind is Kind.FLAG), "updated"):
+            ms[key] = ms[key].astype(bool)
+        for key in (c.key for c in REC_COLUMNS if c.kind is Kind.FLAG):
+            recs[key] = recs[key].astype(bool)
         return recs, ms[ms_cols]
 
     # -- writes ----------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from .periods import Period
-from .schema import MILESTONE_FIELDS, RECOMMENDATION_FIELDS, STATUSES, THEMES
+from .schema import MS_COLUMNS, REC_COLUMNS, STATUSES, THEMES, contract_frame
 
 OWNERS = (
     "West Mercia Police",
@@ -53,16 +53,13 @@ def synthetic_plan(milestones: int, seed: int = 1) -> tuple[pd.DataFrame, pd.Dat
             "owner": [OWNERS[i] for i in rng.integers(0, len(OWNERS), milestones)],
             "start": (due - pd.Timedelta(days=180)).astype("datetime64[ns]"),
             "due": due.astype("datetime64[ns]"),
-            "forecast": pd.Series(pd.NaT, index=range(milestones), dtype="datetime64[ns]"),
-            "reason": "",
             "status": "Not started",
             "progress": 0.0,
-            "update": "",
-            "completed": pd.Series(pd.NaT, index=range(milestones), dtype="datetime64[ns]"),
             "public": True,
         }
     )
-    return recs[list(RECOMMENDATION_FIELDS)], ms[list(MILESTONE_FIELDS)]
+    # Every other column (forecast, reason, update, completed, ...) starts blank.
+    return contract_frame(recs, REC_COLUMNS), contract_frame(ms, MS_COLUMNS)
 
 
 def advance(ms: pd.DataFrame, period: Period, seed: int) -> pd.DataFrame:

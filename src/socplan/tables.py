@@ -1,8 +1,16 @@
-"""The database tables (SQLAlchemy Core); Alembic migrations in `migrations/` create them."""
+"""The database tables (SQLAlchemy Core); Alembic migrations in `migrations/` create them.
+
+The snapshot tables take their columns from the workbook contract (`schema`): a new contract
+column needs a migration, not an edit here.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
+
+from .schema import MS_COLUMNS, REC_COLUMNS, Column, Kind
 
 metadata = sa.MetaData()
 
@@ -31,37 +39,49 @@ import_files = sa.Table(
     sa.Column("content", sa.LargeBinary, nullable=False),
 )
 
-recommendation_rows = sa.Table(
-    "recommendation_rows",
-    metadata,
-    sa.Column("import_id", sa.Integer, sa.ForeignKey("imports.id"), primary_key=True),
-    sa.Column("ref", sa.String(64), primary_key=True),
-    sa.Column("text", sa.Text, nullable=False),
-    sa.Column("theme", sa.String(64), nullable=False),
-    sa.Column("lead", sa.String(255), nullable=False),
-    sa.Column("partners", sa.Text, nullable=False),
-    sa.Column("public", sa.Boolean, nullable=False),
-)
+
+def _stored(column: Column) -> sa.Column[Any]:
+    """A contract column as the store keeps it: refs are part of the key; dates and
+    percentages may be missing; text, statuses and flags always have a value."""
+    if column.kind is Kind.DATE:
+        return sa.Column(column.key, sa.Date, nullable=True)
+    if column.kind is Kind.PERCENT:
+        return sa.Column(column.key, sa.Float, nullable=True)
+    if column.kind is Kind.FLAG:
+        return sa.Column(column.key, sa.Boolean, nullable=False)
+    kind = sa.String(column.size) if column.size else sa.Text
+    return sa.Column(column.key, kind, primary_key=column.key == "ref", nullable=False)
+
+
+def _snapshot_columns(
+    columns: tuple[Column, ...],
+    *last: sa.Column[Any],
+    after: dict[str, sa.Column[Any]] | None = None,
+) -> list[sa.Column[Any]]:
+    """A snapshot table's columns: its import, the contract's columns in order with the store's
+    own columns `after` the contract column each names, then the `last` ones."""
+    out: list[sa.Column[Any]] = [
+        sa.Column("import_id", sa.Integer, sa.ForeignKey("imports.id"), primary_key=True)
+    ]
+    for column in columns:
+        out.append(_stored(column))
+        if after and column.key in after:
+            out.append(after[column.key])
+    return [*out, *last]
+
+
+recommendation_rows = sa.Table("recommendation_rows", metadata, *_snapshot_columns(REC_COLUMNS))
 
 milestone_rows = sa.Table(
     "milestone_rows",
     metadata,
-    sa.Column("import_id", sa.Integer, sa.ForeignKey("imports.id"), primary_key=True),
-    sa.Column("ref", sa.String(64), primary_key=True),
-    sa.Column("recommendation", sa.String(64), nullable=False),
-    sa.Column("milestone", sa.Text, nullable=False),
-    sa.Column("owner", sa.String(255), nullable=False),
-    sa.Column("start", sa.Date, nullable=True),
-    sa.Column("due", sa.Date, nullable=True),
-    sa.Column("baseline_due", sa.Date, nullable=True),
-    sa.Column("forecast", sa.Date, nullable=True),
-    sa.Column("reason", sa.Text, nullable=False),
-    sa.Column("status", sa.String(32), nullable=False),
-    sa.Column("progress", sa.Float, nullable=True),
-    sa.Column("update", sa.Text, nullable=False),
-    sa.Column("completed", sa.Date, nullable=True),
-    sa.Column("public", sa.Boolean, nullable=False),
-    sa.Column("updated", sa.Boolean, nullable=False),
+    *_snapshot_columns(
+        MS_COLUMNS,
+        # False when the milestone was carried forward with no update this period.
+        sa.Column("updated", sa.Boolean, nullable=False),
+        # The due date agreed when the milestone first appeared, kept by the store.
+        after={"due": sa.Column("baseline_due", sa.Date, nullable=True)},
+    ),
 )
 
 users = sa.Table(

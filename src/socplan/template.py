@@ -26,6 +26,8 @@ from .schema import (
     STATUSES,
     THEMES,
     Column,
+    Kind,
+    contract_frame,
 )
 
 HEADER_FILL = PatternFill("solid", fgColor="1D3557")
@@ -76,11 +78,7 @@ def _value(value: Any) -> Any:
 
 def _rows(ws: Worksheet, frame: pd.DataFrame, columns: tuple[Column, ...]) -> None:
     keys = [c.key for c in columns]
-    dates = {
-        i
-        for i, c in enumerate(columns, start=1)
-        if c.key in ("start", "due", "forecast", "completed")
-    }
+    dates = {i for i, c in enumerate(columns, start=1) if c.kind is Kind.DATE}
     wrap = {i for i, c in enumerate(columns, start=1) if c.width >= 40}
     for r, record in enumerate(frame[keys].itertuples(index=False), start=2):
         for i, value in enumerate(record, start=1):
@@ -124,6 +122,11 @@ def _letter(columns: tuple[Column, ...], key: str) -> str:
     return get_column_letter(next(i for i, c in enumerate(columns, start=1) if c.key == key))
 
 
+def _letters(columns: tuple[Column, ...], kind: Kind) -> list[tuple[Column, str]]:
+    """The columns of one kind, with their letters."""
+    return [(c, get_column_letter(i)) for i, c in enumerate(columns, start=1) if c.kind is kind]
+
+
 def write_template(
     target: str | Path | IO[bytes],
     period: Period,
@@ -137,12 +140,8 @@ def write_template(
     note: str = "",
 ) -> None:
     """Write the workbook for `period`, pre-filled with the frames given (blank when None)."""
-    recs = (
-        recommendations
-        if recommendations is not None
-        else pd.DataFrame(columns=[c.key for c in REC_COLUMNS])
-    )
-    ms = milestones if milestones is not None else pd.DataFrame(columns=[c.key for c in MS_COLUMNS])
+    recs = recommendations if recommendations is not None else contract_frame([], REC_COLUMNS)
+    ms = milestones if milestones is not None else contract_frame([], MS_COLUMNS)
     book = Workbook()
     intro = book.active
     assert intro is not None
@@ -185,12 +184,13 @@ def write_template(
     lists = book.create_sheet(LISTS)
     owner_list = sorted(set(owners or []) | set(ms["owner"].dropna()) | set(recs["lead"].dropna()))
     _list_validation(rec_ws, lists, 1, "Theme", list(themes), _letter(REC_COLUMNS, "theme"), True)
-    _list_validation(ms_ws, lists, 2, "Status", list(statuses), _letter(MS_COLUMNS, "status"), True)
+    for column, letter in _letters(MS_COLUMNS, Kind.STATUS):
+        _list_validation(ms_ws, lists, 2, column.name, list(statuses), letter, True)
     _list_validation(ms_ws, lists, 3, "Owner", owner_list, _letter(MS_COLUMNS, "owner"), False)
-    _list_validation(
-        rec_ws, lists, 4, "Public", ["Yes", "No"], _letter(REC_COLUMNS, "public"), True
-    )
-    _list_validation(ms_ws, lists, 4, "Public", ["Yes", "No"], _letter(MS_COLUMNS, "public"), True)
+    # Yes/No columns share one list on the Lists sheet.
+    for ws, columns in ((rec_ws, REC_COLUMNS), (ms_ws, MS_COLUMNS)):
+        for column, letter in _letters(columns, Kind.FLAG):
+            _list_validation(ws, lists, 4, column.name, ["Yes", "No"], letter, True)
     lists.sheet_state = "hidden"
     book.save(target)
 

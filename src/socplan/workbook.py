@@ -31,6 +31,7 @@ from .schema import (
     STATUSES,
     THEMES,
     Column,
+    Kind,
 )
 
 HEADER_SCAN_ROWS = 30
@@ -197,7 +198,9 @@ def _table(
         )
         return None
     header = list(rows[at])
-    positions, extras, rag = map_headers(header, columns, rag_pair=columns is MS_COLUMNS)
+    positions, extras, rag = map_headers(
+        header, columns, rag_pair=any(c.kind is Kind.STATUS for c in columns)
+    )
     missing = [c for c in columns if c.required and c.key not in positions]
     for column in missing:
         report.error(
@@ -264,21 +267,62 @@ def _duplicates(report: Report, table: _Table, refs: pd.Series, what: str) -> No
             seen[ref] = int(row)
 
 
-def _required_text(report: Report, table: _Table, key: str, values: pd.Series, what: str) -> None:
-    for row in values.index[values == ""]:
-        report.error(table.place(key, row), f"the {what} is empty; fill it in")
+def _read(
+    table: _Table, columns: tuple[Column, ...], vocab: Vocabulary
+) -> tuple[dict[str, pd.Series], dict[str, list[norm.CellProblem]]]:
+    """Every column read as its kind says, and the problems found in each."""
+    f = table.frame
+    out: dict[str, pd.Series] = {}
+    problems: dict[str, list[norm.CellProblem]] = {}
+    for column in columns:
+        raw, key = f[column.key], column.key
+        if column.kind is Kind.TEXT:
+            out[key] = norm.texts(raw)
+        elif column.kind is Kind.REF:
+            out[key], problems[key] = norm.refs(raw)
+        elif column.kind is Kind.DATE:
+            out[key], problems[key] = norm.dates(raw)
+        elif column.kind is Kind.PERCENT:
+            out[key], problems[key] = norm.progress(raw)
+        elif column.kind is Kind.FLAG:
+            out[key], problems[key] = norm.flags(raw)
+        elif column.kind is Kind.STATUS:
+            rag = f["rag"] if "rag" in f.columns else None
+            out[key], problems[key] = norm.statuses(raw, rag, vocab.statuses)
+    return out, problems
+
+
+def _report(
+    report: Report,
+    table: _Table,
+    columns: tuple[Column, ...],
+    problems: dict[str, list[norm.CellProblem]],
+    *kinds: Kind,
+) -> None:
+    """Record the problems found in the columns of `kinds` (refs, then dates, then ratings: the
+    order the checks report in)."""
+    for column in columns:
+        if column.kind in kinds:
+            _record(report, table, column.key, problems[column.key])
+
+
+def _required_text(
+    report: Report, table: _Table, columns: tuple[Column, ...], out: dict[str, pd.Series]
+) -> None:
+    """An error for each empty cell of a required text or ref column that has a label."""
+    for column in columns:
+        if column.required and column.label and column.kind in (Kind.TEXT, Kind.REF):
+            values = out[column.key]
+            for row in values.index[values == ""]:
+                report.error(
+                    table.place(column.key, row), f"the {column.label} is empty; fill it in"
+                )
 
 
 def _recommendations(table: _Table, report: Report, vocab: Vocabulary) -> pd.DataFrame:
-    f = table.frame
-    out = pd.DataFrame(index=f.index)
-    for key in ("text", "theme", "lead", "partners"):
-        out[key] = norm.texts(f[key])
-    out["ref"], problems = norm.refs(f["ref"])
-    _record(report, table, "ref", problems)
-    _required_text(report, table, "ref", out["ref"], "recommendation ref")
-    _required_text(report, table, "text", out["text"], "recommendation text")
-    _required_text(report, table, "lead", out["lead"], "lead organisation")
+    out, problems = _read(table, REC_COLUMNS, vocab)
+    _report(report, table, REC_COLUMNS, problems, Kind.REF)
+    _required_text(report, table, REC_COLUMNS, out)
     _duplicates(report, table, out["ref"], "recommendation")
     themes = {t.lower(): t for t in vocab.themes}
     canonical = out["theme"].map(lambda t: themes.get(t.lower()))
@@ -292,24 +336,17 @@ def _recommendations(table: _Table, report: Report, vocab: Vocabulary) -> pd.Dat
             report.error(table.place("theme", row), f"the theme is empty; use one of {choices}")
     out["theme"] = canonical.fillna(out["theme"])
     out["partners"] = out["partners"].map(lambda v: "; ".join(norm.split_partners(v)))
-    out["public"], problems = norm.flags(f["public"])
-    _record(report, table, "public", problems)
-    return out[list(RECOMMENDATION_FIELDS)]
+    _report(report, table, REC_COLUMNS, problems, Kind.STATUS, Kind.PERCENT, Kind.FLAG)
+    return pd.DataFrame({k: out[k] for k in RECOMMENDATION_FIELDS}, index=table.frame.index)
 
 
 def _milestones(
     table: _Table, report: Report, vocab: Vocabulary, known_recs: set[str]
 ) -> pd.DataFrame:
     f = table.frame
-    out: dict[str, pd.Series] = {}
-    for key in ("milestone", "owner", "reason", "update"):
-        out[key] = norm.texts(f[key])
-    for key in ("ref", "recommendation"):
-        out[key], problems = norm.refs(f[key])
-        _record(report, table, key, problems)
-    _required_text(report, table, "ref", out["ref"], "milestone ref")
-    _required_text(report, table, "milestone", out["milestone"], "milestone description")
-    _required_text(report, table, "owner", out["owner"], "owner")
+    out, problems = _read(table, MS_COLUMNS, vocab)
+    _report(report, table, MS_COLUMNS, problems, Kind.REF)
+    _required_text(report, table, MS_COLUMNS, out)
     _duplicates(report, table, out["ref"], "milestone")
     unknown = ~out["recommendation"].isin(known_recs)
     for row, rec in out["recommendation"][unknown].items():
@@ -323,9 +360,7 @@ def _milestones(
                 table.place("recommendation", row),
                 f"there is no recommendation '{rec}'; use a Ref from the Recommendations sheet",
             )
-    for key in ("start", "due", "forecast", "completed"):
-        out[key], problems = norm.dates(f[key])
-        _record(report, table, key, problems)
+    _report(report, table, MS_COLUMNS, problems, Kind.DATE)
     no_due = out["due"].isna()
     empty_due = norm.texts(f["due"][no_due])
     for row in empty_due.index[empty_due == ""]:
@@ -339,13 +374,7 @@ def _milestones(
             table.place("start", row),
             f"the start {_dmy(out['start'][row])} is after the due date {_dmy(out['due'][row])}; correct one of them",
         )
-    rag = f["rag"] if "rag" in f.columns else None
-    out["status"], problems = norm.statuses(f["status"], rag, vocab.statuses)
-    _record(report, table, "status", problems)
-    out["progress"], problems = norm.progress(f["progress"])
-    _record(report, table, "progress", problems)
-    out["public"], problems = norm.flags(f["public"])
-    _record(report, table, "public", problems)
+    _report(report, table, MS_COLUMNS, problems, Kind.STATUS, Kind.PERCENT, Kind.FLAG)
     # A forecast equal to the due date is no change.
     same = out["forecast"].notna() & (out["forecast"] == out["due"])
     out["forecast"] = out["forecast"].mask(same)
