@@ -219,9 +219,58 @@ def test_wide_tables_go_on_landscape_pages(plan):
     )
     assert blocks[at - 1] == Landscape(True) and blocks[at + 1] == Landscape(False)
     narrow = next(
-        i for i, b in enumerate(blocks) if isinstance(b, Table) and b.caption.startswith("Table 6")
+        i
+        for i, b in enumerate(blocks)
+        if isinstance(b, Table) and b.title == "status definitions in force"
     )
     assert not isinstance(blocks[narrow - 1], Landscape)
+
+
+DATES = "date changes this quarter"
+CANCELLED = "milestones cancelled this quarter"
+MISSING = "owners with missing updates"
+
+
+@pytest.mark.parametrize(
+    ("owners", "period", "left_out"),
+    [
+        ((), "2020/21 Q1", set()),  # every table
+        (("Public health",), "2020/21 Q1", {CANCELLED, MISSING}),
+        (("Public health",), "2020/21 Q2", {"exceptions", DATES, CANCELLED, MISSING}),
+    ],
+)
+def test_report_tables_are_numbered_without_gaps(plan, owners, period, left_out):
+    """Tables are numbered 1, 2, 3… as they are added, so one left out leaves no gap, and every
+    "Table N" in the text names the numbered table that follows it, in Word and PDF alike."""
+    import re
+
+    from socplan.config import load_settings
+    from socplan.report import Para, Table, build_report
+    from socplan.report_pdf import to_html
+
+    content = build_report(plan.filtered(owners=owners), load_settings(), period)
+    blocks = content.blocks
+    numbered = [b for b in blocks if isinstance(b, Table) and b.number is not None]
+    assert numbered == content.tables
+    assert [t.number for t in numbered] == list(range(1, len(numbered) + 1))
+    assert all(t.caption == f"Table {t.number}: {t.title}" for t in numbered)
+    titles = {t.title for t in numbered}
+    assert not titles & left_out and "status definitions in force" in titles
+    assert len(numbered) == 6 - len(left_out)
+    cited = 0
+    for at, block in enumerate(blocks):
+        if isinstance(block, Para):
+            for number in map(int, re.findall(r"\bTable (\d+)", block.text)):
+                following = next(
+                    b for b in blocks[at:] if isinstance(b, Table) and b.number is not None
+                )
+                assert following.number == number, block.text
+                cited += 1
+    assert cited == ("exceptions" not in left_out)
+    page = to_html(content, dict.fromkeys((f.number for f in content.figures), b""))
+    captions = [int(n) for n in re.findall(r"<caption>Table (\d+): ", page)]
+    assert captions == [t.number for t in numbered]
+    assert {int(n) for n in re.findall(r"\bTable (\d+)", page)} <= set(captions)
 
 
 def test_column_widths_share_the_page_as_a_browser_would():
