@@ -8,12 +8,14 @@ for every image, timed in a fresh process so no server is running.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from socplan.browser import chromium
 from socplan.charts import build_chart
 from socplan.config import load_settings
 from socplan.demo import load_demo
@@ -63,10 +65,10 @@ def main(one_shot_samples: int = 3) -> list[tuple[str, float, str, str]]:
 
     settings = load_settings()
     start = time.perf_counter()
-    write_docx(build_report(plan, settings), work / "report.docx")
+    write_docx(build_report(plan, settings), work / "report.docx", settings)
     docx = time.perf_counter() - start
     start = time.perf_counter()
-    write_pdf(build_report(plan, settings), work / "report.pdf")
+    write_pdf(build_report(plan, settings), work / "report.pdf", settings)
     pdf = time.perf_counter() - start
 
     start = time.perf_counter()
@@ -91,6 +93,7 @@ def main(one_shot_samples: int = 3) -> list[tuple[str, float, str, str]]:
         check=True,
         capture_output=True,
         text=True,
+        env={**os.environ, "BROWSER_PATH": chromium(settings)},  # kaleido's: the same Chromium
     ).stdout
     one_shot = float(out.strip().splitlines()[-1])
     per_png = pngs / len(charts)

@@ -381,3 +381,65 @@ def test_dashboard_download_routes(demo_db):
     assert client.get("/export/chart/status.exe").status_code == 404
     word = client.get("/export/report.docx?owner=Public+health")
     assert word.status_code == 200 and word.data[:2] == b"PK"
+
+
+def _script(path: Path, body: str) -> Path:
+    path.write_text("#!/bin/sh\n" + body)
+    path.chmod(0o755)
+    return path
+
+
+def test_chromium_is_found_as_before_or_named_by_the_setting(tmp_path, monkeypatch):
+    from socplan import browser
+    from socplan.config import load_settings
+
+    if Path(browser.DEBIAN_CHROMIUM).exists():  # Debian's program, not its launcher script
+        assert browser.find_chromium() == browser.DEBIAN_CHROMIUM
+    monkeypatch.setattr(browser, "DEBIAN_CHROMIUM", str(tmp_path / "absent"))
+    fake = _script(tmp_path / "chromium-browser", "exit 0\n")
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert browser.find_chromium() == str(fake)
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    with pytest.raises(RuntimeError, match="SOCPLAN_CHROMIUM_PATH"):
+        browser.chromium(load_settings())
+    monkeypatch.setenv("SOCPLAN_CHROMIUM_PATH", str(fake))
+    assert browser.chromium(load_settings()) == str(fake)
+    monkeypatch.setenv("SOCPLAN_CHROMIUM_PATH", str(tmp_path / "nothing"))
+    with pytest.raises(RuntimeError, match=r"SOCPLAN_CHROMIUM_PATH: .*nothing"):
+        browser.chromium(load_settings())
+
+
+def test_pdf_runs_the_chromium_setting_with_its_profile_in_scratch(tmp_path):
+    from socplan.browser import chromium
+    from socplan.config import Settings
+    from socplan.report_pdf import html_to_pdf
+
+    log = tmp_path / "args.txt"
+    real = chromium(Settings())
+    wrapper = _script(tmp_path / "logged-chromium", f'echo "$@" > {log}\nexec {real} "$@"\n')
+    settings = Settings(chromium_path=str(wrapper), state_dir=str(tmp_path / "state"))
+    html_to_pdf("<p>Scratch test</p>", tmp_path / "out.pdf", settings)
+    assert (tmp_path / "out.pdf").read_bytes().startswith(b"%PDF")
+    args = log.read_text().split()
+    scratch = tmp_path / "state" / "scratch"
+    profile = next(a.removeprefix("--user-data-dir=") for a in args if "user-data-dir" in a)
+    assert Path(profile).parent.parent == scratch and "--headless" in args
+    assert scratch.is_dir() and not any(scratch.iterdir())  # the working folder is gone
+
+
+def test_chart_server_runs_the_chromium_setting_with_its_profile_in_scratch(tmp_path, monkeypatch):
+    import kaleido
+
+    from socplan import render
+    from socplan.config import Settings
+
+    started: list[dict] = []
+    monkeypatch.setattr(render, "_server_started", False)
+    monkeypatch.setattr(kaleido, "start_sync_server", lambda **kw: started.append(kw))
+    fake = _script(tmp_path / "chromium", "exit 0\n")
+    settings = Settings(chromium_path=str(fake), state_dir=str(tmp_path / "state"))
+    render.warm_up(settings).join()
+    assert started == [
+        {"silence_warnings": True, "path": str(fake), "tmp_dir": str(settings.scratch_path)}
+    ]
+    assert settings.scratch_path.is_dir()
