@@ -7,14 +7,13 @@ that call plus the JSON encoding Dash does on the response. Target (PRODUCT.md):
 
 from __future__ import annotations
 
-import statistics
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import dash
 import plotly.io.json as pio_json
+from timing import Stopwatch, median_seconds
 
 from dashboard import ids
 from dashboard.app import create_app, nav_links, sync_filters
@@ -32,22 +31,13 @@ def build(url: str, milestones: int, periods: int) -> None:
     store.engine.dispose()
 
 
-def timed(func: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def main(milestones: int = 10_000, periods: int = 20, repeat: int = 7) -> list[tuple[str, float]]:
     """Time every callback; print a table; return (name, median seconds)."""
     work = Path(tempfile.mkdtemp(prefix="socplan-dash-bench-"))
     url = f"sqlite:///{work / 'bench.db'}"
-    start = time.perf_counter()
+    watch = Stopwatch()
     build(url, milestones, periods)
-    built = time.perf_counter() - start
+    built = watch.seconds
     app = create_app({"db": url, "require_sign_in": False})
     registry = {p.get("path_template") or p["path"]: p for p in dash.page_registry.values()}
     source = app.server.extensions["socplan"]
@@ -92,7 +82,7 @@ def main(milestones: int = 10_000, periods: int = 20, repeat: int = 7) -> list[t
         results = []
         for name, func in cases:
             func()  # warm
-            results.append((name, timed(func, repeat)))
+            results.append((name, median_seconds(func, repeat)))
     print(
         f"Dashboard callbacks: {milestones:,} milestones x {periods} periods "
         f"(built in {built:.1f} s), median of {repeat}; target < 150 ms"

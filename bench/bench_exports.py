@@ -8,12 +8,15 @@ for every image, timed in a fresh process so no server is running.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
+from timing import Stopwatch
+
+from socplan.browser import chromium
 from socplan.charts import build_chart
 from socplan.config import load_settings
 from socplan.demo import load_demo
@@ -25,20 +28,16 @@ from socplan.report_pdf import write_pdf
 from socplan.store import Store
 
 ONE_SHOT = """
-import os, sys, time, warnings
+import sys, warnings
 warnings.filterwarnings("ignore")
-import plotly.io as pio
+sys.path.insert(0, sys.argv[3])
 from socplan.charts import build_chart
 from socplan.model import DeliveryPlan
 from socplan.store import Store
+from timing import median_seconds
 plan = DeliveryPlan.from_store(Store(sys.argv[1]))
 fig = build_chart(plan, "trend").figure
-times = []
-for _ in range(int(sys.argv[2])):
-    start = time.perf_counter()
-    fig.to_image(format="png", width=605, height=360, scale=2)
-    times.append(time.perf_counter() - start)
-print(sorted(times)[len(times) // 2])
+print(median_seconds(lambda: fig.to_image(format="png", width=605, height=360, scale=2), int(sys.argv[2])))
 """
 
 
@@ -52,24 +51,24 @@ def main(one_shot_samples: int = 3) -> list[tuple[str, float, str, str]]:
         f"timeline-R{i}" for i in range(1, 15)
     ]
     charts = [build_chart(plan, n) for n in names]
-    start = time.perf_counter()
+    watch = Stopwatch()
     to_bytes(charts[0].figure, "png")
-    first = time.perf_counter() - start  # starts the export server
+    first = watch.seconds  # starts the export server
 
-    start = time.perf_counter()
+    watch = Stopwatch()
     for item in charts:
         to_bytes(item.figure, "png", width_cm=25.0 if item.name.startswith("timeline") else 16.0)
-    pngs = time.perf_counter() - start
+    pngs = watch.seconds
 
     settings = load_settings()
-    start = time.perf_counter()
-    write_docx(build_report(plan, settings), work / "report.docx")
-    docx = time.perf_counter() - start
-    start = time.perf_counter()
-    write_pdf(build_report(plan, settings), work / "report.pdf")
-    pdf = time.perf_counter() - start
+    watch = Stopwatch()
+    write_docx(build_report(plan, settings), work / "report.docx", settings)
+    docx = watch.seconds
+    watch = Stopwatch()
+    write_pdf(build_report(plan, settings), work / "report.pdf", settings)
+    pdf = watch.seconds
 
-    start = time.perf_counter()
+    watch = Stopwatch()
     subprocess.run(
         [
             str(Path(sys.executable).with_name("socplan")),
@@ -84,13 +83,14 @@ def main(one_shot_samples: int = 3) -> list[tuple[str, float, str, str]]:
         check=True,
         capture_output=True,
     )
-    cold = time.perf_counter() - start
+    cold = watch.seconds
 
     out = subprocess.run(
-        [sys.executable, "-c", ONE_SHOT, url, str(one_shot_samples)],
+        [sys.executable, "-c", ONE_SHOT, url, str(one_shot_samples), str(Path(__file__).parent)],
         check=True,
         capture_output=True,
         text=True,
+        env={**os.environ, "BROWSER_PATH": chromium(settings)},  # kaleido's: the same Chromium
     ).stdout
     one_shot = float(out.strip().splitlines()[-1])
     per_png = pngs / len(charts)

@@ -8,30 +8,18 @@ from __future__ import annotations
 
 import io
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
+from timing import median_seconds
 
 from socplan.importer import import_bytes
 from socplan.store import Store
 from socplan.synthetic import synthetic_history
 from socplan.template import write_template
-
-
-def timed(func: Callable[[], object], repeat: int) -> float:
-    """Median wall time of `repeat` calls, in seconds."""
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main(milestones: int = 10_000, repeat: int = 5) -> list[tuple[str, float, str, str]]:
@@ -76,12 +64,12 @@ def main(milestones: int = 10_000, repeat: int = 5) -> list[tuple[str, float, st
         store.engine.dispose()
 
     socplan_import()  # warm: imports, migrations check, caches
-    t_import = timed(socplan_import, repeat)
-    t_pandas = timed(calamine_pandas, repeat)
-    t_raw = timed(calamine_raw, repeat)
-    t_openpyxl = timed(openpyxl_read, max(2, repeat // 2))
+    t_import = median_seconds(socplan_import, repeat)
+    t_pandas = median_seconds(calamine_pandas, repeat)
+    t_raw = median_seconds(calamine_raw, repeat)
+    t_openpyxl = median_seconds(openpyxl_read, max(2, repeat // 2))
     exe = Path(sys.executable).with_name("socplan")
-    t_help = timed(
+    t_help = median_seconds(
         lambda: subprocess.run([str(exe), "--help"], check=True, capture_output=True), repeat
     )
     shutil.rmtree(work, ignore_errors=True)

@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from timing import Stopwatch
 
 HOST = "127.0.0.1"  # loopback only, by design
 MAX_VIEWERS = 200
@@ -154,7 +155,7 @@ class Viewer:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        start = time.perf_counter()
+        watch = Stopwatch()
         error = None
         status, message, payload = 0, None, b""
         for attempt in (1, 2):
@@ -177,7 +178,7 @@ class Viewer:
                 if attempt == 2 or not stale:
                     error = f"{type(exc).__name__}: {exc} for {method} {path}"
                     break
-        self.results.add(kind, time.perf_counter() - start, error, self.phase)
+        self.results.add(kind, watch.seconds, error, self.phase)
         for cookie in message.get_all("Set-Cookie") or [] if message else []:
             name, _, value = cookie.split(";", 1)[0].partition("=")
             self.cookies[name.strip()] = value.strip()

@@ -18,14 +18,16 @@ import multiprocessing
 import re
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
+from timing import Stopwatch  # noqa: E402 (bench/ is on the path from the line above)
+
 KNOWN = {"bench_import.py", "bench_dashboard.py", "load.py", "scale.py", "run_all.py"}
+HELPERS = {"timing.py"}  # shared by the benchmarks, not one of them
 
 Row = tuple[
     str, str, str, str, str, str, str
@@ -187,10 +189,10 @@ def others() -> list[Row]:
     """Every other benchmark in bench/: its main() in a fresh process, else the script itself."""
     out: list[Row] = []
     for path in sorted(BENCH.glob("*.py")):
-        if path.name in KNOWN or path.name.startswith("_"):
+        if path.name in KNOWN | HELPERS or path.name.startswith("_"):
             continue
         print(f"\n== {path.name}", flush=True)
-        start = time.perf_counter()
+        watch = Stopwatch()
         module = importlib.import_module(path.stem)
         if hasattr(module, "main"):
             rows = generic_rows(path.stem.removeprefix("bench_"), isolated(module.main))
@@ -203,7 +205,7 @@ def others() -> list[Row]:
             (
                 path.stem,
                 "ran (see its output above)",
-                f"{time.perf_counter() - start:.1f} s",
+                f"{watch.seconds:.1f} s",
                 "",
                 "",
                 "",
@@ -229,7 +231,7 @@ def main(quick: bool = False) -> None:
     import load
     import scale
 
-    started = time.perf_counter()
+    watch = Stopwatch()
     rows: list[Row] = []
     print("== bench_import.py", flush=True)
     rows += import_rows(isolated(bench_import.main))
@@ -245,7 +247,7 @@ def main(quick: bool = False) -> None:
     rows += others()
     print_table(rows)
     print(
-        f"\nAll benchmarks in {time.perf_counter() - started:.0f} s on "
+        f"\nAll benchmarks in {watch.seconds:.0f} s on "
         f"{multiprocessing.cpu_count()} CPU(s). Targets from PRODUCT.md; "
         "a verdict is given where PRODUCT.md sets a target."
     )

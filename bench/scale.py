@@ -25,9 +25,10 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
+
+from timing import Stopwatch, median_seconds
 
 PERIODS = 20
 CHILD_TIMEOUT = 900  # seconds for any one step
@@ -68,12 +69,12 @@ def child_build(url: str, workbook: str, milestones: int) -> dict[str, Any]:
 
     history = synthetic_history(milestones, PERIODS)
     store = Store(url)
-    start = time.perf_counter()
+    watch = Stopwatch()
     for period, recs, ms in history[:-1]:
         store.commit_import(
             recs, ms, period, data=b"scale", file_name="scale.xlsx", imported_by="bench"
         )
-    stored = time.perf_counter() - start
+    stored = watch.seconds
     period, recs, ms = history[-1]
     buffer = io.BytesIO()
     write_template(buffer, period, recs, ms)
@@ -93,11 +94,11 @@ def child_import(url: str, workbook: str, period: str) -> dict[str, Any]:
     # The upload cap (25 MB) is for a web form; the largest synthetic workbook is bigger.
     limits = Limits(max_file_bytes=max(len(data) + 1, Limits().max_file_bytes))
     before = peak_mb()
-    start = time.perf_counter()
+    watch = Stopwatch()
     outcome = import_bytes(
         store, data, "plan.xlsx", period=Period.parse(period), imported_by="bench", limits=limits
     )
-    seconds = time.perf_counter() - start
+    seconds = watch.seconds
     assert outcome.revision is not None, outcome.report.lines()[:5]
     return {"import_s": seconds, "peak_mb": peak_mb(), "before_mb": before}
 
@@ -108,25 +109,24 @@ def child_dashboard(url: str, repeat: int) -> dict[str, Any]:
 
     from dashboard.app import create_app
 
-    start = time.perf_counter()
+    watch = Stopwatch()
     app = create_app({"db": url})
     source = app.server.extensions["socplan"]
     registry = {p.get("path_template") or p["path"]: p for p in dash.page_registry.values()}
     with app.server.test_request_context("/"):
         source.plan()
-        load_s = time.perf_counter() - start
+        load_s = watch.seconds
         medians = {}
         for path, query in PAGES:
             page = registry[path]
-            pio_json.to_json_plotly(page["layout"](**query))  # warm this page's memo
-            times = []
-            for _ in range(repeat):
-                source.forget_pages()  # time the render, not the page kept from last time
-                t = time.perf_counter()
+
+            def render(page=page, query=query) -> None:
                 pio_json.to_json_plotly(page["layout"](**query))
-                times.append(time.perf_counter() - t)
+
+            render()  # warm this page's memo
             label = path.replace("<ref>", "R7") + ("?theme=Pursue" if query.get("theme") else "")
-            medians[label] = statistics.median(times)
+            # Time the render, not the page kept from last time.
+            medians[label] = median_seconds(render, repeat, before=source.forget_pages)
     return {
         "load_s": load_s,
         "callback_median_s": statistics.median(medians.values()),
@@ -158,7 +158,7 @@ def growth(sizes: list[int], values: list[float]) -> float:
 
 def main(sizes: tuple[int, ...] = (1_000, 10_000, 100_000)) -> list[dict[str, Any]]:
     """Measure every size; print the table and a sentence on growth; return the rows."""
-    started = time.perf_counter()
+    watch = Stopwatch()
     floors = {kind: run_child("floor", kind)["peak_mb"] for kind in FLOORS}
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="socplan-scale-") as tmp:
@@ -216,7 +216,7 @@ def main(sizes: tuple[int, ...] = (1_000, 10_000, 100_000)) -> list[dict[str, An
             "  (k is the exponent in cost ~ size^k: 1 is linear, below 1 means fixed costs still "
             "weigh, above 1 means worse than linear.)"
         )
-    print(f"  (measured in {time.perf_counter() - started:.0f} s)")
+    print(f"  (measured in {watch.seconds:.0f} s)")
     for r in rows:
         r["floor_import_mb"], r["floor_dashboard_mb"] = floors["import"], floors["dashboard"]
     return rows

@@ -111,7 +111,10 @@ def chart_file(name: str, fmt: str) -> Response:
         abort(404)
     width = 25.0 if item.name.startswith("timeline-") else 16.0
     extra = (name, request.args.get("ref", "")[:MAX_VALUE], request.args.get("since", "")[:16])
-    data = _rendered("chart", fmt, lambda: to_bytes(item.figure, fmt, width_cm=width), *extra)
+    config = settings()
+    data = _rendered(
+        "chart", fmt, lambda: to_bytes(item.figure, fmt, width_cm=width, settings=config), *extra
+    )
     return _send(data, f"{item.name}-{period.slug}.{fmt}", fmt)
 
 
@@ -141,17 +144,18 @@ def data_file(fmt: str) -> Response:
 def _report(plan: DeliveryPlan, period: Period, public: bool, fmt: str) -> bytes:
     from socplan.report import build_report
 
-    content = build_report(plan, settings(), period, public=public)
+    config = settings()
+    content = build_report(plan, config, period, public=public)
     with tempfile.TemporaryDirectory() as work:
         target = Path(work) / f"report.{fmt}"
         if fmt == "docx":
             from socplan.report_docx import write_docx
 
-            write_docx(content, target)
+            write_docx(content, target, config)
         else:
             from socplan.report_pdf import write_pdf
 
-            write_pdf(content, target)
+            write_pdf(content, target, config)
         return target.read_bytes()
 
 

@@ -4,7 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-export BROWSER_PATH=${BROWSER_PATH:-/usr/lib/chromium/chromium}
 .venv/bin/ruff check src dashboard tests bench scripts
 .venv/bin/ruff format --check src dashboard tests bench scripts
 .venv/bin/mypy src dashboard

@@ -9,8 +9,6 @@ import pytest
 from click.testing import CliRunner
 from flask.testing import FlaskClient
 
-os.environ.setdefault("BROWSER_PATH", "/usr/lib/chromium/chromium")
-
 
 class BrowserLikeClient(FlaskClient):
     """A test client that sends the CSRF token as Dash's renderer does: from the `_csrf_token`
@@ -151,23 +149,16 @@ def backend_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return request.getfixturevalue("postgres").new_url()
 
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
 @pytest.fixture(scope="session")
 def browser():
-    """Playwright driving the system Chromium (no browser download)."""
+    """Playwright driving the Chromium the app runs (no browser download): the same program
+    (setting `chromium_path`, else the system's) and flags as the PDF report."""
     from playwright.sync_api import sync_playwright
 
+    from socplan.browser import FLAGS, chromium
+    from socplan.config import load_settings
+
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=chromium(load_settings()), args=list(FLAGS))
         yield browser
         browser.close()

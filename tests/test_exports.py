@@ -219,9 +219,58 @@ def test_wide_tables_go_on_landscape_pages(plan):
     )
     assert blocks[at - 1] == Landscape(True) and blocks[at + 1] == Landscape(False)
     narrow = next(
-        i for i, b in enumerate(blocks) if isinstance(b, Table) and b.caption.startswith("Table 6")
+        i
+        for i, b in enumerate(blocks)
+        if isinstance(b, Table) and b.title == "status definitions in force"
     )
     assert not isinstance(blocks[narrow - 1], Landscape)
+
+
+DATES = "date changes this quarter"
+CANCELLED = "milestones cancelled this quarter"
+MISSING = "owners with missing updates"
+
+
+@pytest.mark.parametrize(
+    ("owners", "period", "left_out"),
+    [
+        ((), "2020/21 Q1", set()),  # every table
+        (("Public health",), "2020/21 Q1", {CANCELLED, MISSING}),
+        (("Public health",), "2020/21 Q2", {"exceptions", DATES, CANCELLED, MISSING}),
+    ],
+)
+def test_report_tables_are_numbered_without_gaps(plan, owners, period, left_out):
+    """Tables are numbered 1, 2, 3… as they are added, so one left out leaves no gap, and every
+    "Table N" in the text names the numbered table that follows it, in Word and PDF alike."""
+    import re
+
+    from socplan.config import load_settings
+    from socplan.report import Para, Table, build_report
+    from socplan.report_pdf import to_html
+
+    content = build_report(plan.filtered(owners=owners), load_settings(), period)
+    blocks = content.blocks
+    numbered = [b for b in blocks if isinstance(b, Table) and b.number is not None]
+    assert numbered == content.tables
+    assert [t.number for t in numbered] == list(range(1, len(numbered) + 1))
+    assert all(t.caption == f"Table {t.number}: {t.title}" for t in numbered)
+    titles = {t.title for t in numbered}
+    assert not titles & left_out and "status definitions in force" in titles
+    assert len(numbered) == 6 - len(left_out)
+    cited = 0
+    for at, block in enumerate(blocks):
+        if isinstance(block, Para):
+            for number in map(int, re.findall(r"\bTable (\d+)", block.text)):
+                following = next(
+                    b for b in blocks[at:] if isinstance(b, Table) and b.number is not None
+                )
+                assert following.number == number, block.text
+                cited += 1
+    assert cited == ("exceptions" not in left_out)
+    page = to_html(content, dict.fromkeys((f.number for f in content.figures), b""))
+    captions = [int(n) for n in re.findall(r"<caption>Table (\d+): ", page)]
+    assert captions == [t.number for t in numbered]
+    assert {int(n) for n in re.findall(r"\bTable (\d+)", page)} <= set(captions)
 
 
 def test_column_widths_share_the_page_as_a_browser_would():
@@ -332,3 +381,65 @@ def test_dashboard_download_routes(demo_db):
     assert client.get("/export/chart/status.exe").status_code == 404
     word = client.get("/export/report.docx?owner=Public+health")
     assert word.status_code == 200 and word.data[:2] == b"PK"
+
+
+def _script(path: Path, body: str) -> Path:
+    path.write_text("#!/bin/sh\n" + body)
+    path.chmod(0o755)
+    return path
+
+
+def test_chromium_is_found_as_before_or_named_by_the_setting(tmp_path, monkeypatch):
+    from socplan import browser
+    from socplan.config import load_settings
+
+    if Path(browser.DEBIAN_CHROMIUM).exists():  # Debian's program, not its launcher script
+        assert browser.find_chromium() == browser.DEBIAN_CHROMIUM
+    monkeypatch.setattr(browser, "DEBIAN_CHROMIUM", str(tmp_path / "absent"))
+    fake = _script(tmp_path / "chromium-browser", "exit 0\n")
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert browser.find_chromium() == str(fake)
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    with pytest.raises(RuntimeError, match="SOCPLAN_CHROMIUM_PATH"):
+        browser.chromium(load_settings())
+    monkeypatch.setenv("SOCPLAN_CHROMIUM_PATH", str(fake))
+    assert browser.chromium(load_settings()) == str(fake)
+    monkeypatch.setenv("SOCPLAN_CHROMIUM_PATH", str(tmp_path / "nothing"))
+    with pytest.raises(RuntimeError, match=r"SOCPLAN_CHROMIUM_PATH: .*nothing"):
+        browser.chromium(load_settings())
+
+
+def test_pdf_runs_the_chromium_setting_with_its_profile_in_scratch(tmp_path):
+    from socplan.browser import chromium
+    from socplan.config import Settings
+    from socplan.report_pdf import html_to_pdf
+
+    log = tmp_path / "args.txt"
+    real = chromium(Settings())
+    wrapper = _script(tmp_path / "logged-chromium", f'echo "$@" > {log}\nexec {real} "$@"\n')
+    settings = Settings(chromium_path=str(wrapper), state_dir=str(tmp_path / "state"))
+    html_to_pdf("<p>Scratch test</p>", tmp_path / "out.pdf", settings)
+    assert (tmp_path / "out.pdf").read_bytes().startswith(b"%PDF")
+    args = log.read_text().split()
+    scratch = tmp_path / "state" / "scratch"
+    profile = next(a.removeprefix("--user-data-dir=") for a in args if "user-data-dir" in a)
+    assert Path(profile).parent.parent == scratch and "--headless" in args
+    assert scratch.is_dir() and not any(scratch.iterdir())  # the working folder is gone
+
+
+def test_chart_server_runs_the_chromium_setting_with_its_profile_in_scratch(tmp_path, monkeypatch):
+    import kaleido
+
+    from socplan import render
+    from socplan.config import Settings
+
+    started: list[dict] = []
+    monkeypatch.setattr(render, "_server_started", False)
+    monkeypatch.setattr(kaleido, "start_sync_server", lambda **kw: started.append(kw))
+    fake = _script(tmp_path / "chromium", "exit 0\n")
+    settings = Settings(chromium_path=str(fake), state_dir=str(tmp_path / "state"))
+    render.warm_up(settings).join()
+    assert started == [
+        {"silence_warnings": True, "path": str(fake), "tmp_dir": str(settings.scratch_path)}
+    ]
+    assert settings.scratch_path.is_dir()

@@ -23,6 +23,27 @@ def test_committed_workbooks_match_the_code():
         pd.testing.assert_frame_equal(
             parsed.milestones, item.milestones.reset_index(drop=True), check_dtype=False
         )
+        if not item.partial:
+            pd.testing.assert_frame_equal(
+                parsed.recommendations, item.recommendations, check_dtype=False
+            )
+
+
+def test_sample_text_is_package_data():
+    """The text files ship in a non-editable install: each is matched by package-data."""
+    import fnmatch
+    import tomllib
+    from pathlib import Path
+
+    import socplan
+
+    package = Path(socplan.__file__).parent
+    files = sorted(p.relative_to(package).as_posix() for p in (package / "sample_data").iterdir())
+    assert len(files) >= 5
+    root = package.parents[1]
+    with (root / "pyproject.toml").open("rb") as handle:
+        globs = tomllib.load(handle)["tool"]["setuptools"]["package-data"]["socplan"]
+    assert all(any(fnmatch.fnmatch(f, g) for g in globs) for f in files), (files, globs)
 
 
 def test_sample_is_labelled_illustrative():

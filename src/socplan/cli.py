@@ -346,23 +346,24 @@ def report(
     db: str | None,
 ) -> None:
     """Write the panel progress report (Word or PDF) in the shape of a panel paper."""
+    from .config import load_settings
     from .render import warm_up
 
-    warm_up()  # the browser starts while the plan loads
-    from .config import load_settings
+    settings = load_settings()
+    warm_up(settings)  # the browser starts while the plan loads
     from .report import build_report
 
     chosen = parse_period(period)
     plan = _plan(db)
-    content = build_report(plan, load_settings(), chosen, public=public, meeting_date=meeting_date)
+    content = build_report(plan, settings, chosen, public=public, meeting_date=meeting_date)
     if fmt == "docx":
         from .report_docx import write_docx
 
-        write_docx(content, output)
+        write_docx(content, output, settings)
     else:
         from .report_pdf import write_pdf
 
-        write_pdf(content, output)
+        write_pdf(content, output, settings)
     click.echo(f"Wrote {output}: {content.title} ({len(content.figures)} figures).")
 
 

@@ -41,6 +41,7 @@ class Settings:
     parse_cpu_seconds: int = 60
     parse_timeout_seconds: int = 120
     isolate_parsing: bool = True
+    chromium_path: str = ""  # empty: found on this machine (see browser.find_chromium)
     contacts: tuple[str, ...] = (
         "Policy team, Office of the Police and Crime Commissioner (see the office's website for "
         "contact details)",
@@ -48,12 +49,17 @@ class Settings:
 
     @property
     def state_path(self) -> Path:
-        """Where this installation keeps its own state (the generated secret key)."""
+        """Where this installation keeps its own state (the generated secret key, scratch)."""
         if self.state_dir:
             return Path(self.state_dir)
         import platformdirs
 
         return Path(platformdirs.user_config_dir("socplan"))
+
+    @property
+    def scratch_path(self) -> Path:
+        """Where Chromium keeps its throwaway profiles while it runs (see browser.scratch)."""
+        return self.state_path / "scratch"
 
     @property
     def database_url(self) -> str:

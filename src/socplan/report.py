@@ -58,8 +58,16 @@ class Bullets:
 
 @dataclass(frozen=True)
 class Table:
-    caption: str
+    """A table; a numbered one is captioned "Table N: title", an unnumbered one by its title."""
+
+    title: str
     frame: pd.DataFrame
+    number: int | None = None
+
+    @property
+    def caption(self) -> str:
+        """The caption above the table."""
+        return self.title if self.number is None else f"Table {self.number}: {self.title}"
 
 
 @dataclass(frozen=True)
@@ -83,27 +91,50 @@ Block = Heading | Para | Bullets | Table | Figure | Landscape
 
 @dataclass
 class Report:
-    """The report's front matter and blocks."""
+    """The report's front matter and blocks. Figures and numbered tables are numbered here, in
+    the order they are added, so a table left out leaves no gap; text that refers to the next
+    figure or table reads its number from `next_figure` or `next_table` before adding it."""
 
     panel_line: str
     title: str
     blocks: list[Block] = field(default_factory=list)
     figures: list[Figure] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
 
     def add(self, block: Block) -> None:
         self.blocks.append(block)
         if isinstance(block, Figure):
             self.figures.append(block)
+        elif isinstance(block, Table) and block.number is not None:
+            self.tables.append(block)
 
-    def add_table(self, block: Table) -> None:
-        """Add a table; one that needs more than a portrait page's width to read well goes on a
-        landscape page of its own."""
-        wide = readable_width_cm(block.frame) > PORTRAIT.text_width
+    @property
+    def next_figure(self) -> int:
+        """The number the next figure added will get."""
+        return len(self.figures) + 1
+
+    @property
+    def next_table(self) -> int:
+        """The number the next numbered table added will get."""
+        return len(self.tables) + 1
+
+    def add_figure(self, chart: Chart, width_cm: float = 16.0) -> Figure:
+        """Add a chart as the next figure."""
+        block = Figure(self.next_figure, chart, width_cm)
+        self.add(block)
+        return block
+
+    def add_table(self, title: str, frame: pd.DataFrame) -> Table:
+        """Add the next numbered table; one that needs more than a portrait page's width to read
+        well goes on a landscape page of its own."""
+        block = Table(title, frame, self.next_table)
+        wide = readable_width_cm(frame) > PORTRAIT.text_width
         if wide:
             self.add(Landscape(True))
         self.add(block)
         if wide:
             self.add(Landscape(False))
+        return block
 
 
 def _dmy(day: date | pd.Timestamp) -> str:
@@ -172,11 +203,6 @@ def build_report(
         panel_line=f"{settings.panel} {meeting}".upper(),
         title=f"{settings.strategy}: delivery plan progress report, {target}",
     )
-    fig_no = iter(range(1, 1000))
-
-    def figure(item: Chart, width: float = 16.0) -> None:
-        report.add(Figure(next(fig_no), item, width))
-
     report.add(Heading("Recommendation"))
     report.add(
         Para(
@@ -211,6 +237,7 @@ def build_report(
         )
     report.add(Heading("Summary of progress"))
     statuses = [s for s in counts.index if s != "Total" and int(counts[s])]
+    first = report.next_figure
     report.add(
         Para(
             f"As at {_dmy(target.end)}, of {int(counts['Total'])} milestones "
@@ -218,23 +245,25 @@ def build_report(
                 f"{int(counts[s])} {'is' if int(counts[s]) == 1 else 'are'} {s.lower()}"
                 for s in statuses
             )
-            + ". Figure 1 shows the milestones by status and Figure 2 by theme."
+            + f". Figure {first} shows the milestones by status and Figure {first + 1} by theme."
         )
     )
-    figure(build_chart(plan, "status", target))
-    figure(build_chart(plan, "by-theme", target))
+    report.add_figure(build_chart(plan, "status", target))
+    report.add_figure(build_chart(plan, "by-theme", target))
+    first = report.next_figure
     report.add(
         Para(
-            "Figure 3 shows how the status mix has changed quarter by quarter, and Figure 4 the "
-            "milestones due, by the dates first agreed and as now forecast, against those complete."
+            f"Figure {first} shows how the status mix has changed quarter by quarter, and Figure "
+            f"{first + 1} the milestones due, by the dates first agreed and as now forecast, "
+            "against those complete."
         )
     )
-    figure(build_chart(plan, "trend", target))
-    figure(build_chart(plan, "burnup", target))
+    report.add_figure(build_chart(plan, "trend", target))
+    report.add_figure(build_chart(plan, "burnup", target))
     by_theme = (
         plan.status_counts(target, by="theme").reset_index().rename(columns={"theme": "Theme"})
     )
-    report.add_table(Table("Table 1: milestones by theme and status", by_theme))
+    report.add_table("milestones by theme and status", by_theme)
 
     report.add(Heading("Exceptions"))
     exceptions = _exceptions(plan, target)
@@ -243,14 +272,14 @@ def build_report(
         Para(
             f"Off track: {int(kinds.get('Off track', 0))}. Overdue (open past the date now "
             f"expected): {int(kinds.get('Overdue', 0))}. Slipped (open and expected later than first "
-            f"agreed): {int(kinds.get('Slipped', 0))}. Table 2 lists each with its owner, reason and "
-            f"corrective action."
+            f"agreed): {int(kinds.get('Slipped', 0))}. Table {report.next_table} lists each with its "
+            f"owner, reason and corrective action."
             if len(exceptions)
             else "No milestone is off track, overdue or slipped."
         )
     )
     if len(exceptions):
-        report.add_table(Table("Table 2: exceptions", exceptions))
+        report.add_table("exceptions", exceptions)
 
     previous = [p for p in full.periods if p < target]
     report.add(Heading(f"Changes since {previous[-1]}" if previous else "Changes"))
@@ -261,20 +290,19 @@ def build_report(
             Para(
                 f"Since {since}, {len(changed['moves'])} milestones changed status, "
                 f"{len(changed['new'])} were added, {len(changed['cancelled'])} were cancelled and "
-                f"{len(changed['dates'])} had their expected date changed. Figure 5 shows the status moves."
+                f"{len(changed['dates'])} had their expected date changed. Figure {report.next_figure} "
+                f"shows the status moves."
             )
         )
-        figure(changes_chart(plan, target, since))
+        report.add_figure(changes_chart(plan, target, since))
         shown = labelled(changed)
         if len(changed["dates"]):
             dates = shown["dates"].assign(
                 **{c: shown["dates"][c].map(_dmy) for c in ("Was expected", "Now expected")}
             )
-            report.add_table(Table("Table 3: date changes this quarter", dates))
+            report.add_table("date changes this quarter", dates)
         if len(changed["cancelled"]):
-            report.add_table(
-                Table("Table 4: milestones cancelled this quarter", shown["cancelled"])
-            )
+            report.add_table("milestones cancelled this quarter", shown["cancelled"])
     else:
         report.add(
             Para(f"{target} is the first reporting period, so there are no changes to report.")
@@ -291,17 +319,15 @@ def build_report(
             )
         )
         report.add_table(
-            Table(
-                "Table 5: owners with missing updates",
-                late.rename(
-                    columns={
-                        "owner": "Owner",
-                        "open": "Open milestones",
-                        "missing": "No update",
-                        "refs": "Milestones",
-                    }
-                ),
-            )
+            "owners with missing updates",
+            late.rename(
+                columns={
+                    "owner": "Owner",
+                    "open": "Open milestones",
+                    "missing": "No update",
+                    "refs": "Milestones",
+                }
+            ),
         )
     else:
         report.add(Para(f"Every owner sent an update for {target}."))
@@ -313,11 +339,9 @@ def build_report(
             "blue for complete):"
         )
     )
-    report.add(
-        Table(
-            "Table 6: status definitions in force",
-            pd.DataFrame(list(settings.rag_definitions.items()), columns=["Status", "Definition"]),
-        )
+    report.add_table(
+        "status definitions in force",
+        pd.DataFrame(list(settings.rag_definitions.items()), columns=["Status", "Definition"]),
     )
     report.add(Heading("Next steps"))
     report.add(
@@ -344,10 +368,12 @@ def build_report(
             text = str(recs.set_index("ref").at[ref, "text"])
             report.add(Heading(f"{ref}: {text}", level=2))
             item = timeline_chart(plan, target, ref)
-            figure(item, width=25.0)
+            report.add_figure(item, width_cm=25.0)
             data = item.data.copy()
             for column in ("Start", "Agreed due", "Now expected", "Completed"):
                 data[column] = data[column].map(lambda d: _dmy(d) if pd.notna(d) else "")
-            report.add(Table(f"Milestones of {ref}", data))
+            report.add(
+                Table(f"Milestones of {ref}", data)
+            )  # unnumbered, on its recommendation's page
     report.add(Landscape(False))
     return report

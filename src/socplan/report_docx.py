@@ -16,6 +16,7 @@ from docx.section import Section
 from docx.shared import Cm, Length, Pt
 from docx.table import Table as DocxTable
 
+from .config import Settings
 from .report import (
     LANDSCAPE,
     PORTRAIT,
@@ -122,9 +123,9 @@ def _figure(document: DocxDocument, block: Figure, image: bytes) -> None:
     caption.add_run(block.chart.caption)
 
 
-def write_docx(report: Report, target: Path | io.BytesIO) -> None:
-    """Write the report as .docx."""
-    images = render_images(report)
+def write_docx(report: Report, target: Path | io.BytesIO, settings: Settings | None = None) -> None:
+    """Write the report as .docx; `settings` name the Chromium that renders the charts."""
+    images = render_images(report, settings=settings)
     document = Document()
     styles = document.styles
     styles["Normal"].font.name = "Arial"

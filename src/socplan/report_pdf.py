@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from .browser import FLAGS, chromium, scratch
+from .config import Settings, load_settings
 from .report import (
     LANDSCAPE,
     PORTRAIT,
@@ -117,31 +119,20 @@ def to_html(report: Report, images: dict[int, bytes]) -> str:
     )
 
 
-def chromium() -> str:
-    """The system Chromium."""
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        found = shutil.which(name)
-        if found:
-            return found
-    raise RuntimeError("Chromium is not installed: run scripts/setup.sh (Debian package chromium)")
-
-
-def html_to_pdf(page: str, target: Path) -> None:
-    """Print an HTML page to PDF with headless Chromium."""
-    with tempfile.TemporaryDirectory(prefix="socplan-pdf-") as work:
+def html_to_pdf(page: str, target: Path, settings: Settings | None = None) -> None:
+    """Print an HTML page to PDF with headless Chromium. The page, the PDF and Chromium's profile
+    are made in a new folder in the scratch folder (see browser.scratch), removed afterwards."""
+    settings = settings or load_settings()
+    program = chromium(settings)
+    with tempfile.TemporaryDirectory(prefix="socplan-pdf-", dir=scratch(settings)) as work:
         source = Path(work) / "report.html"
         source.write_text(page, encoding="utf-8")
         out = Path(work) / "report.pdf"
         subprocess.run(
             [
-                chromium(),
+                program,
                 "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
+                *FLAGS,
                 "--no-pdf-header-footer",
                 f"--user-data-dir={Path(work) / 'profile'}",
                 f"--print-to-pdf={out}",
@@ -154,6 +145,7 @@ def html_to_pdf(page: str, target: Path) -> None:
         shutil.copyfile(out, target)
 
 
-def write_pdf(report: Report, target: Path) -> None:
-    """Write the report as PDF."""
-    html_to_pdf(to_html(report, render_images(report)), target)
+def write_pdf(report: Report, target: Path, settings: Settings | None = None) -> None:
+    """Write the report as PDF; `settings` name the Chromium and its scratch folder."""
+    settings = settings or load_settings()
+    html_to_pdf(to_html(report, render_images(report, settings=settings)), target, settings)
