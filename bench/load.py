@@ -155,6 +155,9 @@ class Viewer:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        if method == "POST" and "_csrf_token" in self.cookies:
+            # As Dash's renderer does: the CSRF token from its cookie, in a header.
+            headers["X-CSRFToken"] = self.cookies["_csrf_token"]
         watch = Stopwatch()
         error = None
         status, message, payload = 0, None, b""

@@ -443,3 +443,20 @@ def test_chart_server_runs_the_chromium_setting_with_its_profile_in_scratch(tmp_
         {"silence_warnings": True, "path": str(fake), "tmp_dir": str(settings.scratch_path)}
     ]
     assert settings.scratch_path.is_dir()
+
+
+def test_a_report_with_nothing_left_by_the_filters_still_writes(plan, tmp_path):
+    """Filters that leave no milestone (an owner with nothing public) give a report that says so,
+    in Word and PDF, not a crash."""
+    from socplan.config import load_settings
+    from socplan.report import build_report
+    from socplan.report_docx import write_docx
+    from socplan.report_pdf import write_pdf
+
+    nothing = plan.filtered([], ["No such owner"], public_only=True)
+    assert nothing.milestones(plan.latest).empty
+    content = build_report(nothing, load_settings(), plan.latest)
+    write_docx(content, tmp_path / "empty.docx")
+    write_pdf(content, tmp_path / "empty.pdf")
+    assert docx.Document(str(tmp_path / "empty.docx")).paragraphs
+    assert (tmp_path / "empty.pdf").read_bytes().startswith(b"%PDF")

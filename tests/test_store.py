@@ -158,3 +158,16 @@ def test_default_database_is_data_in_a_checkout_and_the_user_folder_when_install
     assert (
         store_module.default_url() == f"sqlite:///{tmp_path / 'share' / 'socplan' / 'socplan.db'}"
     )
+
+
+def test_a_database_from_an_earlier_version_is_upgraded_before_it_is_read(db_url):
+    from socplan.demo import load_demo
+    from socplan.model import DeliveryPlan
+
+    store = Store(db_url)
+    load_demo(store)
+    before = DeliveryPlan.from_store(store).milestones()
+    store.downgrade("0003")  # as a database written before the Evidence column
+    assert not store.schema_current()
+    after = DeliveryPlan.from_store(Store(db_url)).milestones()  # a read, no write first
+    assert Store(db_url).schema_current() and len(after) == len(before)

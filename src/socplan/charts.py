@@ -62,9 +62,15 @@ def _by(by: str, label: str) -> Callable[[DeliveryPlan, Period], Chart]:
     return build
 
 
+def _up_to(table: pd.DataFrame, period: Period) -> pd.DataFrame:
+    """The rows of a per-period table up to `period` (none when the table has none)."""
+    keep = pd.Series([Period.parse(p) <= period for p in table["period"]], index=table.index)
+    return table.loc[keep.astype(bool)].reset_index(drop=True)
+
+
 def _trend(plan: DeliveryPlan, period: Period) -> Chart:
     table = plan.trend()
-    table = table[[Period.parse(p) <= period for p in table["period"]]].reset_index(drop=True)
+    table = _up_to(table, period)
     caption = (
         "Status mix in each reporting period: "
         + "; ".join(
@@ -79,7 +85,7 @@ def _trend(plan: DeliveryPlan, period: Period) -> Chart:
 
 def _burnup(plan: DeliveryPlan, period: Period) -> Chart:
     table = plan.burnup()
-    table = table[[Period.parse(p) <= period for p in table["period"]]].reset_index(drop=True)
+    table = _up_to(table, period)
     if table.empty:
         caption = "No periods yet."
     else:

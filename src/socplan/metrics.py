@@ -60,6 +60,10 @@ def status_counts(
 
 def trend(snapshots: pd.DataFrame, statuses: Sequence[str] = STATUSES) -> pd.DataFrame:
     """Counts by status for every period (rows in period order)."""
+    if snapshots.empty:  # filters that leave nothing: no rows, the same columns
+        return pd.DataFrame(
+            {"period": pd.Series(dtype=object)} | {s: pd.Series(dtype=int) for s in statuses}
+        )
     table = pd.crosstab([snapshots["period_index"], snapshots["period"]], snapshots["status"])
     table = table.reindex(columns=list(statuses), fill_value=0).reset_index()
     table.columns.name = None

@@ -304,6 +304,7 @@ class Store:
         ]
         if not self.exists():
             return pd.DataFrame(columns=rec_cols), pd.DataFrame(columns=ms_cols)
+        self.ensure_schema()  # a database from an earlier version is upgraded before it is read
         with self.engine.connect() as conn:
             current = self._current_ids(conn)
             ids = list(current.values())
