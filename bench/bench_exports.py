@@ -17,21 +17,21 @@ from pathlib import Path
 from timing import Stopwatch
 
 from socplan.browser import chromium
-from socplan.charts import build_chart
 from socplan.config import load_settings
 from socplan.demo import load_demo
 from socplan.model import DeliveryPlan
-from socplan.render import to_bytes
-from socplan.report import build_report
-from socplan.report_docx import write_docx
-from socplan.report_pdf import write_pdf
+from socplan.reporting.charts import build_chart
+from socplan.reporting.render import to_bytes
+from socplan.reporting.report import build_report
+from socplan.reporting.report_docx import write_docx
+from socplan.reporting.report_pdf import write_pdf
 from socplan.store import Store
 
 ONE_SHOT = """
 import sys, warnings
 warnings.filterwarnings("ignore")
 sys.path.insert(0, sys.argv[3])
-from socplan.charts import build_chart
+from socplan.reporting.charts import build_chart
 from socplan.model import DeliveryPlan
 from socplan.store import Store
 from timing import median_seconds

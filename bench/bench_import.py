@@ -16,10 +16,10 @@ from pathlib import Path
 import pandas as pd
 from timing import median_seconds
 
-from socplan.importer import import_bytes
+from socplan.intake.importer import import_bytes
+from socplan.intake.template import write_template
 from socplan.store import Store
 from socplan.synthetic import synthetic_history
-from socplan.template import write_template
 
 
 def main(milestones: int = 10_000, repeat: int = 5) -> list[tuple[str, float, str, str]]:

@@ -48,7 +48,7 @@ def peak_mb() -> float:
 
 
 FLOORS = {
-    "import": ["pandas", "socplan.importer", "socplan.store"],
+    "import": ["pandas", "socplan.intake.importer", "socplan.store"],
     "dashboard": ["pandas", "dash", "plotly.io.json", "dashboard.app", "socplan.store"],
 }
 
@@ -63,9 +63,9 @@ def child_floor(kind: str) -> dict[str, Any]:
 
 
 def child_build(url: str, workbook: str, milestones: int) -> dict[str, Any]:
+    from socplan.intake.template import write_template
     from socplan.store import Store
     from socplan.synthetic import synthetic_history
-    from socplan.template import write_template
 
     history = synthetic_history(milestones, PERIODS)
     store = Store(url)
@@ -83,9 +83,9 @@ def child_build(url: str, workbook: str, milestones: int) -> dict[str, Any]:
 
 
 def child_import(url: str, workbook: str, period: str) -> dict[str, Any]:
-    from socplan.importer import import_bytes
+    from socplan.intake.importer import import_bytes
+    from socplan.intake.safety import Limits
     from socplan.periods import Period
-    from socplan.safety import Limits
     from socplan.store import Store
 
     store = Store(url)

@@ -10,8 +10,8 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import dcc, html
 
-from socplan.charts import Chart
-from socplan.figures import style_of
+from socplan.reporting.charts import Chart
+from socplan.reporting.figures import style_of
 
 
 def aria(**values: str) -> dict[str, Any]:

@@ -7,9 +7,9 @@ from typing import Any
 
 from dash import html
 
+from socplan.intake.preview import Preview
+from socplan.intake.uploads import Checked
 from socplan.permissions import Permission, weakest_role
-from socplan.preview import Preview
-from socplan.uploads import Checked
 
 from .components import changes_sections, note, section, table
 

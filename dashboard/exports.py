@@ -16,11 +16,11 @@ from typing import Any
 
 from flask import Flask, Response, abort, current_app, jsonify, request, send_file
 
-from socplan.charts import UnknownChart, build_chart, changes_chart, timeline_chart
-from socplan.export import plan_export, write_csv, write_csvw, write_xlsx
 from socplan.model import DeliveryPlan
 from socplan.periods import Period, PeriodError
-from socplan.render import FORMATS, to_bytes
+from socplan.reporting.charts import UnknownChart, build_chart, changes_chart, timeline_chart
+from socplan.reporting.export import plan_export, write_csv, write_csvw, write_xlsx
+from socplan.reporting.render import FORMATS, to_bytes
 
 from . import auth
 from .context import settings, source
@@ -142,18 +142,18 @@ def data_file(fmt: str) -> Response:
 
 
 def _report(plan: DeliveryPlan, period: Period, public: bool, fmt: str) -> bytes:
-    from socplan.report import build_report
+    from socplan.reporting.report import build_report
 
     config = settings()
     content = build_report(plan, config, period, public=public)
     with tempfile.TemporaryDirectory() as work:
         target = Path(work) / f"report.{fmt}"
         if fmt == "docx":
-            from socplan.report_docx import write_docx
+            from socplan.reporting.report_docx import write_docx
 
             write_docx(content, target, config)
         else:
-            from socplan.report_pdf import write_pdf
+            from socplan.reporting.report_pdf import write_pdf
 
             write_pdf(content, target, config)
         return target.read_bytes()

@@ -6,9 +6,9 @@ import io
 
 from flask import Flask, Response, abort, request, send_file
 
+from socplan.intake.template import write_plan_template
 from socplan.periods import Period, PeriodError
 from socplan.store import StoreError
-from socplan.template import write_plan_template
 
 from .auth import current_user
 from .context import accounts, settings, source

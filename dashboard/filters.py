@@ -120,7 +120,7 @@ class Filters:
         """The plan narrowed to the themes and owners, and the as-at period to show."""
         narrowed = plan.filtered(self.themes, self.owners)
         if plan.latest is None:  # nothing imported yet
-            from socplan.uploads import next_due
+            from socplan.intake.uploads import next_due
 
             return narrowed, next_due(plan)
         try:

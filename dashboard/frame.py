@@ -10,8 +10,8 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from socplan.config import Settings
-from socplan.figures import style_of
 from socplan.permissions import VIEW
+from socplan.reporting.figures import style_of
 
 from . import auth, ids
 from .context import settings, source

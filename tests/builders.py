@@ -12,9 +12,9 @@ from typing import Any
 import openpyxl
 import pandas as pd
 
+from socplan.intake.template import write_template
 from socplan.periods import Period
 from socplan.schema import MS_COLUMNS, REC_COLUMNS, contract_frame
-from socplan.template import write_template
 
 T = pd.Timestamp
 
@@ -116,7 +116,7 @@ def sheet_bytes(sheets: dict[str, list[list[Any]]]) -> bytes:
 
 
 def _sheet_member(data: bytes, sheet: str) -> str:
-    from socplan.extents import sheet_parts
+    from socplan.intake.extents import sheet_parts
 
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         return dict(sheet_parts(archive))[sheet]

@@ -17,9 +17,9 @@ from test_libreoffice import libreoffice_resave
 
 from socplan.accounts import Accounts
 from socplan.demo import load_demo
+from socplan.intake.template import write_template
 from socplan.model import DeliveryPlan
 from socplan.store import Store
-from socplan.template import write_template
 
 pytestmark = pytest.mark.browser
 PASSWORD = "correct horse battery"

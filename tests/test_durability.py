@@ -30,7 +30,7 @@ def db_url(backend_url):
 KILLED_IMPORT = """
 import sys, time
 from pathlib import Path
-from socplan.importer import import_bytes
+from socplan.intake.importer import import_bytes
 from socplan.periods import Period
 from socplan.store import Store
 

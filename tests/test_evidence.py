@@ -8,10 +8,10 @@ import pandas as pd
 import pytest
 from builders import milestone, milestones, recs, sheet_bytes, template_bytes
 
-from socplan.export import export_frame, write_csv, write_xlsx
+from socplan.intake.workbook import parse_workbook
 from socplan.model import DeliveryPlan
 from socplan.periods import Period
-from socplan.workbook import parse_workbook
+from socplan.reporting.export import export_frame, write_csv, write_xlsx
 
 Q3, Q4 = Period(2019, 3), Period(2019, 4)
 LINK = '=HYPERLINK("https://example.org/minutes.pdf","Minutes")'

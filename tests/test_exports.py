@@ -14,10 +14,10 @@ from pathlib import Path
 import docx
 import pytest
 
-from socplan.charts import build_chart
 from socplan.cli import main
 from socplan.model import DeliveryPlan
-from socplan.render import cm_to_px, to_bytes
+from socplan.reporting.charts import build_chart
+from socplan.reporting.render import cm_to_px, to_bytes
 from socplan.store import Store
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -53,7 +53,7 @@ def test_svg_pdf_html_files(plan):
 
 
 def test_print_sizing_keeps_fonts_at_least_9pt(plan):
-    from socplan.render import for_print
+    from socplan.reporting.render import for_print
 
     fig = for_print(build_chart(plan, "burnup").figure)
     assert fig.layout.width == cm_to_px(16)
@@ -209,7 +209,7 @@ def _position(body, sect_pr) -> int:
 
 def test_wide_tables_go_on_landscape_pages(plan):
     from socplan.config import load_settings
-    from socplan.report import Landscape, Table, build_report
+    from socplan.reporting.report import Landscape, Table, build_report
 
     blocks = build_report(plan, load_settings()).blocks
     at = next(
@@ -245,8 +245,8 @@ def test_report_tables_are_numbered_without_gaps(plan, owners, period, left_out)
     import re
 
     from socplan.config import load_settings
-    from socplan.report import Para, Table, build_report
-    from socplan.report_pdf import to_html
+    from socplan.reporting.report import Para, Table, build_report
+    from socplan.reporting.report_pdf import to_html
 
     content = build_report(plan.filtered(owners=owners), load_settings(), period)
     blocks = content.blocks
@@ -276,7 +276,7 @@ def test_report_tables_are_numbered_without_gaps(plan, owners, period, left_out)
 def test_column_widths_share_the_page_as_a_browser_would():
     import pandas as pd
 
-    from socplan.table_layout import column_widths, min_width_cm, text_width_cm
+    from socplan.reporting.table_layout import column_widths, min_width_cm, text_width_cm
 
     frame = pd.DataFrame(
         {
@@ -334,7 +334,7 @@ def test_pdf_pages_render_and_are_not_blank(demo_db, tmp_path, runner):
 
 def test_public_report_and_export_leave_out_private_items(demo_db, tmp_path, runner, plan):
     from socplan.config import load_settings
-    from socplan.report import Heading, Para, build_report
+    from socplan.reporting.report import Heading, Para, build_report
 
     content = build_report(plan, load_settings(), public=True)
     appendix = [b.text for b in content.blocks if isinstance(b, Heading) and b.level == 2]
@@ -412,7 +412,7 @@ def test_chromium_is_found_as_before_or_named_by_the_setting(tmp_path, monkeypat
 def test_pdf_runs_the_chromium_setting_with_its_profile_in_scratch(tmp_path):
     from socplan.browser import chromium
     from socplan.config import Settings
-    from socplan.report_pdf import html_to_pdf
+    from socplan.reporting.report_pdf import html_to_pdf
 
     log = tmp_path / "args.txt"
     real = chromium(Settings())
@@ -430,8 +430,8 @@ def test_pdf_runs_the_chromium_setting_with_its_profile_in_scratch(tmp_path):
 def test_chart_server_runs_the_chromium_setting_with_its_profile_in_scratch(tmp_path, monkeypatch):
     import kaleido
 
-    from socplan import render
     from socplan.config import Settings
+    from socplan.reporting import render
 
     started: list[dict] = []
     monkeypatch.setattr(render, "_server_started", False)
@@ -449,9 +449,9 @@ def test_a_report_with_nothing_left_by_the_filters_still_writes(plan, tmp_path):
     """Filters that leave no milestone (an owner with nothing public) give a report that says so,
     in Word and PDF, not a crash."""
     from socplan.config import load_settings
-    from socplan.report import build_report
-    from socplan.report_docx import write_docx
-    from socplan.report_pdf import write_pdf
+    from socplan.reporting.report import build_report
+    from socplan.reporting.report_docx import write_docx
+    from socplan.reporting.report_pdf import write_pdf
 
     nothing = plan.filtered([], ["No such owner"], public_only=True)
     assert nothing.milestones(plan.latest).empty

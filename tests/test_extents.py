@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from builders import basic_milestones, recs, rewrite_member, stray_cell, template_bytes
 
-from socplan.extents import far_cell, sheet_extent, sheet_parts
+from socplan.intake.extents import far_cell, sheet_extent, sheet_parts
+from socplan.intake.safety import Limits, UnsafeFile, check_workbook_bytes
 from socplan.periods import Period
-from socplan.safety import Limits, UnsafeFile, check_workbook_bytes
 
 Q3 = Period(2019, 3)
 FAR = (

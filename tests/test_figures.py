@@ -7,8 +7,9 @@ import pandas as pd
 import pytest
 from builders import T, milestone, milestones
 
-from socplan import figures, metrics
-from socplan.figures import STATUS_STYLE
+from socplan import metrics
+from socplan.reporting import figures
+from socplan.reporting.figures import STATUS_STYLE
 
 
 def counts():
@@ -141,9 +142,9 @@ def test_every_figure_passes_plotly_validation(demo_db):
     """The builders skip validation for speed; rebuilding with it on catches any bad property."""
     import plotly.graph_objects as go
 
-    from socplan.charts import build_chart, chart_names
     from socplan.model import DeliveryPlan
-    from socplan.render import for_print
+    from socplan.reporting.charts import build_chart, chart_names
+    from socplan.reporting.render import for_print
     from socplan.store import Store
 
     plan = DeliveryPlan.from_store(Store(demo_db))
@@ -198,9 +199,9 @@ def _bands(svg: bytes) -> dict[str, tuple[float, float]]:
 def test_title_legend_and_plot_each_have_their_own_space(demo_db):
     """Every chart in the registry, at page widths (a half-width column and a full-width one)
     and at its export width: no two of title, legend, plot and annotations overlap."""
-    from socplan.charts import build_chart, chart_names
     from socplan.model import DeliveryPlan
-    from socplan.render import CM_PER_INCH, CSS_DPI, to_bytes
+    from socplan.reporting.charts import build_chart, chart_names
+    from socplan.reporting.render import CM_PER_INCH, CSS_DPI, to_bytes
     from socplan.store import Store
 
     plan = DeliveryPlan.from_store(Store(demo_db))

@@ -12,10 +12,10 @@ import pytest
 from builders import basic_milestones, recs, template_bytes
 
 from socplan.cli import main
-from socplan.importer import check
-from socplan.isolation import ChildFailed, ChildLimits, run_isolated
+from socplan.intake.importer import check
+from socplan.intake.isolation import ChildFailed, ChildLimits, run_isolated
+from socplan.intake.safety import Limits
 from socplan.periods import Period
-from socplan.safety import Limits
 
 Q3 = Period(2019, 3)
 

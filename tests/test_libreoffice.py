@@ -12,8 +12,8 @@ import pytest
 from builders import basic_milestones, recs, write
 
 from socplan.cli import main
+from socplan.intake.workbook import parse_workbook
 from socplan.periods import Period
-from socplan.workbook import parse_workbook
 
 
 def libreoffice_convert(source: Path, outdir: Path, to: str, suffix: str) -> Path:

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from socplan import normalise as n
+from socplan.intake import normalise as n
 
 
 @pytest.mark.parametrize(

@@ -13,11 +13,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from socplan.cells import neutralise
-from socplan.export import export_frame, write_csv, write_xlsx
+from socplan.intake.template import write_template
+from socplan.intake.workbook import parse_workbook
 from socplan.periods import Period
+from socplan.reporting.export import export_frame, write_csv, write_xlsx
 from socplan.schema import MS_COLUMNS, REC_COLUMNS, STATUSES, THEMES, Column, Kind, contract_frame
-from socplan.template import write_template
-from socplan.workbook import parse_workbook
 
 text = (
     st.text(

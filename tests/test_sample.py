@@ -3,10 +3,10 @@
 import pandas as pd
 
 from socplan.demo import SAMPLE_DIR
+from socplan.intake.workbook import parse_workbook
 from socplan.model import DeliveryPlan
 from socplan.sample import SAMPLE_NOTE, sample_returns
 from socplan.store import Store
-from socplan.workbook import parse_workbook
 
 
 def test_committed_workbooks_match_the_code():

@@ -381,10 +381,10 @@ def test_timeline_of_a_ref_with_any_character_downloads(tmp_path, monkeypatch):
 
     from dashboard.app import create_app
     from dashboard.components import chart
-    from socplan.charts import timeline_chart
-    from socplan.importer import import_bytes
+    from socplan.intake.importer import import_bytes
     from socplan.model import DeliveryPlan
     from socplan.periods import Period
+    from socplan.reporting.charts import timeline_chart
 
     monkeypatch.setenv("SOCPLAN_STATE_DIR", str(tmp_path / "state"))
     url = f"sqlite:///{tmp_path / 'odd.db'}"

@@ -11,11 +11,11 @@ from builders import edit
 
 from socplan.accounts import Accounts, User
 from socplan.demo import load_demo
+from socplan.intake.template import write_template
+from socplan.intake.uploads import check_returns, commit_returns
 from socplan.model import DeliveryPlan
 from socplan.periods import Period
 from socplan.store import StalePreview, Store
-from socplan.template import write_template
-from socplan.uploads import check_returns, commit_returns
 
 Q3 = Period(2020, 3)
 

@@ -5,8 +5,8 @@ from datetime import date, datetime
 import pandas as pd
 from builders import basic_milestones, recs, sheet_bytes, template_bytes
 
+from socplan.intake.workbook import parse_workbook
 from socplan.periods import Period
-from socplan.workbook import parse_workbook
 
 REC_ROWS = [
     ["Ref", "Recommendation", "Theme", "Lead", "Partners"],

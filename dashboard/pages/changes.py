@@ -13,8 +13,8 @@ from dashboard.components import changes_sections, chart, note, page_callback
 from dashboard.context import source
 from dashboard.filters import Filters
 from dashboard.source import View, viewer_page
-from socplan.charts import changes_chart
 from socplan.periods import Period, PeriodError
+from socplan.reporting.charts import changes_chart
 
 
 def _layout(view: View) -> html.Div:

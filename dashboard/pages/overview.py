@@ -9,7 +9,7 @@ from dash import html
 
 from dashboard.components import chart, headline, note, section, table
 from dashboard.source import View, viewer_page
-from socplan.charts import build_chart
+from socplan.reporting.charts import build_chart
 from socplan.schema import CLOSED_STATUSES
 
 

@@ -8,7 +8,7 @@ from dash import html
 from dashboard.components import chart, note, section, table
 from dashboard.source import View, viewer_page
 from socplan import metrics
-from socplan.charts import build_chart
+from socplan.reporting.charts import build_chart
 
 
 def _layout(view: View) -> html.Div:

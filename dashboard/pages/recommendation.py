@@ -12,8 +12,8 @@ from dashboard.components import chart, no_plan, note, section, status_badge, ta
 from dashboard.context import source
 from dashboard.filters import Filters, clean_query
 from socplan import metrics
-from socplan.charts import timeline_chart
-from socplan.formats import percent
+from socplan.reporting.charts import timeline_chart
+from socplan.reporting.formats import percent
 
 
 def status_by_period(history: pd.DataFrame) -> pd.DataFrame:

@@ -15,13 +15,13 @@ from dashboard.auth import can, current_user
 from dashboard.components import aria, note, page_callback
 from dashboard.context import accounts, settings, source
 from dashboard.editing import not_allowed, preview_view, problems
-from socplan import staging
+from socplan.intake import staging
+from socplan.intake.safety import Limits
+from socplan.intake.uploads import check_returns, commit_returns, period_choices
+from socplan.intake.workbook import Vocabulary
 from socplan.periods import Period
 from socplan.permissions import EDIT
-from socplan.safety import Limits
 from socplan.store import StalePreview
-from socplan.uploads import check_returns, commit_returns, period_choices
-from socplan.workbook import Vocabulary
 
 HIDDEN = {"display": "none"}
 SHOWN = {"display": "block"}

@@ -57,7 +57,7 @@ def main() -> None:
 def template(output: Path, period: str | None, blank: bool, db: str | None) -> None:
     """Write the workbook template, pre-filled with the current plan when there is one."""
     from .config import load_settings
-    from .template import write_plan_template
+    from .intake.template import write_plan_template
 
     plan = _plan(db, need_data=False)
     chosen, count = write_plan_template(
@@ -76,14 +76,14 @@ def _print_report(report: Any, err: bool = False) -> None:
 
 def _limits() -> Any:
     from .config import load_settings
-    from .safety import Limits
+    from .intake.safety import Limits
 
     return Limits.from_settings(load_settings())
 
 
 def _read_input(file: Path, limits: Any) -> bytes:
     """The file's bytes, up to the size cap; its content is checked (in a child) by the importer."""
-    from .safety import UnsafeFile, read_workbook_file
+    from .intake.safety import UnsafeFile, read_workbook_file
 
     with failing(UnsafeFile):
         return read_workbook_file(file, limits)
@@ -97,8 +97,8 @@ def _read_input(file: Path, limits: Any) -> bytes:
 def validate(file: Path, period: str | None, partial: bool, db: str | None) -> None:
     """Print every error and warning in a workbook; write nothing."""
     from .config import load_settings
-    from .importer import check
-    from .workbook import Vocabulary
+    from .intake.importer import check
+    from .intake.workbook import Vocabulary
 
     chosen = parse_period(period)
     limits = _limits()
@@ -141,8 +141,8 @@ def import_(
 ) -> None:
     """Check a workbook and store it as a new revision of its period."""
     from .config import load_settings
-    from .importer import import_bytes
-    from .workbook import Vocabulary
+    from .intake.importer import import_bytes
+    from .intake.workbook import Vocabulary
 
     chosen = parse_period(period)
     limits = _limits()
@@ -253,7 +253,7 @@ def export(
 ) -> None:
     """Export one row per milestone as at a period, safe against formula injection."""
     from .config import load_settings
-    from .export import plan_export, write_csv, write_csvw, write_xlsx
+    from .reporting.export import plan_export, write_csv, write_csvw, write_xlsx
 
     plan = _plan(db)
     target = plan.resolve(parse_period(period))
@@ -305,7 +305,7 @@ def chart(
     db: str | None,
 ) -> None:
     """Write one dashboard chart as a file sized for an A4 Word page (NAME from --list)."""
-    from .charts import UnknownChart, build_chart, chart_names
+    from .reporting.charts import UnknownChart, build_chart, chart_names
 
     plan = _plan(db, need_data=not list_)
     if list_:
@@ -319,7 +319,7 @@ def chart(
         item = build_chart(plan.filtered(public_only=public), name, plan.resolve(chosen))
     except UnknownChart as exc:
         raise click.BadParameter(str(exc.args[0]), param_hint="'NAME'") from None
-    from .render import to_bytes
+    from .reporting.render import to_bytes
 
     width = width_cm or (25.0 if name.startswith("timeline-") else 16.0)
     output.write_bytes(to_bytes(item.figure, fmt, width_cm=width))
@@ -347,21 +347,21 @@ def report(
 ) -> None:
     """Write the panel progress report (Word or PDF) in the shape of a panel paper."""
     from .config import load_settings
-    from .render import warm_up
+    from .reporting.render import warm_up
 
     settings = load_settings()
     warm_up(settings)  # the browser starts while the plan loads
-    from .report import build_report
+    from .reporting.report import build_report
 
     chosen = parse_period(period)
     plan = _plan(db)
     content = build_report(plan, settings, chosen, public=public, meeting_date=meeting_date)
     if fmt == "docx":
-        from .report_docx import write_docx
+        from .reporting.report_docx import write_docx
 
         write_docx(content, output, settings)
     else:
-        from .report_pdf import write_pdf
+        from .reporting.report_pdf import write_pdf
 
         write_pdf(content, output, settings)
     click.echo(f"Wrote {output}: {content.title} ({len(content.figures)} figures).")

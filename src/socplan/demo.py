@@ -5,11 +5,11 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from .importer import Outcome, import_bytes
+from .intake.importer import Outcome, import_bytes
+from .intake.template import write_template
 from .periods import Period
 from .sample import SAMPLE_NOTE, sample_returns
 from .store import DATA_DIR, Store
-from .template import write_template
 
 SAMPLE_DIR = DATA_DIR / "sample"
 

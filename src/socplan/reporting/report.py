@@ -10,12 +10,12 @@ from datetime import date
 
 import pandas as pd
 
+from ..config import Settings
+from ..metrics import labelled
+from ..model import DeliveryPlan
+from ..periods import Period
+from ..schema import CLOSED_STATUSES, OFF_TRACK
 from .charts import Chart, build_chart, changes_chart, timeline_chart
-from .config import Settings
-from .metrics import labelled
-from .model import DeliveryPlan
-from .periods import Period
-from .schema import CLOSED_STATUSES, OFF_TRACK
 from .table_layout import readable_width_cm
 
 

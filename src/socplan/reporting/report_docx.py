@@ -16,7 +16,7 @@ from docx.section import Section
 from docx.shared import Cm, Length, Pt
 from docx.table import Table as DocxTable
 
-from .config import Settings
+from ..config import Settings
 from .report import (
     LANDSCAPE,
     PORTRAIT,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .config import Settings
+from ..config import Settings
 from .render import to_bytes
 from .report import Report
 

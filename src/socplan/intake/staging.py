@@ -11,9 +11,9 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
-from .periods import Period
-from .store import Store
-from .tables import staged_uploads
+from ..periods import Period
+from ..store import Store
+from ..tables import staged_uploads
 
 KEEP_FOR = timedelta(hours=12)
 

@@ -16,8 +16,8 @@ from datetime import date, datetime, time
 import numpy as np
 import pandas as pd
 
-from .periods import Period, PeriodError
-from .schema import NO_DATE_WORDS, NO_WORDS, STATUS_SYNONYMS, STATUSES, YES_WORDS
+from ..periods import Period, PeriodError
+from ..schema import NO_DATE_WORDS, NO_WORDS, STATUS_SYNONYMS, STATUSES, YES_WORDS
 
 CellProblem = tuple[int, str, str]  # (row position in the series, level, message)
 

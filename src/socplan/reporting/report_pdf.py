@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .browser import FLAGS, chromium, scratch
-from .config import Settings, load_settings
+from ..browser import FLAGS, chromium, scratch
+from ..config import Settings, load_settings
 from .report import (
     LANDSCAPE,
     PORTRAIT,

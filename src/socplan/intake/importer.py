@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..periods import Period, PeriodError
 from .isolation import ChildFailed, ChildLimits, run_isolated
-from .periods import Period, PeriodError
 from .problems import Report
 from .safety import Limits, UnsafeFile, check_workbook_bytes
 from .workbook import ParsedWorkbook, Vocabulary, parse_workbook
 
 if TYPE_CHECKING:  # the store (SQLAlchemy) stays out of the child processes that parse
-    from .store import Revision, Store
+    from ..store import Revision, Store
 
 
 @dataclass

@@ -14,10 +14,8 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
-from . import normalise as norm
-from .periods import Period, PeriodError
-from .problems import Level, Report, column_letter
-from .schema import (
+from ..periods import Period, PeriodError
+from ..schema import (
     ABOUT,
     MILESTONE_FIELDS,
     MILESTONES,
@@ -33,6 +31,8 @@ from .schema import (
     Column,
     Kind,
 )
+from . import normalise as norm
+from .problems import Level, Report, column_letter
 
 HEADER_SCAN_ROWS = 30
 RawSheet = list[list[Any]]

@@ -6,12 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from ..model import DeliveryPlan
+from ..periods import Period
+from ..store import Revision, Store
 from .importer import Outcome, check
-from .model import DeliveryPlan
-from .periods import Period
 from .preview import Preview, merge_returns, preview
 from .safety import Limits
-from .store import Revision, Store
 from .workbook import Vocabulary
 
 

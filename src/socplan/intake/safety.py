@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from .extents import far_cell, sheet_parts
 
 if TYPE_CHECKING:
-    from .config import Settings
+    from ..config import Settings
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"

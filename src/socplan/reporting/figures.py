@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from .schema import STATUSES
+from ..schema import STATUSES
 
 # A colour-blind-safe palette (Okabe and Ito), with a pattern and a marker for each status so
 # that nothing depends on colour alone.

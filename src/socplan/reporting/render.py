@@ -15,7 +15,7 @@ import warnings
 
 import plotly.graph_objects as go
 
-from .config import Settings, load_settings
+from ..config import Settings, load_settings
 
 FORMATS = ("png", "svg", "pdf", "html")
 CM_PER_INCH = 2.54
@@ -53,7 +53,7 @@ def _ensure_server(settings: Settings | None) -> None:
     if not _server_started:
         import kaleido
 
-        from .browser import chromium, scratch
+        from ..browser import chromium, scratch
 
         settings = settings or load_settings()
         folder = scratch(settings)

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from . import metrics
-from .model import DeliveryPlan
-from .periods import Period
-from .schema import CLOSED_STATUSES, MILESTONE_FIELDS
+from .. import metrics
+from ..model import DeliveryPlan
+from ..periods import Period
+from ..schema import CLOSED_STATUSES, MILESTONE_FIELDS
 
 
 @dataclass(frozen=True)

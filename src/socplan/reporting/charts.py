@@ -12,9 +12,9 @@ from dataclasses import dataclass
 import pandas as pd
 import plotly.graph_objects as go
 
+from ..model import DeliveryPlan
+from ..periods import Period
 from . import figures
-from .model import DeliveryPlan
-from .periods import Period
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,10 @@ from typing import Any
 
 import pandas as pd
 
-from .cells import FORMULA_STARTS as FORMULA_STARTS  # one definition, shared with the template
-from .cells import neutralise as neutralise
-from .cells import put
-from .schema import MS_COLUMNS, Kind
+from ..cells import FORMULA_STARTS as FORMULA_STARTS  # one definition, shared with the template
+from ..cells import neutralise as neutralise
+from ..cells import put
+from ..schema import MS_COLUMNS, Kind
 
 YES_NO = {"base": "boolean", "format": "Yes|No"}
 

@@ -13,9 +13,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .cells import put
-from .periods import Period
-from .schema import (
+from ..cells import put
+from ..periods import Period
+from ..schema import (
     ABOUT,
     INSTRUCTIONS,
     LISTS,

@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 
-PRELOAD = ["socplan.importer", "socplan.isolation", "python_calamine"]
+PRELOAD = ["socplan.intake.importer", "socplan.intake.isolation", "python_calamine"]
 _lock = threading.Lock()
 
 
