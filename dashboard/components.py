@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlencode
 
+import dash
 import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import dcc, html
@@ -221,3 +222,28 @@ def register_page_callbacks(app: Any, module: Any) -> None:
         if spec is not None and callable(value):
             args, kwargs = spec
             app.callback(*args, **kwargs)(value)
+
+
+def register(
+    module: str,
+    path: str,
+    name: str,
+    layout: Any,
+    *,
+    order: int | None = None,
+    title: str | None = None,
+    **declared: Any,
+) -> None:
+    """Register a page with Dash Pages. Besides Dash's own, a page may declare `permission`
+    (what the navigation and the server ask of a reader; default: view) and `filters` (the shared
+    filters it uses; default: all); a `path` with `<name>` in it is a template."""
+    where = {"path_template": path} if "<" in path else {"path": path}
+    dash.register_page(
+        module,
+        **where,
+        name=name,
+        title=title or f"{name}: delivery plan",
+        layout=layout,
+        **({"order": order} if order is not None else {}),
+        **declared,
+    )

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, html
 
 from dashboard import ids
 from dashboard.auth import can, current_user
-from dashboard.components import aria, note, page_callback, section, table
+from dashboard.components import aria, note, page_callback, register, section, table
 from dashboard.context import accounts
 from dashboard.editing import not_allowed
 from socplan.accounts import AccountError, generate_password
@@ -146,13 +145,13 @@ def remove(_: int | None, name: str | None) -> Any:
     return dbc.Alert(f"Removed {name}.", color="success")
 
 
-dash.register_page(
+register(
     __name__,
-    path="/admin/audit",
-    title="Audit and accounts: delivery plan",
-    name="Audit",
-    layout=layout,
+    "/admin/audit",
+    "Audit",
+    layout,
     order=7,
-    permission=ADMINISTER,  # the navigation lists the page only for those who hold it
-    filters=(),  # none of the shared filters means anything here
+    title="Audit and accounts: delivery plan",
+    permission=ADMINISTER,
+    filters=(),
 )

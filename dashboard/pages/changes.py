@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, html, no_update
 
 from dashboard import ids
-from dashboard.components import changes_sections, chart, note, page_callback
+from dashboard.components import changes_sections, chart, note, page_callback, register
 from dashboard.context import source
 from dashboard.filters import Filters
 from dashboard.source import View, viewer_page
@@ -74,11 +73,4 @@ def choose_since(since: str | None, search: str | None) -> Any:
     return Filters.from_search(search).search(since=since)
 
 
-dash.register_page(
-    __name__,
-    path="/changes",
-    title="Changes: delivery plan",
-    name="Changes",
-    order=3,
-    layout=viewer_page("Changes", _layout),
-)
+register(__name__, "/changes", "Changes", viewer_page("Changes", _layout), order=3)

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-import dash
 import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, ctx, dcc, html, no_update
 
 from dashboard import ids
 from dashboard.auth import can, current_user
-from dashboard.components import aria, note, page_callback
+from dashboard.components import aria, note, page_callback, register
 from dashboard.context import accounts, source
 from dashboard.editing import not_allowed
 from socplan.periods import Period
@@ -117,13 +116,4 @@ def restore(clicks: list[int | None]) -> Any:
     )
 
 
-dash.register_page(
-    __name__,
-    path="/history",
-    title="History: delivery plan",
-    name="History",
-    layout=layout,
-    order=6,
-    permission=EDIT,  # the navigation lists the page only for those who hold it
-    filters=(),  # none of the shared filters means anything here
-)
+register(__name__, "/history", "History", layout, order=6, permission=EDIT, filters=())

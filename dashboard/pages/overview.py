@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import dash
 import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import html
 
-from dashboard.components import chart, headline, note, section, table
+from dashboard.components import chart, headline, note, register, section, table
 from dashboard.source import View, viewer_page
 from socplan.reporting.charts import build_chart
 from socplan.schema import CLOSED_STATUSES
@@ -123,11 +122,4 @@ def _layout(view: View) -> html.Div:
     )
 
 
-dash.register_page(
-    __name__,
-    path="/",
-    title="Overview: delivery plan",
-    name="Overview",
-    order=0,
-    layout=viewer_page("Overview", _layout),
-)
+register(__name__, "/", "Overview", viewer_page("Overview", _layout), order=0)

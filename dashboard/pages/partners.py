@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import dash
 from dash import html
 
-from dashboard.components import chart, note, section, table
+from dashboard.components import chart, note, register, section, table
 from dashboard.source import View, viewer_page
 from socplan import metrics
 from socplan.reporting.charts import build_chart
@@ -55,11 +54,4 @@ def _layout(view: View) -> html.Div:
     )
 
 
-dash.register_page(
-    __name__,
-    path="/partners",
-    title="Partners: delivery plan",
-    name="Partners",
-    order=2,
-    layout=viewer_page("Partners", _layout),
-)
+register(__name__, "/partners", "Partners", viewer_page("Partners", _layout), order=2)

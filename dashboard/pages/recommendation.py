@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import dash
 import pandas as pd
 from dash import dcc, html
 
-from dashboard.components import chart, no_plan, note, section, status_badge, table
+from dashboard.components import chart, no_plan, note, register, section, status_badge, table
 from dashboard.context import source
 from dashboard.filters import Filters, clean_query
 from socplan import metrics
@@ -156,10 +155,4 @@ def _layout(ref: str | None = None, **query: Any) -> html.Div:
     )
 
 
-dash.register_page(
-    __name__,
-    path_template="/recommendation/<ref>",
-    title="Recommendation: delivery plan",
-    name="Recommendation",
-    layout=layout,
-)
+register(__name__, "/recommendation/<ref>", "Recommendation", layout)

@@ -5,13 +5,12 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-import dash
 import dash_ag_grid as dag
 import pandas as pd
 from dash import Input, Output, dcc, html
 
 from dashboard import ids
-from dashboard.components import note, page_callback
+from dashboard.components import note, page_callback, register
 from dashboard.source import View, viewer_page
 from socplan.schema import COMPLETE, OFF_TRACK
 
@@ -149,11 +148,10 @@ def search_grid(text: str | None) -> Any:
     return patch
 
 
-dash.register_page(
+register(
     __name__,
-    path="/recommendations",
-    title="Recommendations: delivery plan",
-    name="Recommendations",
+    "/recommendations",
+    "Recommendations",
+    viewer_page("Recommendations", _layout),
     order=1,
-    layout=viewer_page("Recommendations", _layout),
 )

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import dash
 from dash import html
 
 from dashboard.auth import can
-from dashboard.components import no_plan, note, section, table
+from dashboard.components import no_plan, note, register, section, table
 from dashboard.context import source
 from dashboard.editing import not_allowed
 from dashboard.filters import Filters
@@ -52,13 +51,4 @@ def layout(**query: Any) -> html.Div:
     )
 
 
-dash.register_page(
-    __name__,
-    path="/returns",
-    title="Returns: delivery plan",
-    name="Returns",
-    layout=layout,
-    order=5,
-    permission=EDIT,  # the navigation lists the page only for those who hold it
-    filters=FILTERS,
-)
+register(__name__, "/returns", "Returns", layout, order=5, permission=EDIT, filters=FILTERS)

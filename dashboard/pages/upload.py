@@ -6,13 +6,12 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, dcc, html, no_update
 
 from dashboard import ids
 from dashboard.auth import can, current_user
-from dashboard.components import aria, note, page_callback
+from dashboard.components import aria, note, page_callback, register
 from dashboard.context import accounts, settings, source
 from dashboard.editing import not_allowed, preview_view, problems
 from socplan.intake import staging
@@ -288,13 +287,13 @@ def cancel(_: int | None, token: str | None) -> Any:
     return "", None, HIDDEN, dbc.Alert("Cancelled: nothing was stored.", color="secondary")
 
 
-dash.register_page(
+register(
     __name__,
-    path="/upload",
-    title="Upload returns: delivery plan",
-    name="Upload",
-    layout=layout,
+    "/upload",
+    "Upload",
+    layout,
     order=4,
-    permission=EDIT,  # the navigation lists the page only for those who hold it
-    filters=(),  # none of the shared filters means anything here
+    title="Upload returns: delivery plan",
+    permission=EDIT,
+    filters=(),
 )
