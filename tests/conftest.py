@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -162,3 +165,22 @@ def browser():
         browser = p.chromium.launch(executable_path=chromium(load_settings()), args=list(FLAGS))
         yield browser
         browser.close()
+
+
+@contextmanager
+def watched_page(context: Any) -> Iterator[Any]:
+    """A new page of a Playwright `context` that fails the test on a JavaScript error or on
+    anything the Content-Security-Policy blocked."""
+    page = context.new_page()
+    errors: list[str] = []
+    refused: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    yield page
+    assert not errors, f"JavaScript errors: {errors}"
+    assert not refused, f"blocked by the Content-Security-Policy: {refused}"

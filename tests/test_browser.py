@@ -8,6 +8,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from conftest import watched_page
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
@@ -48,21 +49,10 @@ def page(browser, server):
             else route.continue_()
         ),
     )
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    refused: list[str] = []  # what the Content-Security-Policy blocked: must be nothing
-    page.on(
-        "console",
-        lambda message: (
-            refused.append(message.text) if "Content Security Policy" in message.text else None
-        ),
-    )
-    yield page
+    with watched_page(context) as page:
+        yield page
     context.close()
     assert not outside, f"requests left the machine: {outside}"
-    assert not errors, f"JavaScript errors: {errors}"
-    assert not refused, f"blocked by the Content-Security-Policy: {refused}"
 
 
 def loaded(page) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from builders import edit
+from conftest import watched_page
 from playwright.sync_api import expect
 from test_browser import axe_script
 from test_libreoffice import libreoffice_resave
@@ -51,21 +52,10 @@ def page(browser, site):
     context = browser.new_context(
         base_url=base, viewport={"width": 1280, "height": 900}, accept_downloads=True
     )
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("dialog", lambda dialog: dialog.accept())
-    refused: list[str] = []  # what the Content-Security-Policy blocked: must be nothing
-    page.on(
-        "console",
-        lambda message: (
-            refused.append(message.text) if "Content Security Policy" in message.text else None
-        ),
-    )
-    yield page
+    with watched_page(context) as page:
+        page.on("dialog", lambda dialog: dialog.accept())
+        yield page
     context.close()
-    assert not errors, errors
-    assert not refused, f"blocked by the Content-Security-Policy: {refused}"
 
 
 def sign_in(page, username: str) -> None:
