@@ -20,6 +20,7 @@ from socplan.accounts import Accounts
 from socplan.demo import load_demo
 from socplan.intake.template import write_template
 from socplan.model import DeliveryPlan
+from socplan.schema import MILESTONE_FIELDS
 from socplan.store import Store
 
 pytestmark = pytest.mark.browser
@@ -188,28 +189,7 @@ def test_html_in_commentary_shows_as_text(page, site):
     ms.loc[0, "update"] = hostile
     store.commit_import(
         plan.recommendations_at(),
-        ms[
-            [
-                c
-                for c in ms.columns
-                if c
-                in (
-                    "ref",
-                    "recommendation",
-                    "milestone",
-                    "owner",
-                    "start",
-                    "due",
-                    "forecast",
-                    "reason",
-                    "status",
-                    "progress",
-                    "update",
-                    "completed",
-                    "public",
-                )
-            ]
-        ],
+        ms[list(MILESTONE_FIELDS)],
         plan.latest,
         data=b"x",
         file_name="x.xlsx",

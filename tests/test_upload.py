@@ -219,9 +219,10 @@ def test_several_files_become_one_commit_with_partner_merges(site):
 
 
 def test_commentary_with_html_is_text(site):
-    from dashboard.pages.overview import layout
+    import dash
 
     app, store = site
+    layout = dash.page_registry["dashboard.pages.overview"]["layout"]
     hostile = "<script>window.__xss = 1</script><b>bold</b>"
     workbook = next_return(store, Milestones={"I2": "Off track", "K2": hostile})
     plan = DeliveryPlan.from_store(store)

@@ -14,6 +14,7 @@ import click
 from .cli_accounts import users
 from .cli_common import (
     Failed,
+    Invalid,
     db_option,
     echo_table,
     failing,
@@ -116,7 +117,7 @@ def validate(file: Path, period: str | None, partial: bool, db: str | None) -> N
     )
     _print_report(outcome.report)
     if not outcome.report.ok:
-        raise Failed(f"{len(outcome.report.errors)} error(s): the workbook cannot be imported.")
+        raise Invalid(f"{len(outcome.report.errors)} error(s): the workbook cannot be imported.")
     parsed = outcome.parsed
     assert parsed is not None
     click.echo(
@@ -160,7 +161,7 @@ def import_(
     )
     if outcome.revision is None:
         _print_report(outcome.report, err=True)
-        raise Failed(f"{len(outcome.report.errors)} error(s): nothing was imported.")
+        raise Invalid(f"{len(outcome.report.errors)} error(s): nothing was imported.")
     _print_report(outcome.report)
     rev = outcome.revision
     click.echo(

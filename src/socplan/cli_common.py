@@ -32,6 +32,13 @@ class Failed(click.ClickException):
         click.echo(f"error: {self.format_message()}", err=True)
 
 
+class Invalid(Failed):
+    """A workbook with errors: its problems were printed one per line; this is the last line."""
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        click.echo(self.format_message(), err=True)
+
+
 @contextmanager
 def failing(*errors: type[Exception]) -> Iterator[None]:
     """Turn the library's refusals (`errors`) into `Failed`, keeping their message."""
