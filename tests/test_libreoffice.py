@@ -75,3 +75,13 @@ def test_word_report_in_libreoffice_is_about_as_long_as_the_pdf(demo_db, tmp_pat
     converted = libreoffice_convert(tmp_path / "report.docx", tmp_path / "lo", "pdf", ".pdf")
     word, pdf = pdf_pages(converted), pdf_pages(tmp_path / "report.pdf")
     assert word <= 1.3 * pdf, f"Word report in LibreOffice: {word} pages; PDF report: {pdf}"
+    # No page is left blank (a table filling its landscape page once pushed the section break
+    # onto a page of its own).
+    for number in range(1, word + 1):
+        text = subprocess.run(
+            ["pdftotext", "-f", str(number), "-l", str(number), str(converted), "-"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        assert text.strip(), f"page {number} of the Word report in LibreOffice is blank"

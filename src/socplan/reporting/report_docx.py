@@ -15,6 +15,7 @@ from docx.oxml.ns import qn
 from docx.section import Section
 from docx.shared import Cm, Length, Pt
 from docx.table import Table as DocxTable
+from docx.text.paragraph import Paragraph
 
 from ..config import Settings
 from .report import (
@@ -96,9 +97,16 @@ def _table(document: DocxDocument, block: Table) -> None:
     _repeat_header(table, block.caption)
     # Word needs a paragraph between tables; a small one, so that a table that fills a page does
     # not push it onto a page of its own.
-    spacer = document.add_paragraph().paragraph_format
-    spacer.space_before = spacer.space_after = Pt(0)
-    spacer.line_spacing = Pt(6)
+    _tiny(document.add_paragraph())
+
+
+def _tiny(paragraph: Paragraph) -> None:
+    """A paragraph that takes (almost) no room: between tables, and for a section break."""
+    fmt = paragraph.paragraph_format
+    fmt.space_before = fmt.space_after = Pt(0)
+    fmt.line_spacing = Pt(1)
+    for run in paragraph.runs:
+        run.font.size = Pt(1)
 
 
 def _page(section: Section, page: Page) -> None:
@@ -110,6 +118,9 @@ def _page(section: Section, page: Page) -> None:
 
 def _landscape(document: DocxDocument, on: bool) -> None:
     _page(document.add_section(WD_SECTION.NEW_PAGE), LANDSCAPE if on else PORTRAIT)
+    # The break is a paragraph of its own at the end of the section before: keep it from
+    # spilling onto a blank page after a table that fills its page.
+    _tiny(document.paragraphs[-1])
 
 
 def _figure(document: DocxDocument, block: Figure, image: bytes) -> None:
