@@ -9,7 +9,7 @@ from typing import Any
 
 import dash
 from dash import ALL, Input, Output, State, callback_context, no_update
-from flask import jsonify
+from flask import g, jsonify
 
 from socplan.accounts import Accounts
 from socplan.config import load_settings
@@ -21,7 +21,7 @@ from .context import source
 from .filters import Filters, clean_search, extra_params, filters_shown
 from .frame import shell
 from .skeleton import skeleton
-from .source import PlanSource
+from .source import SERVING, PlanSource
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = (  # the page modules under dashboard/pages, each registering itself with Dash Pages
@@ -179,6 +179,10 @@ def create_app(config: dict[str, Any] | None = None) -> dash.Dash:
     auth.install(app.server, settings_obj, accounts, lambda: list(app.csp_hashes()))
 
     validation = skeleton()
+
+    @app.server.before_request
+    def serving() -> None:
+        g.setdefault(SERVING, True)  # kept pages are measured after the response (source.py)
 
     @app.server.before_request
     def keep_data_out_of_the_index() -> None:

@@ -7,6 +7,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from socplan.model import DeliveryPlan
@@ -22,6 +23,27 @@ PAGE_BYTES_KEPT = 128 * 1024 * 1024
 def query_key(query: dict[str, Any]) -> tuple[tuple[str, object], ...]:
     """A hashable, order-free form of a page's query."""
     return tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in query.items()))
+
+
+SERVING = "socplan_serving"  # set on `flask.g` for requests the app dispatches
+
+
+def _after_the_response(work: Callable[[], None]) -> bool:
+    """Run `work` once the response has gone out, when serving a request; False otherwise.
+
+    Measuring a page for the byte budget costs about a fifth of rendering it: nobody should
+    wait for that."""
+    from flask import after_this_request, g, has_request_context
+
+    if not has_request_context() or not g.get(SERVING):
+        return False
+
+    @after_this_request
+    def later(response: Any) -> Any:
+        response.call_on_close(work)
+        return response
+
+    return True
 
 
 def _size(rendered: Any) -> int:
@@ -90,15 +112,22 @@ class PlanSource:
                 self._pages.move_to_end((version, key))
                 return self._pages[(version, key)][0]
         rendered = build(**clean)
+        keep = partial(self._keep, version, key, rendered)
+        if not _after_the_response(keep):
+            keep()
+        return rendered
+
+    def _keep(self, version: tuple[int, int] | None, key: object, rendered: Any) -> None:
         size = _size(rendered)
         with self._lock:
             if version == self._version and size <= self.max_bytes // 4:
+                if (version, key) in self._pages:
+                    self._bytes -= self._pages.pop((version, key))[1]
                 self._pages[(version, key)] = (rendered, size)
                 self._bytes += size
                 while len(self._pages) > self.max_pages or self._bytes > self.max_bytes:
                     _, (_, dropped) = self._pages.popitem(last=False)
                     self._bytes -= dropped
-        return rendered
 
 
 @dataclass(frozen=True)

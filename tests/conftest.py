@@ -184,3 +184,18 @@ def watched_page(context: Any) -> Iterator[Any]:
     yield page
     assert not errors, f"JavaScript errors: {errors}"
     assert not refused, f"blocked by the Content-Security-Policy: {refused}"
+
+
+def serious_axe_violations(page: Any) -> list[str]:
+    """axe-core's serious and critical findings on the page as it stands, one line each."""
+    import axe_playwright_python
+
+    script = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text()
+    page.evaluate(script)  # through DevTools: the page's CSP allows no inline script
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]} "
+        f"{[n.get('html', '')[:120] for n in v['nodes']][:2]}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]

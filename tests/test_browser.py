@@ -4,22 +4,15 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from conftest import watched_page
+from conftest import serious_axe_violations, watched_page
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
 PAGES = ["/", "/recommendations", "/recommendation/R8", "/partners", "/changes", "/login"]
-
-
-def axe_script() -> str:
-    import axe_playwright_python
-
-    return (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text()
 
 
 @pytest.fixture(scope="module")
@@ -67,13 +60,7 @@ def test_page_loads_and_passes_axe(page, path):
     assert page.locator("html").get_attribute("lang") == "en-GB"
     if path not in ("/recommendations", "/login"):
         page.wait_for_selector(".js-plotly-plot", timeout=20_000)
-    page.evaluate(axe_script())  # through DevTools: the page's CSP allows no inline script
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    serious = [
-        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
-        for v in result["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
+    serious = serious_axe_violations(page)
     assert not serious, "\n".join(serious)
 
 

@@ -11,9 +11,8 @@ from pathlib import Path
 
 import pytest
 from builders import edit
-from conftest import watched_page
+from conftest import serious_axe_violations, watched_page
 from playwright.sync_api import expect
-from test_browser import axe_script
 from test_libreoffice import libreoffice_resave
 
 from socplan.accounts import Accounts
@@ -122,13 +121,7 @@ def test_editor_uploads_libreoffice_workbook_commits_and_sees_the_overview_chang
     page.locator("#edit-upload input[type=file]").set_input_files(str(saved))
     page.wait_for_selector(f"text=Preview: {next_period}", timeout=30_000)
     assert page.locator("#edit-actions").is_visible()
-    page.evaluate(axe_script())  # through DevTools: the page's CSP allows no inline script
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    serious = [
-        f"{v['id']}: {[n['target'] for n in v['nodes']][:3]} {[n.get('html', '')[:120] for n in v['nodes']][:2]}"
-        for v in result["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
+    serious = serious_axe_violations(page)
     assert not serious, serious
     page.get_by_role("button", name="Commit").click()
     page.wait_for_selector("text=Committed.", timeout=30_000)
@@ -170,13 +163,7 @@ def test_signed_in_pages_pass_axe_and_show_only_the_filters_they_use(page):
             assert visible == filters, path
         else:
             expect(bar).to_be_hidden()
-        page.evaluate(axe_script())  # through DevTools: the page's CSP allows no inline script
-        result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-        serious = [
-            f"{v['id']}: {[n['target'] for n in v['nodes']][:2]}"
-            for v in result["violations"]
-            if v["impact"] in ("serious", "critical")
-        ]
+        serious = serious_axe_violations(page)
         assert not serious, (path, serious)
 
 

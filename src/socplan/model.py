@@ -198,10 +198,14 @@ class DeliveryPlan:
 
     @property
     def owners(self) -> list[str]:
-        """Every owner named in the plan."""
-        return sorted(self.snapshots["owner"].unique())
+        """Every owner named in the plan (worked out once: every request's filters use it)."""
+        if "owners" not in self._plans:
+            self._plans["owners"] = sorted(self.snapshots["owner"].unique())
+        return list(self._plans["owners"])
 
     @property
     def themes(self) -> list[str]:
         """Every theme used in the plan."""
-        return sorted(self.recommendations["theme"].unique())
+        if "themes" not in self._plans:
+            self._plans["themes"] = sorted(self.recommendations["theme"].unique())
+        return list(self._plans["themes"])
