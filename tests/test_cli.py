@@ -13,6 +13,7 @@ from builders import basic_milestones, recs, write
 
 from socplan.cli import main
 from socplan.periods import Period
+from socplan.schema import MS_COLUMNS
 
 
 def commands() -> list[str]:
@@ -102,14 +103,7 @@ def test_template_prefilled_with_dropdowns(runner, tmp_path, demo_db):
     assert book.sheetnames[:4] == ["Instructions", "Recommendations", "Milestones", "About"]
     ms = book["Milestones"]
     assert ms.freeze_panes == "A2"
-    assert [c.value for c in ms[1]][:6] == [
-        "Ref",
-        "Recommendation",
-        "Milestone",
-        "Owner",
-        "Start",
-        "Due",
-    ]
+    assert [c.value for c in ms[1]] == [c.name for c in MS_COLUMNS]
     assert ms.max_row >= 60
     ranges = {str(dv.sqref).split(":")[0]: dv.formula1 for dv in ms.data_validations.dataValidation}
     assert "I2" in ranges and "D2" in ranges and "M2" in ranges

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from socplan.cli import main
 from socplan.periods import Period
+from socplan.schema import MS_COLUMNS, REC_COLUMNS
 
 EXAMPLES = int(os.environ.get("SOCPLAN_FUZZ_EXAMPLES", "0")) or None
 ROOT = Path(__file__).resolve().parents[1]
@@ -97,24 +98,7 @@ CELL = st.one_of(
     st.datetimes(min_value=datetime(1900, 3, 1), max_value=datetime(9999, 12, 31)),
 )
 ROWS = st.lists(st.lists(CELL, max_size=14), max_size=12)
-HEADERS = [
-    ["Ref", "Recommendation", "Theme", "Lead", "Partners", "Public"],
-    [
-        "Ref",
-        "Recommendation",
-        "Milestone",
-        "Owner",
-        "Start",
-        "Due",
-        "Forecast",
-        "Reason",
-        "Status",
-        "Progress",
-        "Update",
-        "Completed",
-        "Public",
-    ],
-]
+HEADERS = [[c.name for c in REC_COLUMNS], [c.name for c in MS_COLUMNS]]  # the contract's headers
 SHEETS = st.sampled_from(
     ["Recommendations", "Milestones", "Actions", "About", "Notes", " milestones ", "RECS"]
 )
