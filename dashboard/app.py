@@ -89,15 +89,17 @@ def nav_links(
 
 
 def _register_callbacks(app: dash.Dash) -> None:
+    # The URL's query and the three filters, each kept in step with the others.
+    synced = (
+        (ids.URL, "search"),
+        (ids.PERIOD, "value"),
+        (ids.THEME, "value"),
+        (ids.OWNER, "value"),
+    )
+
     @app.callback(
-        Output(ids.URL, "search"),
-        Output(ids.PERIOD, "value"),
-        Output(ids.THEME, "value"),
-        Output(ids.OWNER, "value"),
-        Input(ids.URL, "search"),
-        Input(ids.PERIOD, "value"),
-        Input(ids.THEME, "value"),
-        Input(ids.OWNER, "value"),
+        *(Output(c, p) for c, p in synced),
+        *(Input(c, p) for c, p in synced),
         State(ids.PERIOD, "options"),
     )
     def _sync(

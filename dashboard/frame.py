@@ -97,6 +97,18 @@ def _header(config: Settings) -> html.Header:
     )
 
 
+def _checks(
+    ident: str, options: list[str], legend: str, legend_class: str, **checklist: Any
+) -> html.Fieldset:
+    """A filter's tick boxes in a fieldset named by its legend (native controls: see below)."""
+    return html.Fieldset(
+        [
+            html.Legend(legend, className=legend_class),
+            dbc.Checklist(id=ident, options=options, value=[], **checklist),
+        ]
+    )
+
+
 def _filter_box(name: str, child: Any, classes: str) -> html.Div:
     # A bootstrap column that can be hidden (`hidden` is a Div property; dbc.Col has none).
     return html.Div(child, id=ids.FILTER_BOXES[name], className=classes)
@@ -127,17 +139,13 @@ def _filters_bar() -> html.Div:
                     ),
                     _filter_box(
                         "theme",
-                        html.Fieldset(
-                            [
-                                html.Legend("Theme", className="form-label"),
-                                dbc.Checklist(
-                                    id=ids.THEME,
-                                    options=plan.themes,
-                                    value=[],
-                                    inline=True,
-                                    className="filter-checks",
-                                ),
-                            ]
+                        _checks(
+                            ids.THEME,
+                            plan.themes,
+                            "Theme",
+                            "form-label",
+                            inline=True,
+                            className="filter-checks",
                         ),
                         "col-12 col-md-4",
                     ),
@@ -146,16 +154,12 @@ def _filters_bar() -> html.Div:
                         html.Details(
                             [
                                 html.Summary("Owner", className="form-label"),
-                                html.Fieldset(
-                                    [
-                                        html.Legend("Owners to show", className="visually-hidden"),
-                                        dbc.Checklist(
-                                            id=ids.OWNER,
-                                            options=plan.owners,
-                                            value=[],
-                                            className="filter-checks owner-checks",
-                                        ),
-                                    ]
+                                _checks(
+                                    ids.OWNER,
+                                    plan.owners,
+                                    "Owners to show",
+                                    "visually-hidden",
+                                    className="filter-checks owner-checks",
                                 ),
                             ],
                             className="owner-filter",

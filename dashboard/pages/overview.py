@@ -12,6 +12,16 @@ from socplan.reporting.charts import build_chart
 from socplan.schema import CLOSED_STATUSES
 
 
+def _downloads(search: str, style: str, *files: tuple[str, str]) -> list[html.A]:
+    """Download buttons, each a plain link (no JavaScript) to /export/FILE with the filters."""
+    return [
+        html.A(
+            label, href=f"/export/{file}{search}", download="", className=f"btn {style} btn-sm me-1"
+        )
+        for label, file in files
+    ]
+
+
 def _exceptions(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
     return frame[list(columns)].rename(columns=columns)
 
@@ -40,30 +50,12 @@ def _layout(view: View) -> html.Div:
             html.Div(
                 [
                     html.Span("Panel report:", className="me-1"),
-                    html.A(
-                        "Word",
-                        href=f"/export/report.docx{search}",
-                        download="",
-                        className="btn btn-primary btn-sm me-1",
+                    *_downloads(
+                        search, "btn-primary", ("Word", "report.docx"), ("PDF", "report.pdf")
                     ),
-                    html.A(
-                        "PDF",
-                        href=f"/export/report.pdf{search}",
-                        download="",
-                        className="btn btn-primary btn-sm me-3",
-                    ),
-                    html.Span("Data:", className="me-1"),
-                    html.A(
-                        "Excel",
-                        href=f"/export/data.xlsx{search}",
-                        download="",
-                        className="btn btn-outline-primary btn-sm me-1",
-                    ),
-                    html.A(
-                        "CSV",
-                        href=f"/export/data.csv{search}",
-                        download="",
-                        className="btn btn-outline-primary btn-sm",
+                    html.Span("Data:", className="me-1 ms-2"),
+                    *_downloads(
+                        search, "btn-outline-primary", ("Excel", "data.xlsx"), ("CSV", "data.csv")
                     ),
                 ],
                 className="downloads mb-2 small",

@@ -146,6 +146,24 @@ def _limits() -> Limits:
     return Limits.from_settings(settings())
 
 
+def _staged_outputs(button: str) -> list[Any]:
+    """What Commit and Cancel both change (the result, the token, the buttons, the message),
+    from a click on `button`, with the staged token."""
+    return [
+        *(
+            Output(component, prop, allow_duplicate=True)
+            for component, prop in (
+                (ids.UPLOAD_RESULT, "children"),
+                (ids.UPLOAD_TOKEN, "data"),
+                (ids.UPLOAD_ACTIONS, "style"),
+                (ids.UPLOAD_MESSAGE, "children"),
+            )
+        ),
+        Input(button, "n_clicks"),
+        State(ids.UPLOAD_TOKEN, "data"),
+    ]
+
+
 def _who() -> str:
     user = current_user()
     assert user is not None  # the server refuses edit- callbacks to anyone but editors
@@ -190,15 +208,7 @@ def check_upload(
     return html.Div([problems(checked), preview_view(checked.preview)]), token, SHOWN, ""
 
 
-@page_callback(
-    Output(ids.UPLOAD_RESULT, "children", allow_duplicate=True),
-    Output(ids.UPLOAD_TOKEN, "data", allow_duplicate=True),
-    Output(ids.UPLOAD_ACTIONS, "style", allow_duplicate=True),
-    Output(ids.UPLOAD_MESSAGE, "children", allow_duplicate=True),
-    Input(ids.UPLOAD_COMMIT, "n_clicks"),
-    State(ids.UPLOAD_TOKEN, "data"),
-    prevent_initial_call=True,
-)
+@page_callback(*_staged_outputs(ids.UPLOAD_COMMIT), prevent_initial_call=True)
 def commit(_: int | None, token: str | None) -> Any:
     """Store the staged returns; refuse if the preview has gone stale, showing a fresh one."""
     store = source().store
@@ -270,15 +280,7 @@ def commit(_: int | None, token: str | None) -> Any:
     )
 
 
-@page_callback(
-    Output(ids.UPLOAD_RESULT, "children", allow_duplicate=True),
-    Output(ids.UPLOAD_TOKEN, "data", allow_duplicate=True),
-    Output(ids.UPLOAD_ACTIONS, "style", allow_duplicate=True),
-    Output(ids.UPLOAD_MESSAGE, "children", allow_duplicate=True),
-    Input(ids.UPLOAD_CANCEL, "n_clicks"),
-    State(ids.UPLOAD_TOKEN, "data"),
-    prevent_initial_call=True,
-)
+@page_callback(*_staged_outputs(ids.UPLOAD_CANCEL), prevent_initial_call=True)
 def cancel(_: int | None, token: str | None) -> Any:
     """Forget the staged returns."""
     if token:
