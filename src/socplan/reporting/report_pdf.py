@@ -15,22 +15,12 @@ import pandas as pd
 
 from ..browser import FLAGS, chromium, scratch
 from ..config import Settings, load_settings
-from .report import (
-    LANDSCAPE,
-    PORTRAIT,
-    Bullets,
-    Figure,
-    Heading,
-    Landscape,
-    Para,
-    Report,
-    Table,
-)
+from . import report as blocks  # the report's block types
 from .report_images import render_images
 
 PAGES = (
-    f"@page {{ size: A4 portrait; margin: {PORTRAIT.margin_y}cm {PORTRAIT.margin_x}cm; }}\n"
-    f"@page wide {{ size: A4 landscape; margin: {LANDSCAPE.margin_y}cm {LANDSCAPE.margin_x}cm; }}\n"
+    f"@page {{ size: A4 portrait; margin: {blocks.PORTRAIT.margin_y}cm {blocks.PORTRAIT.margin_x}cm; }}\n"
+    f"@page wide {{ size: A4 landscape; margin: {blocks.LANDSCAPE.margin_y}cm {blocks.LANDSCAPE.margin_x}cm; }}\n"
 )
 CSS = (
     PAGES
@@ -63,7 +53,7 @@ def _cell(value: object) -> str:
     return html.escape(str(value))
 
 
-def _table(block: Table) -> str:
+def _table(block: blocks.Table) -> str:
     head = "".join(f'<th scope="col">{_cell(c)}</th>' for c in block.frame.columns)
     rows = "".join(
         "<tr>" + "".join(f"<td>{_cell(v)}</td>" for v in record) + "</tr>"
@@ -72,7 +62,7 @@ def _table(block: Table) -> str:
     return f"<table><caption>{_cell(block.caption)}</caption><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
 
 
-def to_html(report: Report, images: dict[int, bytes]) -> str:
+def to_html(report: blocks.Report, images: dict[int, bytes]) -> str:
     """The report as one self-contained HTML page (images inlined)."""
     parts = [
         f'<p class="panel">{_cell(report.panel_line)}</p>',
@@ -81,12 +71,12 @@ def to_html(report: Report, images: dict[int, bytes]) -> str:
     number = 0
     wide = in_section = False
     for block in report.blocks:
-        if isinstance(block, Heading):
+        if isinstance(block, blocks.Heading):
             if wide and block.level == 2:
                 parts.append("</section><section>" if in_section else "<section>")
                 in_section = True
             parts.append(f"<h{block.level}>{_cell(block.text)}</h{block.level}>")
-        elif isinstance(block, Para):
+        elif isinstance(block, blocks.Para):
             if block.numbered:
                 number += 1
                 parts.append(
@@ -94,18 +84,18 @@ def to_html(report: Report, images: dict[int, bytes]) -> str:
                 )
             else:
                 parts.append(f"<p>{_cell(block.text)}</p>")
-        elif isinstance(block, Bullets):
+        elif isinstance(block, blocks.Bullets):
             parts.append("<ul>" + "".join(f"<li>{_cell(i)}</li>" for i in block.items) + "</ul>")
-        elif isinstance(block, Table):
+        elif isinstance(block, blocks.Table):
             parts.append(_table(block))
-        elif isinstance(block, Figure):
+        elif isinstance(block, blocks.Figure):
             data = base64.b64encode(images[block.number]).decode()
             parts.append(
                 f'<figure><img src="data:image/png;base64,{data}" style="width:{block.width_cm}cm" '
                 f'alt="{_cell(block.chart.caption)}"><figcaption><strong>Figure {block.number}: '
                 f"{_cell(block.chart.title)}.</strong> {_cell(block.chart.caption)}</figcaption></figure>"
             )
-        elif isinstance(block, Landscape):
+        elif isinstance(block, blocks.Landscape):
             wide = block.on
             parts.append(
                 '<div class="wide">'
@@ -145,7 +135,7 @@ def html_to_pdf(page: str, target: Path, settings: Settings | None = None) -> No
         shutil.copyfile(out, target)
 
 
-def write_pdf(report: Report, target: Path, settings: Settings | None = None) -> None:
+def write_pdf(report: blocks.Report, target: Path, settings: Settings | None = None) -> None:
     """Write the report as PDF; `settings` name the Chromium and its scratch folder."""
     settings = settings or load_settings()
     html_to_pdf(to_html(report, render_images(report, settings=settings)), target, settings)
