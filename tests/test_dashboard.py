@@ -208,13 +208,17 @@ def test_callback_endpoint(app):
     assert response.get_json()["response"][ids.URL]["search"] == "?theme=Pursue"
 
 
-def test_new_import_is_seen_on_next_request(tmp_path):
-    url = f"sqlite:///{tmp_path / 'live.db'}"
-    store = Store(url)
-    store.commit_import(
+def one_quarter(tmp_path):
+    """A database holding one import (2019/20 Q3) and an open app on it: (url, app)."""
+    url = f"sqlite:///{tmp_path / 'plan.db'}"
+    Store(url).commit_import(
         recs(), basic_milestones(), Period(2019, 3), data=b"a", file_name="a", imported_by="x"
     )
-    app = create_app({"db": url, "require_sign_in": False})
+    return url, create_app({"db": url, "require_sign_in": False})
+
+
+def test_new_import_is_seen_on_next_request(tmp_path):
+    url, app = one_quarter(tmp_path)
     assert "2019/20 Q3" in text_of(render(app, "/"))
     Store(url).commit_import(
         recs(), basic_milestones(), Period(2019, 4), data=b"b", file_name="b", imported_by="y"
@@ -248,12 +252,7 @@ def test_every_page_works_before_the_first_import(tmp_path):
 
 
 def test_rendered_pages_are_kept_until_the_next_import(tmp_path):
-    url = f"sqlite:///{tmp_path / 'kept.db'}"
-    store = Store(url)
-    store.commit_import(
-        recs(), basic_milestones(), Period(2019, 3), data=b"a", file_name="a", imported_by="x"
-    )
-    app = create_app({"db": url, "require_sign_in": False})
+    url, app = one_quarter(tmp_path)
     first = render(app, "/")
     assert render(app, "/") is first  # the same view is not rendered twice
     assert render(app, "/", theme="Pursue") is not first

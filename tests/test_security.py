@@ -42,6 +42,14 @@ def page_payload(search: str, pathname: str = "/") -> dict:
     )
 
 
+def viewer(site):
+    """A test client signed in as a viewer, with a page loaded (so it holds the CSRF cookie)."""
+    client = site[0].server.test_client()
+    sign_in(client, "viewer1")
+    client.get("/")
+    return client
+
+
 # -- 2: no request grows the server's memory ------------------------------------------------
 
 
@@ -54,11 +62,7 @@ def test_a_long_query_is_refused_at_once(site):
 
 
 def test_a_huge_page_callback_from_a_viewer_is_refused_small(site):
-    app, _, _ = site
-    client = app.server.test_client()
-    sign_in(client, "viewer1")
-    client.get("/")
-    response = client.post(
+    response = viewer(site).post(
         "/_dash-update-component", json=page_payload("?period=" + "x" * 10_000_000)
     )
     assert response.status_code == 413 and len(response.get_data()) < 1000
@@ -68,9 +72,7 @@ def test_distinct_junk_queries_keep_one_page_and_small_answers(site):
     from dashboard.context import source
 
     app, _, _ = site
-    client = app.server.test_client()
-    sign_in(client, "viewer1")
-    client.get("/")
+    client = viewer(site)
     clean = client.post("/_dash-update-component", json=page_payload(""))
     assert clean.status_code == 200
     before = rss_bytes()

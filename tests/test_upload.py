@@ -42,6 +42,20 @@ def next_return(store: Store, **changes) -> bytes:
     return edit(buffer.getvalue(), changes) if changes else buffer.getvalue()
 
 
+def commit_return(store: Store, name: str, workbook: bytes, by: str) -> None:
+    """Check and commit one full return for Q3, as the upload page does."""
+    plan = DeliveryPlan.from_store(store)
+    checked = check_returns(store, plan, [(name, workbook)], Q3, partial=False)
+    commit_returns(
+        store,
+        [(name, workbook)],
+        Q3,
+        partial=False,
+        imported_by=by,
+        last_import=checked.last_import,
+    )
+
+
 def as_upload(*files: tuple[str, bytes]) -> tuple[list[str], list[str]]:
     contents = [
         f"data:application/octet-stream;base64,{base64.b64encode(d).decode()}" for _, d in files
@@ -135,16 +149,7 @@ def test_stale_preview_is_refused_with_a_fresh_one(site):
     )
     # Someone else commits in between.
     other = next_return(store, Milestones={"K2": "Updated by a colleague"})
-    plan = DeliveryPlan.from_store(store)
-    checked = check_returns(store, plan, [("theirs.xlsx", other)], Q3, partial=False)
-    commit_returns(
-        store,
-        [("theirs.xlsx", other)],
-        Q3,
-        partial=False,
-        imported_by="editor2",
-        last_import=checked.last_import,
-    )
+    commit_return(store, "theirs.xlsx", other, "editor2")
     result, fresh, style, message = call(app, commit, 1, token)
     assert "Not committed" in text(message) and "fresh" in text(message)
     assert fresh and fresh != token and style["display"] == "block" and "Preview" in text(result)
@@ -225,16 +230,7 @@ def test_commentary_with_html_is_text(site):
     layout = dash.page_registry["dashboard.pages.overview"]["layout"]
     hostile = "<script>window.__xss = 1</script><b>bold</b>"
     workbook = next_return(store, Milestones={"I2": "Off track", "K2": hostile})
-    plan = DeliveryPlan.from_store(store)
-    checked = check_returns(store, plan, [("x.xlsx", workbook)], Q3, partial=False)
-    commit_returns(
-        store,
-        [("x.xlsx", workbook)],
-        Q3,
-        partial=False,
-        imported_by="e",
-        last_import=checked.last_import,
-    )
+    commit_return(store, "x.xlsx", workbook, "e")
     with app.server.test_request_context("/"):
         from flask import g
 
