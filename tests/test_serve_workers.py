@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from builders import basic_milestones, recs, write
-from test_serving import free_port, get, wait_until_up
+from test_serving import free_port, get, running
 
 from socplan.cli import main
 from socplan.periods import Period
@@ -30,20 +30,9 @@ SOCPLAN = str(Path(sys.executable).with_name("socplan"))
 def serving(env: dict[str, str], *args: str):
     """`socplan serve ARGS` with `env` added; yields (base URL, process)."""
     port = free_port()
-    proc = subprocess.Popen(
-        [SOCPLAN, "serve", *args],
-        env={**os.environ, "SOCPLAN_PORT": str(port), **env},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(base, proc)
-        yield base, proc
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+    environment = {**os.environ, "SOCPLAN_PORT": str(port), **env}
+    with running([SOCPLAN, "serve", *args], environment, port) as started:
+        yield started
 
 
 def children(pid: int) -> list[int]:

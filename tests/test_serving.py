@@ -44,34 +44,34 @@ def wait_until_up(base: str, proc: subprocess.Popen, seconds: float = 60) -> Non
 
 
 @contextmanager
-def gunicorn(db_url: str, workers: int = 2):
-    port = free_port()
-    env = {**os.environ, "SOCPLAN_DB": db_url, "SOCPLAN_REQUIRE_SIGN_IN": "false"}
+def running(command: list[str], env: dict[str, str], port: int):
+    """A server process started with `command` and `env`, once it answers on `port`: yields
+    (base URL, process); stopped afterwards."""
     proc = subprocess.Popen(
-        [
-            GUNICORN,
-            "--workers",
-            str(workers),
-            "--worker-class",
-            "gthread",
-            "--threads",
-            "2",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "dashboard.wsgi:server",
-        ],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(base, proc)
-        yield base
+        yield base, proc
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+@contextmanager
+def gunicorn(db_url: str, workers: int = 2):
+    port = free_port()
+    env = {**os.environ, "SOCPLAN_DB": db_url, "SOCPLAN_REQUIRE_SIGN_IN": "false"}
+    bind = f"127.0.0.1:{port}"
+    command = [GUNICORN, "--workers", str(workers), "--worker-class", "gthread"]
+    with running(
+        [*command, "--threads", "2", "--bind", bind, "dashboard.wsgi:server"], env, port
+    ) as (
+        base,
+        _,
+    ):
+        yield base
 
 
 def layout_text(base: str) -> str:
