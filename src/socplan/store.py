@@ -82,6 +82,16 @@ class Revision:
     carried_forward: int
 
 
+@dataclass(frozen=True)
+class Incoming:
+    """A checked workbook on its way into the store: its frames and the file itself."""
+
+    recommendations: pd.DataFrame
+    milestones: pd.DataFrame
+    data: bytes
+    file_name: str
+
+
 def _sqlite_file(url: sa.URL) -> Path | None:
     if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
         return None
@@ -429,17 +439,10 @@ class Store:
         unless the base is this period's own revision and already had their update), and
         baseline due dates are kept from it.
         """
+        incoming = Incoming(recommendations, milestones, data, file_name)
         with self.transaction(imports=True) as conn:
             return self._commit(
-                conn,
-                recommendations,
-                milestones,
-                period,
-                data=data,
-                file_name=file_name,
-                imported_by=imported_by,
-                partial=partial,
-                kind=kind,
+                conn, period, incoming, imported_by, kind or ("partial" if partial else "full")
             )
 
     def commit_batch(
@@ -466,32 +469,17 @@ class Store:
                 )
             return [
                 self._commit(
-                    conn,
-                    recs,
-                    ms,
-                    period,
-                    data=data,
-                    file_name=name,
-                    imported_by=imported_by,
-                    partial=partial or i > 0,
+                    conn, period, Incoming(*one), imported_by, "partial" if partial or i else "full"
                 )
-                for i, (recs, ms, data, name) in enumerate(returns)
+                for i, one in enumerate(returns)
             ]
 
     def _commit(
-        self,
-        conn: Connection,
-        recommendations: pd.DataFrame,
-        milestones: pd.DataFrame,
-        period: Period,
-        *,
-        data: bytes,
-        file_name: str,
-        imported_by: str,
-        partial: bool = False,
-        kind: str | None = None,
+        self, conn: Connection, period: Period, new: Incoming, by: str, kind: str
     ) -> Revision:
-        kind = kind or ("partial" if partial else "full")
+        """Store `new` as a revision of `period` (`kind`: full, partial or restore) in `conn`."""
+        recommendations, milestones = new.recommendations, new.milestones
+        data, file_name, imported_by = new.data, new.file_name, by
         base_id, own = self._base_id(conn, period)
         import_id, revision = self._insert_import(
             conn,
