@@ -210,73 +210,42 @@ class Viewer:
         self.navigate("/", "", first=True)
         self.phase = "browsing"
 
+    def callback(self, name: str, output: str, outputs: list, inputs: list, **more: Any) -> None:
+        """One Dash callback request, as the renderer sends it (`more`: state, changedPropIds)."""
+        payload = {"output": output, "outputs": outputs, "inputs": inputs, "state": [], **more}
+        self.request(name, "POST", "/_dash-update-component", payload)
+
     def navigate(self, path: str, search: str, first: bool = False) -> None:
         """What Dash fires when the URL changes: render the page, nav links, filter sync."""
-        self.request(
+
+        def prop(ident: object, name: str, *value: object) -> dict[str, object]:
+            return {"id": ident, "property": name, **({"value": value[0]} if value else {})}
+
+        self.callback(
             "callback: render page",
-            "POST",
-            "/_dash-update-component",
-            {
-                "output": PAGES_OUTPUT,
-                "outputs": [
-                    {"id": "_pages_content", "property": "children"},
-                    {"id": "_pages_store", "property": "data"},
-                ],
-                "inputs": [
-                    {"id": "_pages_location", "property": "pathname", "value": path},
-                    {"id": "_pages_location", "property": "search", "value": search},
-                ],
-                "state": [],
-                "changedPropIds": [] if first else ["_pages_location.pathname"],
-            },
+            PAGES_OUTPUT,
+            [prop("_pages_content", "children"), prop("_pages_store", "data")],
+            [prop("_pages_location", "pathname", path), prop("_pages_location", "search", search)],
+            changedPropIds=[] if first else ["_pages_location.pathname"],
         )
         link = [{"page": p, "type": "nav-link"} for p in NAV_PAGES]
-        self.request(
+        self.callback(
             "callback: nav links",
-            "POST",
-            "/_dash-update-component",
-            {
-                "output": self.setup["nav_output"],
-                "outputs": [
-                    [{"id": i, "property": "href"} for i in link],
-                    [{"id": i, "property": "aria-current"} for i in link],
-                ],
-                "inputs": [
-                    {"id": "url", "property": "search", "value": search},
-                    {"id": "url", "property": "pathname", "value": path},
-                ],
-                "state": [[{"id": i, "property": "id", "value": i} for i in link]],
-                "changedPropIds": [] if first else ["url.pathname"],
-            },
+            self.setup["nav_output"],
+            [[prop(i, "href") for i in link], [prop(i, "aria-current") for i in link]],
+            [prop("url", "search", search), prop("url", "pathname", path)],
+            state=[[prop(i, "id", i) for i in link]],
+            changedPropIds=[] if first else ["url.pathname"],
         )
         periods = self.setup["periods"]
-        self.request(
+        filters = [("filter-period", periods[0]), ("filter-theme", []), ("filter-owner", [])]
+        self.callback(
             "callback: sync filters",
-            "POST",
-            "/_dash-update-component",
-            {
-                "output": SYNC_OUTPUT,
-                "outputs": [
-                    {"id": "url", "property": "search"},
-                    {"id": "filter-period", "property": "value"},
-                    {"id": "filter-theme", "property": "value"},
-                    {"id": "filter-owner", "property": "value"},
-                ],
-                "inputs": [
-                    {"id": "url", "property": "search", "value": search},
-                    {"id": "filter-period", "property": "value", "value": periods[0]},
-                    {"id": "filter-theme", "property": "value", "value": []},
-                    {"id": "filter-owner", "property": "value", "value": []},
-                ],
-                "state": [
-                    {
-                        "id": "filter-period",
-                        "property": "options",
-                        "value": [{"label": p, "value": p} for p in periods],
-                    }
-                ],
-                "changedPropIds": [] if first else ["url.search"],
-            },
+            SYNC_OUTPUT,
+            [prop("url", "search"), *(prop(f, "value") for f, _ in filters)],
+            [prop("url", "search", search), *(prop(f, "value", v) for f, v in filters)],
+            state=[prop("filter-period", "options", [{"label": p, "value": p} for p in periods])],
+            changedPropIds=[] if first else ["url.search"],
         )
 
     def next_page(self) -> tuple[str, str]:

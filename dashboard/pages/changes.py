@@ -60,12 +60,15 @@ def _layout(view: View) -> html.Div:
     )
 
 
-@page_callback(
+# The comparison period, chosen from its list, goes into the URL beside the shared filters.
+SINCE_INTO_URL = (
     Output(ids.URL, "search", allow_duplicate=True),
     Input(ids.SINCE, "value"),
     State(ids.URL, "search"),
-    prevent_initial_call=True,
 )
+
+
+@page_callback(*SINCE_INTO_URL, prevent_initial_call=True)
 def choose_since(since: str | None, search: str | None) -> Any:
     """Put the comparison period in the URL, beside the shared filters."""
     if not since:
