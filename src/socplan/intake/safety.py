@@ -12,31 +12,32 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from ..config import Settings
 from .extents import far_cell, sheet_parts
-
-if TYPE_CHECKING:
-    from ..config import Settings
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
+
+
+_DEFAULT = Settings()
 
 
 @dataclass(frozen=True)
 class Limits:
     """Caps for uploaded workbooks."""
 
-    max_file_bytes: int = 25 * 1024 * 1024
     max_uncompressed_bytes: int = 400 * 1024 * 1024
     max_ratio: float = 150.0
     max_members: int = 2_000
-    max_sheet_rows: int = 250_000
-    max_sheet_columns: int = 500
-    parse_memory_mb: int = 2048
-    parse_cpu_seconds: int = 60
-    parse_timeout_seconds: int = 120
-    isolate: bool = True
+    # The rest are settings: their defaults are the settings' own (config.Settings).
+    max_file_bytes: int = _DEFAULT.max_upload_mb * 1024 * 1024
+    max_sheet_rows: int = _DEFAULT.max_sheet_rows
+    max_sheet_columns: int = _DEFAULT.max_sheet_columns
+    parse_memory_mb: int = _DEFAULT.parse_memory_mb
+    parse_cpu_seconds: int = _DEFAULT.parse_cpu_seconds
+    parse_timeout_seconds: int = _DEFAULT.parse_timeout_seconds
+    isolate: bool = _DEFAULT.isolate_parsing
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Limits:
