@@ -35,6 +35,7 @@ from socplan.permissions import (
 )
 
 PUBLIC_PREFIXES = ("/login", "/health", "/assets/", "/_favicon.ico")
+STATIC_PREFIXES = ("/assets/", "/_dash-component-suites/")
 CSRF_FIELD = "csrf"
 CSRF_COOKIE = "_csrf_token"  # the name Dash's renderer reads to send X-CSRFToken
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -276,11 +277,12 @@ def install(
     def protect(response: Response) -> Response:
         for name, value in security_headers(script_hashes()).items():
             response.headers.setdefault(name, value)
-        if not request.path.startswith(("/assets/", "/_dash-component-suites/")):
+        static = request.path.startswith(STATIC_PREFIXES)
+        if not static:
             response.headers["Cache-Control"] = "no-store"  # plan data: no shared caches
-        if not request.path.startswith(("/assets/", "/_dash-component-suites/")) and (
-            not _csrf_cookie_valid()
-        ):
+        # A token for the page's forms and Dash's callbacks; not for static files or the load
+        # balancer's /health, which would otherwise start a session on every probe.
+        if not static and request.path != "/health" and not _csrf_cookie_valid():
             response.set_cookie(
                 CSRF_COOKIE,
                 generate_csrf(),

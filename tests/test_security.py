@@ -442,3 +442,9 @@ def test_passwords_have_twelve_characters_or_more(site):
     with pytest.raises(AccountError, match="at least 12"):
         accounts.add("shorty", "viewer", "elevenchars")
     accounts.add("longer", "viewer", "twelve chars")
+
+
+def test_health_starts_no_session(site):
+    app, _, _ = site
+    response = FlaskClient(app.server).get("/health")
+    assert response.status_code == 200 and not response.headers.getlist("Set-Cookie")
