@@ -27,3 +27,11 @@ dagcomponentfuncs.RefLink = function (props) {
   var data = props.data || {};
   return React.createElement("a", { href: data.href }, String(props.value == null ? "" : props.value));
 };
+
+// A row's height from the lines its text needs (worked out on the server): fixed heights that the
+// grid can still virtualise, unlike autoHeight. Keep in step with LINE_HEIGHT and ROW_PADDING in
+// dashboard/pages/recommendations.py.
+dagfuncs.rowHeight = function (params) {
+  var lines = (params.data && params.data.lines) || 1;
+  return 18 + 21 * lines;
+};

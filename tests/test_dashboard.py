@@ -279,3 +279,15 @@ def test_returns_ignores_the_filters_it_hides():
     f = Filters("2020/21 Q1", ("Pursue",), ("NHS",))
     assert f.only(("period",)) == Filters("2020/21 Q1")
     assert f.only(()) == Filters() and f.only(("period", "theme", "owner")) == f
+
+
+def test_recommendations_grid_keeps_row_virtualisation(app):
+    """No auto-height rows or grid (AG Grid would draw every row); heights come from each row's
+    estimated lines, so long text is not cut."""
+    page = render(app, "/recommendations")
+    grid = next(c for c in page.children if getattr(c, "id", None) == ids.GRID)
+    assert "domLayout" not in grid.dashGridOptions
+    assert not any(c.get("autoHeight") for c in grid.columnDefs)
+    assert grid.dashGridOptions["getRowHeight"] == {"function": "rowHeight(params)"}
+    long_row = max(grid.rowData, key=lambda r: len(r["text"]))
+    assert long_row["lines"] * 40 >= len(long_row["text"])

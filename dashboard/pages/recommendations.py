@@ -37,9 +37,17 @@ def rows(recs: pd.DataFrame, ms: pd.DataFrame, search: str) -> list[dict[str, An
     # Refs come from workbooks: the grid shows them as text in a plain link (RefLink in
     # assets/dashAgGridFunctions.js), never as markdown, which would make URLs into links.
     table["href"] = "/recommendation/" + table["ref"].map(lambda r: quote(r, safe="")) + search
+    # Lines each row needs, estimated from its longest wrapped text at the columns' usual widths
+    # (erring towards room to spare; what does not fit is whole on hover), for heights the grid can
+    # still virtualise (see rowHeight in assets/dashAgGridFunctions.js).
+    table["lines"] = [
+        min(MAX_LINES, max(1, -(-len(t) // TEXT_CHARS), -(-len(lead) // LEAD_CHARS)))
+        for t, lead in zip(table["text"].astype(str), table["lead"].astype(str), strict=True)
+    ]
     columns = [
         "ref",
         "href",
+        "lines",
         "sort_ref",
         "text",
         "theme",
@@ -50,7 +58,7 @@ def rows(recs: pd.DataFrame, ms: pd.DataFrame, search: str) -> list[dict[str, An
         "overdue",
         "slipped",
     ]
-    frame = table[columns].astype({c: int for c in columns[6:]})
+    frame = table[columns].astype({c: int for c in columns[7:]})
     return [{str(k): v for k, v in row.items()} for row in frame.to_dict("records")]
 
 
@@ -69,7 +77,8 @@ COLUMNS = [
         "flex": 4,
         "minWidth": 320,
         "wrapText": True,
-        "autoHeight": True,
+        "tooltipField": "text",
+        "cellClass": "clamp",  # cut at the row's height; the whole text on hover and on its page
     },
     {"field": "theme", "headerName": "Theme", "filter": "agTextColumnFilter", "width": 120},
     {
@@ -78,7 +87,8 @@ COLUMNS = [
         "filter": "agTextColumnFilter",
         "flex": 2,
         "wrapText": True,
-        "autoHeight": True,
+        "tooltipField": "lead",
+        "cellClass": "clamp",
         "minWidth": 150,
     },
     {
@@ -97,6 +107,17 @@ COLUMNS = [
     {"field": "overdue", "headerName": "Overdue", "filter": "agNumberColumnFilter", "width": 110},
     {"field": "slipped", "headerName": "Slipped", "filter": "agNumberColumnFilter", "width": 110},
 ]
+
+
+MAX_LINES = 12
+TEXT_CHARS, LEAD_CHARS = 40, 20  # characters a line surely holds at the columns' usual widths
+LINE_HEIGHT, ROW_PADDING, HEADER_HEIGHT = 21, 18, 50  # px; rowHeight in the JS uses the same
+
+
+def _grid_height(rows: list[dict[str, Any]]) -> str:
+    """Tall enough for every row of a short plan; a scrolling window onto a long one."""
+    total = sum(ROW_PADDING + LINE_HEIGHT * int(r["lines"]) for r in rows)
+    return f"min(75vh, {HEADER_HEIGHT + total + 4}px)"
 
 
 def _layout(view: View) -> html.Div:
@@ -122,14 +143,17 @@ def _layout(view: View) -> html.Div:
                 rowData=data,
                 columnDefs=COLUMNS,
                 defaultColDef={"sortable": True, "resizable": True, "filter": True},
+                # Rows of one fixed height and a grid of fixed height: AG Grid then draws only
+                # the rows in view (auto-height rows, or an auto-height grid, draw every row).
                 dashGridOptions={
-                    "domLayout": "autoHeight",
+                    "getRowHeight": {"function": "rowHeight(params)"},
                     "animateRows": False,
                     "ensureDomOrder": True,
                     "suppressColumnVirtualisation": True,
+                    "tooltipShowDelay": 300,
                 },
                 className="ag-theme-alpine",
-                style={"width": "100%"},
+                style={"width": "100%", "height": _grid_height(data)},
             ),
             html.P(f"{len(data)} recommendations.", className="small mt-2"),
         ]
