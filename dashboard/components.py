@@ -224,16 +224,7 @@ def register_page_callbacks(app: Any, module: Any) -> None:
             app.callback(*args, **kwargs)(value)
 
 
-def register(
-    module: str,
-    path: str,
-    name: str,
-    layout: Any,
-    *,
-    order: int | None = None,
-    title: str | None = None,
-    **declared: Any,
-) -> None:
+def register(module: str, path: str, name: str, layout: Any, **declared: Any) -> None:
     """Register a page with Dash Pages. Besides Dash's own, a page may declare `permission`
     (what the navigation and the server ask of a reader; default: view) and `filters` (the shared
     filters it uses; default: all); a `path` with `<name>` in it is a template."""
@@ -242,8 +233,7 @@ def register(
         module,
         **where,
         name=name,
-        title=title or f"{name}: delivery plan",
+        title=declared.pop("title", f"{name}: delivery plan"),
         layout=layout,
-        **({"order": order} if order is not None else {}),
         **declared,
     )

@@ -16,6 +16,7 @@ from .cli_common import (
     Failed,
     Invalid,
     db_option,
+    echo_rows,
     echo_table,
     failing,
     open_store,
@@ -193,17 +194,19 @@ def restore(period: str, revision: int, user: str | None, db: str | None) -> Non
 def history(db: str | None) -> None:
     """List imports so far: period, revision, file name, SHA-256, who and when."""
     frame = open_store(db).history()
-    if frame.empty:
-        click.echo("No imports yet.")
-        return
-    frame["imported_at"] = frame["imported_at"].map(lambda t: f"{t:%Y-%m-%d %H:%M}")
-    frame["file_name"] = frame.apply(
-        lambda r: f"{r['file_name']} ({r['note']})" if r["note"] else r["file_name"], axis=1
-    )
-    shown = frame[
-        ["period", "revision", "kind", "file_name", "sha256", "imported_by", "imported_at"]
+    frame["file_name"] = [
+        f"{name} ({note})" if note else name
+        for name, note in zip(frame["file_name"], frame["note"], strict=True)
     ]
-    echo_table(shown, file_name="file", imported_by="by", imported_at="when (UTC)")
+    columns = ["period", "revision", "kind", "file_name", "sha256", "imported_by", "imported_at"]
+    echo_rows(
+        frame[columns],
+        "No imports yet.",
+        "imported_at",
+        file_name="file",
+        imported_by="by",
+        imported_at="when (UTC)",
+    )
 
 
 @main.command()

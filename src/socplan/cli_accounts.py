@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from .cli_common import acting_user, db_option, echo_table, failing, open_store
+from .cli_common import acting_user, db_option, echo_rows, failing, open_store
 from .permissions import ROLE_NAMES  # a small table: cheap to import for --help
 
 if TYPE_CHECKING:
@@ -69,12 +69,13 @@ def users_add(username: str, role: str, password_stdin: bool, db: str | None) ->
 @db_option
 def users_list(db: str | None) -> None:
     """List accounts and their roles."""
-    frame = _accounts(db).list()
-    if frame.empty:
-        click.echo("No accounts yet; add one with `socplan users add NAME --role admin`.")
-        return
-    frame["created_at"] = frame["created_at"].map(lambda t: f"{t:%Y-%m-%d %H:%M}")
-    echo_table(frame, username="user", created_at="created (UTC)")
+    echo_rows(
+        _accounts(db).list(),
+        "No accounts yet; add one with `socplan users add NAME --role admin`.",
+        "created_at",
+        username="user",
+        created_at="created (UTC)",
+    )
 
 
 @users.command(name="set-role")

@@ -145,3 +145,12 @@ def format_table(frame: pd.DataFrame, index: bool = False) -> str:
 def echo_table(frame: pd.DataFrame, index: bool = False, **names: str) -> None:
     """Print a frame as a table, its columns renamed by `names` (column=heading)."""
     click.echo(format_table(frame.rename(columns=names), index=index))
+
+
+def echo_rows(frame: pd.DataFrame, empty: str, when: str, **names: str) -> None:
+    """Print a listing as a table (its `when` column as date and time), or `empty` when none."""
+    if frame.empty:
+        click.echo(empty)
+        return
+    frame[when] = frame[when].map(lambda t: f"{t:%Y-%m-%d %H:%M}")
+    click.echo(format_table(frame.rename(columns=names)))

@@ -288,6 +288,23 @@ def burnup(table: pd.DataFrame, title: str = "Milestones due and complete") -> g
     )
 
 
+def _span(
+    rows: pd.DataFrame, end: str, name: str, what: str, marker: dict[str, Any], width: float
+) -> go.Bar:
+    """A horizontal bar per milestone from its `begin` to its `end` date (at least a week)."""
+    return go.Bar(
+        name=name,
+        y=rows["label"].tolist(),
+        x=(rows[end] - rows["begin"]).dt.days.clip(lower=7).mul(86_400_000).tolist(),
+        base=rows["begin"].dt.strftime("%Y-%m-%d").tolist(),
+        orientation="h",
+        marker=marker,
+        width=width,
+        hovertemplate=f"%{{y}}: {what} %{{customdata}}<extra></extra>",
+        customdata=rows[end].dt.strftime("%d %b %Y").tolist(),
+    )
+
+
 def timeline(milestones: pd.DataFrame, as_at: date, title: str = "Milestone timeline") -> go.Figure:
     """Baseline and forecast bars per milestone, completion marks and the as-at date marked."""
     frame = milestones.copy()
@@ -296,19 +313,13 @@ def timeline(milestones: pd.DataFrame, as_at: date, title: str = "Milestone time
     fig = _figure()
     known = frame[frame["baseline_due"].notna()]
     fig.add_trace(
-        go.Bar(
-            name="Baseline (start to due)",
-            y=known["label"].tolist(),
-            x=(known["baseline_due"] - known["begin"])
-            .dt.days.clip(lower=7)
-            .mul(86_400_000)
-            .tolist(),
-            base=known["begin"].dt.strftime("%Y-%m-%d").tolist(),
-            orientation="h",
-            marker={"color": "#dddddd", "line": {"color": "#555555", "width": 1}},
-            width=0.7,
-            hovertemplate="%{y}: baseline due %{customdata}<extra></extra>",
-            customdata=known["baseline_due"].dt.strftime("%d %b %Y").tolist(),
+        _span(
+            known,
+            "baseline_due",
+            "Baseline (start to due)",
+            "baseline due",
+            {"color": "#dddddd", "line": {"color": "#555555", "width": 1}},
+            0.7,
         )
     )
     moved = frame[
@@ -316,23 +327,17 @@ def timeline(milestones: pd.DataFrame, as_at: date, title: str = "Milestone time
     ]
     if not moved.empty:
         fig.add_trace(
-            go.Bar(
-                name="Forecast (revised due)",
-                y=moved["label"].tolist(),
-                x=(moved["effective_due"] - moved["begin"])
-                .dt.days.clip(lower=7)
-                .mul(86_400_000)
-                .tolist(),
-                base=moved["begin"].dt.strftime("%Y-%m-%d").tolist(),
-                orientation="h",
-                marker={
+            _span(
+                moved,
+                "effective_due",
+                "Forecast (revised due)",
+                "forecast",
+                {
                     "color": "rgba(230,159,0,0.55)",
                     "line": {"color": "#8a5a00", "width": 1},
                     "pattern": {"shape": "/", "fgcolor": "#8a5a00", "size": 6},
                 },
-                width=0.35,
-                hovertemplate="%{y}: forecast %{customdata}<extra></extra>",
-                customdata=moved["effective_due"].dt.strftime("%d %b %Y").tolist(),
+                0.35,
             )
         )
     for status in [s for s in STATUSES if s in set(frame["status"])] + sorted(
