@@ -110,10 +110,15 @@ def chart_file(name: str, fmt: str) -> Response:
     except UnknownChart:
         abort(404)
     width = 25.0 if item.name.startswith("timeline-") else 16.0
-    extra = (name, request.args.get("ref", "")[:MAX_VALUE], request.args.get("since", "")[:16])
     config = settings()
+    # Kept under what was drawn (the chart's name holds a known ref, its title the periods), not
+    # under what the query said: parameters a chart ignores make no new entry and no new render.
     data = _rendered(
-        "chart", fmt, lambda: to_bytes(item.figure, fmt, width_cm=width, settings=config), *extra
+        "chart",
+        fmt,
+        lambda: to_bytes(item.figure, fmt, width_cm=width, settings=config),
+        item.name,
+        item.title,
     )
     return _send(data, f"{item.name}-{period.slug}.{fmt}", fmt)
 

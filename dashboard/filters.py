@@ -143,23 +143,23 @@ def clean_query(query: dict[str, object], plan: DeliveryPlan) -> dict[str, objec
         clean["theme"] = list(filters.themes)
     if filters.owners:
         clean["owner"] = list(filters.owners)
+    return clean | _extras(query)
+
+
+def _extras(query: dict[str, object]) -> dict[str, str]:
+    """The page parameters that are valid (`since`: a period), canonical; the rest dropped."""
+    kept = {}
     for name in EXTRA_PARAMS:
         values = _list(query.get(name))
         label = _period_label(values[0]) if values else None
         if label:
-            clean[name] = label
-    return clean
+            kept[name] = label
+    return kept
 
 
 def extra_params(search: str | None) -> dict[str, str]:
     """The page parameters of a raw query string that are valid (see `clean_query`)."""
-    parsed = parse_qs((search or "").lstrip("?"))
-    kept = {}
-    for name in EXTRA_PARAMS:
-        label = _period_label(parsed[name][0]) if parsed.get(name) else None
-        if label:
-            kept[name] = label
-    return kept
+    return _extras(dict(parse_qs((search or "").lstrip("?"))))
 
 
 def clean_search(search: str | None, plan: DeliveryPlan) -> str:

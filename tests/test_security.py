@@ -448,3 +448,29 @@ def test_health_starts_no_session(site):
     app, _, _ = site
     response = FlaskClient(app.server).get("/health")
     assert response.status_code == 200 and not response.headers.getlist("Set-Cookie")
+
+
+def test_sign_in_rows_quiet_for_long_are_forgotten(site):
+    import sqlalchemy as sa
+
+    from socplan.tables import sign_in_throttle
+
+    _, store, accounts = site
+    for i in range(20):  # names sprayed from one address
+        accounts.claim_sign_in(f"sprayed{i}", "203.0.113.77")
+    later = datetime.now(UTC) + timedelta(hours=1)
+    accounts.claim_sign_in("someone", "198.51.100.1", now=later)
+    with store.engine.connect() as conn:
+        left = conn.execute(sa.select(sa.func.count()).select_from(sign_in_throttle)).scalar()
+    assert left == 1  # only the newest attempt's row
+
+
+def test_chart_parameters_it_ignores_make_no_new_render(site, monkeypatch):
+    import dashboard.exports as exports
+
+    made: list[str] = []
+    monkeypatch.setattr(exports, "to_bytes", lambda fig, fmt, **_: made.append(fmt) or b"<svg/>")
+    client = viewer(site)
+    for junk in ("", "?ref=x", "?ref=y&since=nonsense-but-ignored", "?zzz=1"):
+        assert client.get(f"/export/chart/by-theme.svg{junk}").status_code == 200
+    assert made == ["svg"]

@@ -28,7 +28,7 @@ def status_by_period(history: pd.DataFrame) -> pd.DataFrame:
 def layout(ref: str | None = None, **query: Any) -> html.Div:
     """The page for one recommendation."""
     plan = source().plan()
-    if ref is None or plan.latest is None or ref not in set(plan.recommendations["ref"]):
+    if ref is None or plan.latest is None or ref not in plan.refs:
         # Not found: cheap to say, so never kept; the text sent is cut short.
         return _layout(ref[:MAX_REF] if ref else ref, **clean_query(query, plan))
     return source().page((__name__, ref), query, lambda **clean: _layout(ref, **clean))

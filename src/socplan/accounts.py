@@ -257,6 +257,13 @@ class Accounts:
         now = now or datetime.now(UTC)
         self.store.ensure_schema()
         with self.store.transaction() as conn:
+            # Rows quiet for longer than the longest delay are forgotten, so names sprayed from
+            # anywhere cannot grow the table without bound.
+            conn.execute(
+                sign_in_throttle.delete().where(
+                    sign_in_throttle.c.next_allowed_at < now - timedelta(seconds=2 * MAX_DELAY)
+                )
+            )
             # The row first (a no-op when it exists), then read it locked: two first attempts
             # at once cannot both insert, and each waits for the other's count.
             fresh = {"key": key, "failures": 0, "next_allowed_at": now}

@@ -204,6 +204,13 @@ class DeliveryPlan:
         return list(self._plans["owners"])
 
     @property
+    def refs(self) -> frozenset[str]:
+        """Every recommendation ref in the plan (worked out once: pages check URLs against it)."""
+        if "refs" not in self._plans:
+            self._plans["refs"] = frozenset(self.recommendations["ref"].astype(str))
+        return self._plans["refs"]
+
+    @property
     def themes(self) -> list[str]:
         """Every theme used in the plan."""
         if "themes" not in self._plans:
