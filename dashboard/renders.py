@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
 
 RETRY_AFTER = 5  # seconds
@@ -76,12 +76,3 @@ class FileCache:
             while self._bytes > self.max_bytes:
                 _, dropped = self._files.popitem(last=False)
                 self._bytes -= len(dropped)
-
-    def get_or_make(self, key: Hashable, make: Callable[[], bytes]) -> tuple[bytes, bool]:
-        """The kept file, or a new one from `make()` (kept for next time); and whether kept."""
-        data = self.get(key)
-        if data is not None:
-            return data, True
-        data = make()
-        self.put(key, data)
-        return data, False
