@@ -23,20 +23,25 @@ from .cli_common import (
     output_option,
     parse_period,
     period_option,
+    plan_option,
+    plan_settings,
     public_option,
     user_option,
 )
 from .cli_common import acting_user as _user
+from .cli_plans import plans
 from .serve import serve
 
 
-def _plan(db: str | None, need_data: bool = True) -> Any:
+def _plan(db: str | None, need_data: bool = True) -> tuple[Any, Any]:
+    """The plan named by --plan (or the only one) and the settings in force for it."""
     from .model import DeliveryPlan
 
-    plan = DeliveryPlan.from_store(open_store(db))
+    store = open_store(db)
+    plan = DeliveryPlan.from_store(store)
     if need_data and plan.latest is None:
         raise Failed("the database holds no plan yet; run `socplan import` or `socplan demo`")
-    return plan
+    return plan, plan_settings(store)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -45,7 +50,9 @@ def main() -> None:
     """Monitor the delivery of a strategy's recommendations.
 
     Keep the delivery plan in Excel, import a workbook each quarter, and read progress on the
-    dashboard or in the panel report. Every command takes --db URL (or $SOCPLAN_DB).
+    dashboard or in the panel report. Every command takes --db URL (or $SOCPLAN_DB); those that
+    read or write a plan's data take --plan SLUG (or $SOCPLAN_PLAN), which may be left out while
+    the database holds one plan.
     """
 
 
@@ -55,16 +62,14 @@ def main() -> None:
 @click.option(
     "--blank", is_flag=True, help="Write an empty template even if the database has a plan."
 )
+@plan_option
 @db_option
 def template(output: Path, period: str | None, blank: bool, db: str | None) -> None:
     """Write the workbook template, pre-filled with the current plan when there is one."""
-    from .config import load_settings
     from .intake.template import write_plan_template
 
-    plan = _plan(db, need_data=False)
-    chosen, count = write_plan_template(
-        output, plan, load_settings(), parse_period(period), blank=blank
-    )
+    plan, settings = _plan(db, need_data=False)
+    chosen, count = write_plan_template(output, plan, settings, parse_period(period), blank=blank)
     if count:
         click.echo(f"Wrote {output}: {count} milestones pre-filled for {chosen}.")
     else:
@@ -95,18 +100,19 @@ def _read_input(file: Path, limits: Any) -> bytes:
 @click.argument("file", type=click.Path(path_type=Path))
 @period_option("Reporting period the workbook is for, e.g. '2019/20 Q3'.")
 @click.option("--partial", is_flag=True, help="The workbook holds only some milestones.")
+@plan_option
 @db_option
 def validate(file: Path, period: str | None, partial: bool, db: str | None) -> None:
     """Print every error and warning in a workbook; write nothing."""
-    from .config import load_settings
     from .intake.importer import check
     from .intake.workbook import Vocabulary
 
     chosen = parse_period(period)
     limits = _limits()
     data = _read_input(file, limits)
-    settings = load_settings()
-    known = open_store(db).known_recommendations() if partial else set()
+    store = open_store(db)
+    settings = plan_settings(store)
+    known = store.known_recommendations() if partial else set()
     outcome = check(
         data,
         file.name,
@@ -137,21 +143,23 @@ def validate(file: Path, period: str | None, partial: bool, db: str | None) -> N
     help="Merge a workbook holding only some milestones (one partner's return) into the period.",
 )
 @user_option("importing")
+@plan_option
 @db_option
 def import_(
     file: Path, period: str | None, partial: bool, user: str | None, db: str | None
 ) -> None:
-    """Check a workbook and store it as a new revision of its period."""
-    from .config import load_settings
+    """Check a workbook and store it as a new revision of its period (an import into an empty
+    database makes the plan: `main`, or the one --plan names)."""
     from .intake.importer import import_bytes
     from .intake.workbook import Vocabulary
 
     chosen = parse_period(period)
     limits = _limits()
     data = _read_input(file, limits)
-    settings = load_settings()
+    store = open_store(db)
+    settings = plan_settings(store)
     outcome = import_bytes(
-        open_store(db),
+        store,
         data,
         file.name,
         period=chosen,
@@ -177,6 +185,7 @@ def import_(
     "--revision", "-r", type=int, required=True, help="The revision to make current again."
 )
 @user_option("restoring")
+@plan_option
 @db_option
 def restore(period: str, revision: int, user: str | None, db: str | None) -> None:
     """Make an earlier revision of PERIOD current again (as a new revision; nothing is deleted)."""
@@ -190,6 +199,7 @@ def restore(period: str, revision: int, user: str | None, db: str | None) -> Non
 
 
 @main.command()
+@plan_option
 @db_option
 def history(db: str | None) -> None:
     """List imports so far: period, revision, file name, SHA-256, who and when."""
@@ -211,11 +221,12 @@ def history(db: str | None) -> None:
 
 @main.command()
 @period_option("Period to report as at (default: the newest).")
+@plan_option
 @db_option
 def summary(period: str | None, db: str | None) -> None:
     """Counts by status overall, by theme and by owner, as tables."""
     chosen = parse_period(period)
-    plan = _plan(db)
+    plan, _ = _plan(db)
     target = plan.resolve(chosen)
     ms = plan.milestones(target)
     click.echo(
@@ -244,6 +255,7 @@ def summary(period: str | None, db: str | None) -> None:
 @public_option
 @click.option("--theme", "themes", multiple=True, help="Only this theme (repeat for several).")
 @click.option("--owner", "owners", multiple=True, help="Only this owner (repeat for several).")
+@plan_option
 @db_option
 def export(
     fmt: str,
@@ -256,12 +268,10 @@ def export(
     db: str | None,
 ) -> None:
     """Export one row per milestone as at a period, safe against formula injection."""
-    from .config import load_settings
     from .reporting.export import plan_export, write_csv, write_csvw, write_xlsx
 
-    plan = _plan(db)
+    plan, settings = _plan(db)
     target = plan.resolve(parse_period(period))
-    settings = load_settings()
     out = plan_export(plan, target, settings, public=public, themes=themes, owners=owners)
     if fmt == "csv":
         write_csv(out.frame, output, bom=bom)
@@ -297,6 +307,7 @@ def export(
 )
 @public_option
 @click.option("--list", "list_", is_flag=True, help="List the chart names and stop.")
+@plan_option
 @db_option
 def chart(
     name: str | None,
@@ -311,7 +322,7 @@ def chart(
     """Write one dashboard chart as a file sized for an A4 Word page (NAME from --list)."""
     from .reporting.charts import UnknownChart, build_chart, chart_names
 
-    plan = _plan(db, need_data=not list_)
+    plan, settings = _plan(db, need_data=not list_)
     if list_:
         for chart_name, description in chart_names(plan):
             click.echo(f"{chart_name:<16} {description}")
@@ -326,7 +337,7 @@ def chart(
     from .reporting.render import to_bytes
 
     width = width_cm or (25.0 if name.startswith("timeline-") else 16.0)
-    output.write_bytes(to_bytes(item.figure, fmt, width_cm=width))
+    output.write_bytes(to_bytes(item.figure, fmt, width_cm=width, settings=settings))
     click.echo(f"Wrote {output}: {item.title}.")
 
 
@@ -340,6 +351,7 @@ def chart(
 @click.option(
     "--meeting-date", default=None, help="The panel meeting's date, e.g. '10 December 2020'."
 )
+@plan_option
 @db_option
 def report(
     fmt: str,
@@ -353,12 +365,11 @@ def report(
     from .config import load_settings
     from .reporting.render import warm_up
 
-    settings = load_settings()
-    warm_up(settings)  # the browser starts while the plan loads
+    warm_up(load_settings())  # the browser starts while the plan loads
     from .reporting.report import build_report
 
     chosen = parse_period(period)
-    plan = _plan(db)
+    plan, settings = _plan(db)
     content = build_report(plan, settings, chosen, public=public, meeting_date=meeting_date)
     if fmt == "docx":
         from .reporting.report_docx import write_docx
@@ -379,19 +390,21 @@ def report(
 )
 @db_option
 def demo(if_empty: bool, db: str | None) -> None:
-    """Load the illustrative sample plan (four quarters) into a fresh database."""
-    from .demo import load_demo
+    """Load the illustrative plans into a fresh database: the SOC strategy's delivery plan
+    (four quarters) as `soc-strategy`, and inspection recommendations grouped by report."""
+    from .demo import load_demo_plans
+    from .store import Store
 
-    store = open_store(db)
-    if not store.is_empty():
+    store = Store(db)
+    if store.plans(archived=True):
         if if_empty:
-            click.echo("The database already holds a plan; the sample was not loaded.")
+            click.echo("The database already holds a plan; the samples were not loaded.")
             return
         raise Failed("the database already holds a plan; use --db with a new database")
-    for outcome, name in load_demo(store):
+    for slug, outcome, name in load_demo_plans(store):
         rev = outcome.revision
         assert rev is not None
-        click.echo(f"Imported {name} as {rev.period} revision {rev.revision} ({rev.kind}).")
+        click.echo(f"{slug}: imported {name} as {rev.period} revision {rev.revision} ({rev.kind}).")
 
 
 @main.command()
@@ -426,7 +439,9 @@ def restore_backup(file: Path, db: str | None) -> None:
 @db_option
 def migrate(db: str | None) -> None:
     """Create the database or upgrade its schema to this version (Alembic); safe to repeat."""
-    store = open_store(db)
+    from .store import Store
+
+    store = Store(db)
     if store.schema_current():
         click.echo("The database schema is up to date.")
         return
@@ -435,6 +450,7 @@ def migrate(db: str | None) -> None:
 
 
 main.add_command(users)
+main.add_command(plans)
 main.add_command(serve)
 
 

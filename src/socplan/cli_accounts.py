@@ -13,6 +13,12 @@ from .permissions import ROLE_NAMES  # a small table: cheap to import for --help
 if TYPE_CHECKING:
     from .accounts import Accounts
 
+PLAN_OPTION = click.option(
+    "--plan",
+    metavar="SLUG",
+    default=None,
+    help="The role is on this plan only (default: on every plan).",
+)
 PASSWORD_STDIN = click.option(
     "--password-stdin",
     is_flag=True,
@@ -41,7 +47,8 @@ def _refusals() -> type[Exception]:
 
 @click.group()
 def users() -> None:
-    """Manage accounts: viewer (panel members), editor (policy team), admin."""
+    """Manage accounts: viewer (panel members), editor (policy team), admin; a role is on
+    every plan, or on one plan (--plan SLUG)."""
 
 
 @users.command(name="add")
@@ -53,14 +60,18 @@ def users() -> None:
     show_default=True,
     help="What they may do.",
 )
+@PLAN_OPTION
 @PASSWORD_STDIN
 @db_option
-def users_add(username: str, role: str, password_stdin: bool, db: str | None) -> None:
-    """Create an account; prints a generated password once unless --password-stdin."""
+def users_add(
+    username: str, role: str, plan: str | None, password_stdin: bool, db: str | None
+) -> None:
+    """Create an account with ROLE on every plan (or, with --plan, on that plan only); prints a
+    generated password once unless --password-stdin."""
     password = _new_password(password_stdin)
     with failing(_refusals()):
-        _accounts(db).add(username, role, password, by=f"cli:{acting_user()}")
-    click.echo(f"Added {username} as {role}.")
+        _accounts(db).add(username, role, password, by=f"cli:{acting_user()}", plan=plan)
+    click.echo(f"Added {username} as {role}{f' of {plan}' if plan else ''}.")
     if not password_stdin:
         click.echo(f"Password (shown once; pass it on safely): {password}")
 
@@ -80,13 +91,17 @@ def users_list(db: str | None) -> None:
 
 @users.command(name="set-role")
 @click.argument("username")
-@click.argument("role", type=click.Choice(ROLE_NAMES))
+@click.argument("role", type=click.Choice([*ROLE_NAMES, "none"]))
+@PLAN_OPTION
 @db_option
-def users_set_role(username: str, role: str, db: str | None) -> None:
-    """Change the role of USERNAME to ROLE."""
+def users_set_role(username: str, role: str, plan: str | None, db: str | None) -> None:
+    """Change the role of USERNAME to ROLE on every plan, or with --plan on that plan only
+    (ROLE `none` with --plan takes their role on that plan away). Their sessions end."""
+    if role == "none" and not plan:
+        raise click.BadParameter("'none' is for one plan: name it with --plan", param_hint="ROLE")
     with failing(_refusals()):
-        _accounts(db).set_role(username, role, by=f"cli:{acting_user()}")
-    click.echo(f"{username} is now {role}.")
+        _accounts(db).set_role(username, role, by=f"cli:{acting_user()}", plan=plan)
+    click.echo(f"{username} is now {role}{f' of {plan}' if plan else ''}.")
 
 
 @users.command(name="set-password")

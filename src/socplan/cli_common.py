@@ -15,12 +15,16 @@ import click
 if TYPE_CHECKING:
     import pandas as pd
 
+    from .config import Settings
     from .periods import Period
     from .store import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 DB_HELP = "Database URL (SQLAlchemy form). Default: $SOCPLAN_DB, else data/socplan.db."
+PLAN_HELP = (
+    "The plan (its slug; see `socplan plans list`). Default: $SOCPLAN_PLAN, else the only one."
+)
 
 
 class Failed(click.ClickException):
@@ -51,6 +55,24 @@ def failing(*errors: type[Exception]) -> Iterator[None]:
 def db_option(func: F) -> F:
     """Add `--db URL` to a command."""
     return click.option("--db", "db", metavar="URL", default=None, help=DB_HELP)(func)
+
+
+def _keep_plan(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    ctx.meta["socplan_plan"] = value or None
+
+
+def plan_option(func: F) -> F:
+    """Add `--plan SLUG` (or $SOCPLAN_PLAN) to a command that reads or writes a plan's data;
+    `open_store` reads it."""
+    return click.option(
+        "--plan",
+        metavar="SLUG",
+        envvar="SOCPLAN_PLAN",
+        default=None,
+        expose_value=False,
+        callback=_keep_plan,
+        help=PLAN_HELP,
+    )(func)
 
 
 def period_option(help_text: str, required: bool = False) -> Callable[[F], F]:
@@ -105,11 +127,37 @@ def parse_period(text: str | None, param: str = "--period") -> Period | None:
         raise click.BadParameter(str(exc), param_hint=f"'{param}'") from None
 
 
-def open_store(db: str | None) -> Store:
-    """The store named by --db (or the default)."""
-    from .store import Store
+def chosen_plan() -> str | None:
+    """The plan named by --plan or $SOCPLAN_PLAN, if any."""
+    ctx = click.get_current_context(silent=True)
+    named = ctx.meta.get("socplan_plan") if ctx is not None else None
+    return named or os.environ.get("SOCPLAN_PLAN") or None
 
-    return Store(db)
+
+def open_store(db: str | None) -> Store:
+    """The store named by --db (or the default), working on the plan named by --plan (or the
+    only one). A plan that cannot be chosen is a usage error (exit status 2) listing the plans:
+    several and none named, or one named that is not there (an empty database is fine: the
+    first import makes the plan)."""
+    from .store import PlanError, Store, check_slug
+
+    store = Store(db, plan=chosen_plan())
+    try:
+        if store.plan is not None:
+            check_slug(store.plan)
+        store.current_plan()
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--plan'") from None
+    except PlanError as exc:
+        raise click.UsageError(str(exc)) from None
+    return store
+
+
+def plan_settings(store: Store) -> Settings:
+    """The settings in force for the store's plan (the installation's, with the plan's own)."""
+    from .config import for_plan, load_settings
+
+    return for_plan(load_settings(), store.current_plan())
 
 
 def acting_user(user: str | None = None) -> str:

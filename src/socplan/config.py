@@ -6,9 +6,12 @@ import os
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .schema import RAG_DEFINITIONS, STATUSES, THEMES
+
+if TYPE_CHECKING:
+    from .store import Plan
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,16 @@ def load_settings(path: str | os.PathLike[str] | None = None, **overrides: Any) 
     chosen = replace(settings, **coerced)
     check_settings(chosen)
     return chosen
+
+
+def for_plan(settings: Settings, plan: Plan | None) -> Settings:
+    """The settings for one plan: the installation's, with the plan's title as the strategy and
+    the plan's own settings (themes, statuses, RAG definitions, organisation, logo) on top."""
+    if plan is None:
+        return settings
+    values: dict[str, Any] = {"strategy": plan.title, **plan.settings}
+    coerced = {k: _coerce(k, v, getattr(settings, k)) for k, v in values.items()}
+    return replace(settings, **coerced)
 
 
 MIN_SECRET_KEY_BYTES = 32

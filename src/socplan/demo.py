@@ -59,3 +59,18 @@ def load_demo(store: Store, folder: Path = SAMPLE_DIR) -> list[tuple[Outcome, st
             raise RuntimeError(f"sample {item.file_name} did not import: {outcome.report.lines()}")
         results.append((outcome, item.file_name))
     return results
+
+
+SOC_PLAN = ("soc-strategy", "Serious and Organised Crime Strategy")
+
+
+def load_demo_plans(store: Store) -> list[tuple[str, Outcome, str]]:
+    """The illustrative plans, each made and loaded through the normal import: the SOC
+    strategy's delivery plan, and inspection recommendations grouped by report (another shape:
+    other refs, owners, periods, and reports where the SOC plan has themes)."""
+    store.ensure_schema()
+    loaded: list[tuple[str, Outcome, str]] = []
+    slug, title = SOC_PLAN
+    store.add_plan(slug, title)
+    loaded += [(slug, o, n) for o, n in load_demo(store.for_plan(slug))]
+    return loaded

@@ -6,12 +6,15 @@ revision); a milestone missing from a workbook is carried forward and flagged "n
 
 from __future__ import annotations
 
+import copy
 import functools
 import hashlib
+import json
 import os
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -30,7 +33,7 @@ from .schema import (
     RECOMMENDATION_FIELDS,
     Kind,
 )
-from .tables import import_files, imports, milestone_rows, recommendation_rows
+from .tables import import_files, imports, milestone_rows, plans, recommendation_rows
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -68,6 +71,62 @@ class StoreError(Exception):
 
 class StalePreview(StoreError):
     """A commit refused because the plan changed after its preview was made."""
+
+
+class PlanError(StoreError):
+    """No plan can be chosen as asked: unknown, archived, or several and none named."""
+
+    def __init__(self, message: str, slugs: list[str]):
+        super().__init__(message)
+        self.slugs = slugs
+
+
+FIRST_PLAN = "main"  # the plan an import into an empty database makes, unless one is named
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+# What a plan may set for itself; the rest is the installation's.
+PLAN_SETTINGS = (
+    "organisation",
+    "strategy",
+    "panel",
+    "logo",
+    "primary_colour",
+    "themes",
+    "statuses",
+    "rag_definitions",
+    "meeting_date",
+    "contacts",
+)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One delivery plan: its slug (in URLs and on the command line), title and own settings."""
+
+    id: int
+    slug: str
+    title: str
+    settings: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    archived: bool = False
+
+
+def check_slug(slug: str) -> str:
+    """`slug` when it is a plan slug (lower-case letters, digits and hyphens), else ValueError."""
+    if not SLUG.match(slug or ""):
+        raise ValueError(
+            f"'{slug}' is not a plan slug: use lower-case letters, digits and hyphens, "
+            "starting with a letter or digit (up to 64), e.g. soc-strategy"
+        )
+    return slug
+
+
+def check_plan_settings(values: dict[str, Any]) -> dict[str, Any]:
+    """`values` when every key is a setting a plan may have, else ValueError naming the others."""
+    unknown = sorted(set(values) - set(PLAN_SETTINGS))
+    if unknown:
+        raise ValueError(
+            f"a plan cannot set {', '.join(unknown)}; it may set {', '.join(PLAN_SETTINGS)}"
+        )
+    return values
 
 
 @dataclass(frozen=True)
@@ -137,13 +196,130 @@ def _mark(conn: Connection) -> str:
 
 
 class Store:
-    """All database access goes through here; one instance per database URL."""
+    """All database access goes through here; one instance per database URL, and one view of
+    it per plan (`for_plan`). A store with no plan named works on the only plan there is."""
 
-    def __init__(self, url: str | None = None):
+    def __init__(self, url: str | None = None, plan: str | None = None):
         self.url = url or default_url()
         self.engine = make_engine(self.url)
+        self.plan = plan or None
         # Test hook: called inside the write transaction just before it commits.
         self.before_commit: Callable[[], None] = lambda: None
+
+    def for_plan(self, slug: str | None) -> Store:
+        """The same database, working on plan `slug` (None: the only plan)."""
+        other = copy.copy(self)
+        other.plan = slug or None
+        return other
+
+    # -- plans -----------------------------------------------------------------------------
+    def _plans(self, conn: Connection, archived: bool = False) -> list[Plan]:
+        query = sa.select(plans).order_by(plans.c.slug)
+        if not archived:
+            query = query.where(plans.c.archived_at.is_(None))
+        return [
+            Plan(r.id, r.slug, r.title, json.loads(r.settings or "{}"), r.archived_at is not None)
+            for r in conn.execute(query)
+        ]
+
+    def plans(self, archived: bool = False) -> list[Plan]:
+        """The plans in this database (with `archived`, the archived ones too), by slug."""
+        if not self.exists():
+            return []
+        self.ensure_schema()
+        with self.engine.connect() as conn:
+            return self._plans(conn, archived)
+
+    def _resolve(self, conn: Connection, create: bool = False) -> Plan | None:
+        """This store's plan: the one named, or the only one. None when there is none yet
+        (with `create`, the first plan is made: the one named, or `main`)."""
+        active = self._plans(conn)
+        slugs = [p.slug for p in active]
+        if self.plan is not None:
+            chosen = next((p for p in active if p.slug == self.plan), None)
+            if chosen is not None:
+                return chosen
+            if not self._plans(conn, archived=True):  # the first import makes it
+                return (
+                    self._add_plan(conn, check_slug(self.plan), self.plan, {}) if create else None
+                )
+            listed = ", ".join(slugs) or "none yet"
+            raise PlanError(f"there is no plan '{self.plan}'; plans here: {listed}", slugs)
+        if len(active) == 1:
+            return active[0]
+        if len(active) > 1:
+            raise PlanError(
+                f"this database holds {len(active)} plans ({', '.join(slugs)}); "
+                "choose one with --plan SLUG or $SOCPLAN_PLAN",
+                slugs,
+            )
+        if create and not self._plans(conn, archived=True):
+            return self._add_plan(conn, FIRST_PLAN, FIRST_PLAN, {})
+        return None
+
+    def plan_id(self, conn: Connection) -> int | None:
+        """The id of this store's plan, in `conn` (None before the first import)."""
+        plan = self._resolve(conn)
+        return plan.id if plan else None
+
+    def current_plan(self) -> Plan | None:
+        """The plan this store works on (None before the first import); PlanError when the
+        slug is unknown or several plans exist and none was named."""
+        if not self.exists():
+            return None
+        self.ensure_schema()
+        with self.engine.connect() as conn:
+            return self._resolve(conn)
+
+    def _add_plan(self, conn: Connection, slug: str, title: str, settings: dict[str, Any]) -> Plan:
+        result = conn.execute(
+            plans.insert().values(
+                slug=slug,
+                title=title,
+                settings=json.dumps(check_plan_settings(settings), sort_keys=True),
+                created_at=datetime.now(UTC),
+            )
+        )
+        key = result.inserted_primary_key
+        assert key is not None
+        return Plan(int(key[0]), slug, title, settings)
+
+    def add_plan(self, slug: str, title: str, settings: dict[str, Any] | None = None) -> Plan:
+        """A new, empty plan."""
+        check_slug(slug)
+        title = title.strip()
+        if not title or len(title) > 255:
+            raise ValueError("a plan's title is 1 to 255 characters")
+        with self.transaction() as conn:
+            if conn.execute(sa.select(plans.c.id).where(plans.c.slug == slug)).first():
+                raise StoreError(f"there is already a plan '{slug}' (archived plans keep theirs)")
+            return self._add_plan(conn, slug, title, settings or {})
+
+    def _update_plan(self, slug: str, **values: Any) -> None:
+        with self.transaction() as conn:
+            done = conn.execute(
+                plans.update()
+                .where((plans.c.slug == slug) & plans.c.archived_at.is_(None))
+                .values(**values)
+            )
+            if not done.rowcount:
+                listed = ", ".join(p.slug for p in self._plans(conn)) or "none yet"
+                raise PlanError(f"there is no plan '{slug}'; plans here: {listed}", [])
+
+    def rename_plan(self, slug: str, title: str) -> None:
+        """Give a plan a new title (its slug, in links people keep, stays)."""
+        title = title.strip()
+        if not title or len(title) > 255:
+            raise ValueError("a plan's title is 1 to 255 characters")
+        self._update_plan(slug, title=title)
+
+    def configure_plan(self, slug: str, settings: dict[str, Any]) -> None:
+        """Set the settings where a plan differs from the installation (replacing earlier ones)."""
+        self._update_plan(slug, settings=json.dumps(check_plan_settings(settings), sort_keys=True))
+
+    def archive_plan(self, slug: str) -> None:
+        """Hide a plan from pages and commands; nothing of it is deleted."""
+        self._update_plan(slug, archived_at=datetime.now(UTC))
 
     # -- schema ----------------------------------------------------------------------------
     def _alembic_config(self, connection: Connection) -> Any:
@@ -165,20 +341,38 @@ class Store:
             current = MigrationContext.configure(conn).get_current_revision()
             return bool(current == _head_revision())
 
+    @contextmanager
+    def _migrating(self) -> Iterator[Connection]:
+        """A connection for Alembic, in one write transaction. On SQLite foreign keys are off
+        while a migration rebuilds a table that others refer to (SQLite's own recipe for table
+        changes), checked before the commit, and on again after."""
+        with self.engine.connect().execution_options(socplan_write=True) as conn:
+            sqlite = conn.dialect.name == "sqlite"
+            if sqlite:  # outside any transaction, where the pragma takes effect
+                conn.connection.dbapi_connection.execute("PRAGMA foreign_keys = OFF")  # type: ignore[union-attr]
+            try:
+                with conn.begin():
+                    if conn.dialect.name == "postgresql":
+                        conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7243)")  # one at a time
+                    yield conn
+                    if sqlite and conn.exec_driver_sql("PRAGMA foreign_key_check").first():
+                        raise StoreError("the migration left rows pointing at nothing; undone")
+            finally:
+                if sqlite:
+                    conn.connection.dbapi_connection.execute("PRAGMA foreign_keys = ON")  # type: ignore[union-attr]
+
     def upgrade(self, target: str = "head") -> None:
         """Run Alembic migrations up to `target`."""
         from alembic import command
 
-        with self.engine.connect().execution_options(socplan_write=True) as conn, conn.begin():
-            if conn.dialect.name == "postgresql":
-                conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7243)")  # one migrator at a time
+        with self._migrating() as conn:
             command.upgrade(self._alembic_config(conn), target)
 
     def downgrade(self, target: str) -> None:
         """Run Alembic migrations down to `target` (`base` drops every table)."""
         from alembic import command
 
-        with self.engine.begin() as conn:
+        with self._migrating() as conn:
             command.downgrade(self._alembic_config(conn), target)
 
     def ensure_schema(self) -> None:
@@ -207,34 +401,50 @@ class Store:
 
     # -- reads -----------------------------------------------------------------------------
     def version(self) -> tuple[int, int]:
-        """A cheap key that changes with every write: (number of imports, last import id)."""
+        """A cheap key that changes with every write to the plan: (its number of imports, its
+        last import id)."""
         if not self.exists():
             return (0, 0)
         with self.engine.connect() as conn:
-            count, last = conn.execute(sa.select(sa.func.count(), sa.func.max(imports.c.id))).one()
+            plan_id = self.plan_id(conn)
+            if plan_id is None:
+                return (0, 0)
+            count, last = conn.execute(
+                sa.select(sa.func.count(), sa.func.max(imports.c.id)).where(
+                    imports.c.plan_id == plan_id
+                )
+            ).one()
         return (int(count), int(last or 0))
 
     def is_empty(self) -> bool:
         """True when nothing has been imported."""
         return self.version()[0] == 0
 
-    def _current_ids(self, conn: Connection) -> dict[int, int]:
+    def _current_ids(self, conn: Connection, plan_id: int | None) -> dict[int, int]:
         """Import id of the current (newest) revision of each period, by period index."""
+        if plan_id is None:
+            return {}
+        mine = imports.c.plan_id == plan_id
         latest = (
             sa.select(imports.c.period_index, sa.func.max(imports.c.revision).label("rev"))
+            .where(mine)
             .group_by(imports.c.period_index)
             .subquery()
         )
-        query = sa.select(imports.c.period_index, imports.c.id).join(
-            latest,
-            (imports.c.period_index == latest.c.period_index)
-            & (imports.c.revision == latest.c.rev),
+        query = (
+            sa.select(imports.c.period_index, imports.c.id)
+            .join(
+                latest,
+                (imports.c.period_index == latest.c.period_index)
+                & (imports.c.revision == latest.c.rev),
+            )
+            .where(mine)
         )
         return {int(p): int(i) for p, i in conn.execute(query)}
 
-    def _base_id(self, conn: Connection, period: Period) -> tuple[int | None, bool]:
+    def _base_id(self, conn: Connection, plan_id: int, period: Period) -> tuple[int | None, bool]:
         """The revision an import into `period` builds on, and whether it is the period's own."""
-        current = self._current_ids(conn)
+        current = self._current_ids(conn, plan_id)
         if period.index in current:
             return current[period.index], True
         earlier = [p for p in current if p < period.index]
@@ -245,7 +455,7 @@ class Store:
         if not self.exists():
             return set()
         with self.engine.connect() as conn:
-            current = self._current_ids(conn)
+            current = self._current_ids(conn, self.plan_id(conn))
             if not current:
                 return set()
             newest = current[max(current)]
@@ -274,8 +484,10 @@ class Store:
         if not self.exists():
             return pd.DataFrame(columns=columns)
         with self.engine.connect() as conn:
-            query = sa.select(*[imports.c[c] for c in columns]).order_by(
-                imports.c.period_index, imports.c.revision
+            query = (
+                sa.select(*[imports.c[c] for c in columns])
+                .where(imports.c.plan_id == self.plan_id(conn))
+                .order_by(imports.c.period_index, imports.c.revision)
             )
             result = conn.execute(query)
             frame = pd.DataFrame(result.fetchall(), columns=columns)
@@ -286,12 +498,12 @@ class Store:
         return frame
 
     def original_file(self, import_id: int) -> tuple[str, bytes]:
-        """The file name and bytes of an import, as uploaded."""
+        """The file name and bytes of an import of this plan, as uploaded."""
         with self.engine.connect() as conn:
             row = conn.execute(
                 sa.select(imports.c.file_name, import_files.c.content)
                 .join(import_files, import_files.c.import_id == imports.c.id)
-                .where(imports.c.id == import_id)
+                .where((imports.c.id == import_id) & (imports.c.plan_id == self.plan_id(conn)))
             ).first()
         if row is None:
             raise StoreError(f"import {import_id} has no stored file")
@@ -316,7 +528,7 @@ class Store:
             return pd.DataFrame(columns=rec_cols), pd.DataFrame(columns=ms_cols)
         self.ensure_schema()  # a database from an earlier version is upgraded before it is read
         with self.engine.connect() as conn:
-            current = self._current_ids(conn)
+            current = self._current_ids(conn, self.plan_id(conn))
             ids = list(current.values())
             meta = pd.DataFrame(
                 conn.execute(
@@ -343,16 +555,21 @@ class Store:
         return recs, ms[ms_cols]
 
     # -- writes ----------------------------------------------------------------------------
-    def _next_revision(self, conn: Connection, period: Period) -> int:
+    def _next_revision(self, conn: Connection, plan_id: int, period: Period) -> int:
         value = conn.execute(
-            sa.select(sa.func.max(imports.c.revision)).where(imports.c.period_index == period.index)
+            sa.select(sa.func.max(imports.c.revision)).where(
+                (imports.c.period_index == period.index) & (imports.c.plan_id == plan_id)
+            )
         ).scalar()
         return int(value or 0) + 1
 
-    def _insert_import(self, conn: Connection, period: Period, **values: Any) -> tuple[int, int]:
-        revision = self._next_revision(conn, period)
+    def _insert_import(
+        self, conn: Connection, plan_id: int, period: Period, **values: Any
+    ) -> tuple[int, int]:
+        revision = self._next_revision(conn, plan_id, period)
         result = conn.execute(
             imports.insert().values(
+                plan_id=plan_id,
                 period=period.label,
                 period_index=period.index,
                 revision=revision,
@@ -461,7 +678,9 @@ class Store:
         imported since the preview was made, so nobody commits over a change they did not see.
         """
         with self.transaction(imports=True) as conn:
-            last = conn.execute(sa.select(sa.func.max(imports.c.id))).scalar()
+            last = conn.execute(
+                sa.select(sa.func.max(imports.c.id)).where(imports.c.plan_id == self.plan_id(conn))
+            ).scalar()
             if expected_last_import is not None and int(last or 0) != expected_last_import:
                 raise StalePreview(
                     "someone else imported a workbook after this preview was made; "
@@ -480,9 +699,12 @@ class Store:
         """Store `new` as a revision of `period` (`kind`: full, partial or restore) in `conn`."""
         recommendations, milestones = new.recommendations, new.milestones
         data, file_name, imported_by = new.data, new.file_name, by
-        base_id, own = self._base_id(conn, period)
+        plan = self._resolve(conn, create=True)
+        assert plan is not None
+        base_id, own = self._base_id(conn, plan.id, period)
         import_id, revision = self._insert_import(
             conn,
+            plan.id,
             period,
             kind=kind,
             file_name=file_name,
@@ -524,15 +746,19 @@ class Store:
     def restore(self, period: Period, revision: int, restored_by: str) -> Revision:
         """Make an earlier revision of `period` current again, as a new revision."""
         with self.transaction(imports=True) as conn:
+            plan_id = self.plan_id(conn)
             source = conn.execute(
                 sa.select(imports).where(
-                    (imports.c.period_index == period.index) & (imports.c.revision == revision)
+                    (imports.c.period_index == period.index)
+                    & (imports.c.revision == revision)
+                    & (imports.c.plan_id == plan_id)
                 )
             ).first()
-            if source is None:
+            if source is None or plan_id is None:
                 raise StoreError(f"{period} has no revision {revision}; see `socplan history`")
             import_id, new_revision = self._insert_import(
                 conn,
+                plan_id,
                 period,
                 kind="restore",
                 file_name=source.file_name,

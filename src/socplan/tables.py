@@ -14,10 +14,24 @@ from .schema import MS_COLUMNS, REC_COLUMNS, Column, Kind
 
 metadata = sa.MetaData()
 
+# One delivery plan each: the SOC strategy's, the Police and Crime Plan's, an inspection tracker.
+# `settings` holds, as JSON, the settings where the plan differs from the installation's.
+plans = sa.Table(
+    "plans",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("slug", sa.String(64), nullable=False, unique=True),
+    sa.Column("title", sa.String(255), nullable=False),
+    sa.Column("settings", sa.Text, nullable=False, server_default="{}"),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("archived_at", sa.DateTime(timezone=True), nullable=True),
+)
+
 imports = sa.Table(
     "imports",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("plan_id", sa.Integer, sa.ForeignKey("plans.id"), nullable=False, index=True),
     sa.Column("period", sa.String(16), nullable=False),
     sa.Column("period_index", sa.Integer, nullable=False),
     sa.Column("revision", sa.Integer, nullable=False),
@@ -29,7 +43,9 @@ imports = sa.Table(
     sa.Column("imported_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("restored_from", sa.Integer, nullable=True),
     sa.Column("note", sa.Text, nullable=False, server_default=""),
-    sa.UniqueConstraint("period_index", "revision", name="uq_imports_period_revision"),
+    sa.UniqueConstraint(
+        "plan_id", "period_index", "revision", name="uq_imports_plan_period_revision"
+    ),
 )
 
 import_files = sa.Table(
@@ -96,6 +112,17 @@ users = sa.Table(
     sa.Column("session_key", sa.String(64), nullable=True),
 )
 
+# A person's role on one plan, beside `users.role`, their role on every plan ("" for none).
+plan_roles = sa.Table(
+    "plan_roles",
+    metadata,
+    sa.Column(
+        "user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("plan_id", sa.Integer, sa.ForeignKey("plans.id"), primary_key=True),
+    sa.Column("role", sa.String(16), nullable=False),
+)
+
 # Failed sign-ins per (user name, address), for growing delays; never a lock-out.
 sign_in_throttle = sa.Table(
     "sign_in_throttle",
@@ -114,12 +141,15 @@ audit_log = sa.Table(
     sa.Column("action", sa.String(32), nullable=False, index=True),
     sa.Column("detail", sa.Text, nullable=False, server_default=""),
     sa.Column("address", sa.String(64), nullable=False, server_default=""),
+    # The plan the action was about; none for accounts and sign-in.
+    sa.Column("plan_id", sa.Integer, nullable=True, index=True),
 )
 
 staged_uploads = sa.Table(
     "staged_uploads",
     metadata,
     sa.Column("token", sa.String(64), primary_key=True),
+    sa.Column("plan_id", sa.Integer, sa.ForeignKey("plans.id"), nullable=True),
     sa.Column("username", sa.String(150), nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("period", sa.String(16), nullable=False),

@@ -62,6 +62,7 @@ def stage(
         conn.execute(
             staged_uploads.insert().values(
                 token=token,
+                plan_id=store.plan_id(conn),
                 username=username,
                 created_at=now,
                 period=period.label,
@@ -74,14 +75,15 @@ def stage(
 
 
 def fetch(store: Store, token: str, username: str) -> Staged | None:
-    """The staged upload if it exists and belongs to `username`."""
+    """The staged upload if it exists, belongs to `username` and to the store's plan."""
     with store.engine.connect() as conn:
         row = conn.execute(
             sa.select(staged_uploads).where(
                 (staged_uploads.c.token == token) & (staged_uploads.c.username == username)
             )
         ).first()
-    if row is None:
+        plan_id = store.plan_id(conn)
+    if row is None or row.plan_id != plan_id:
         return None
     return Staged(
         row.token,
