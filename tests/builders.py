@@ -148,3 +148,12 @@ def stray_cell(data: bytes, sheet: str, cell: str, dimension: str | None = None)
         return xml
 
     return rewrite_member(data, _sheet_member(data, sheet), change)
+
+
+def stored_imports(store: Any) -> int:
+    """How many imports the database holds, by a plain count that works on every schema
+    revision (the store's own reads need the newest)."""
+    import sqlalchemy as sa
+
+    with store.engine.connect() as conn:
+        return int(conn.execute(sa.text("SELECT count(*) FROM imports")).scalar() or 0)
