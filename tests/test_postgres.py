@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-
 from builders import stored_imports
 
 from socplan.cli import main
