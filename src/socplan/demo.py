@@ -1,4 +1,4 @@
-"""The illustrative sample plan: write its workbooks, and load them through the normal import."""
+"""The illustrative sample plans: write their workbooks, and load them through the normal import."""
 
 from __future__ import annotations
 
@@ -7,8 +7,16 @@ from pathlib import Path
 
 from .intake.importer import Outcome, import_bytes
 from .intake.template import write_template
+from .intake.workbook import Vocabulary
 from .periods import Period
-from .sample import SAMPLE_NOTE, sample_returns
+from .sample import SAMPLE_NOTE, SampleReturn, sample_returns
+from .sample_inspections import (
+    INSPECTION_NOTE,
+    INSPECTION_REPORTS,
+    INSPECTION_SETTINGS,
+    inspection_returns,
+)
+from .schema import STATUSES
 from .store import DATA_DIR, Store
 
 SAMPLE_DIR = DATA_DIR / "sample"
@@ -61,7 +69,51 @@ def load_demo(store: Store, folder: Path = SAMPLE_DIR) -> list[tuple[Outcome, st
     return results
 
 
+def _inspection_bytes(item: SampleReturn) -> bytes:
+    """One inspection-plan return as xlsx bytes, its Theme list the plan's report names."""
+    buffer = io.BytesIO()
+    write_template(
+        buffer,
+        Period.parse(item.period),
+        item.recommendations,
+        item.milestones,
+        themes=INSPECTION_REPORTS,
+        title="Illustrative plan of HMICFRS inspection recommendations",
+        note=INSPECTION_NOTE,
+    )
+    return buffer.getvalue()
+
+
+def inspection_workbook(index: int) -> tuple[str, Period, bool, bytes]:
+    """The name, period, partial flag and xlsx bytes of one inspection-plan return, from code."""
+    item = inspection_returns()[index]
+    return item.file_name, Period.parse(item.period), item.partial, _inspection_bytes(item)
+
+
+def load_inspection_demo(store: Store) -> list[tuple[Outcome, str]]:
+    """Import the illustrative inspection plan's returns in order, built from code (no files
+    are committed for it), checked against the plan's own themes: its report names."""
+    vocabulary = Vocabulary(tuple(INSPECTION_REPORTS), STATUSES)
+    results = []
+    for item in inspection_returns():
+        outcome = import_bytes(
+            store,
+            _inspection_bytes(item),
+            item.file_name,
+            period=Period.parse(item.period),
+            imported_by="socplan demo",
+            partial=item.partial,
+            kind="partial" if item.partial else "full",
+            vocabulary=vocabulary,
+        )
+        if outcome.revision is None:
+            raise RuntimeError(f"sample {item.file_name} did not import: {outcome.report.lines()}")
+        results.append((outcome, item.file_name))
+    return results
+
+
 SOC_PLAN = ("soc-strategy", "Serious and Organised Crime Strategy")
+INSPECTION_PLAN = ("hmicfrs-inspections", "HMICFRS inspection recommendations")
 
 
 def load_demo_plans(store: Store) -> list[tuple[str, Outcome, str]]:
@@ -73,4 +125,7 @@ def load_demo_plans(store: Store) -> list[tuple[str, Outcome, str]]:
     slug, title = SOC_PLAN
     store.add_plan(slug, title)
     loaded += [(slug, o, n) for o, n in load_demo(store.for_plan(slug))]
+    slug, title = INSPECTION_PLAN
+    store.add_plan(slug, title, dict(INSPECTION_SETTINGS))
+    loaded += [(slug, o, n) for o, n in load_inspection_demo(store.for_plan(slug))]
     return loaded
