@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import dash
-from dash import ALL, Input, Output, State, callback_context, no_update
+from dash import ALL, Input, Output, State, callback_context, html, no_update
 from flask import g, jsonify
 
 from socplan.accounts import Accounts
@@ -17,11 +17,11 @@ from socplan.store import Store
 
 from . import auth, exports, files, ids
 from .components import register_page_callbacks
-from .context import source
+from .context import NoPlanChosen, plan_record, plan_slug, settings, source
 from .filters import Filters, clean_search, extra_params, filters_shown
-from .frame import shell
+from .frame import definitions, plan_nav_items, shell
 from .skeleton import skeleton
-from .source import SERVING, PlanSource
+from .source import SERVING, PlanSources
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = (  # the page modules under dashboard/pages, each registering itself with Dash Pages
@@ -30,12 +30,18 @@ PAGES = (  # the page modules under dashboard/pages, each registering itself wit
     "history",
     "overview",
     "partners",
+    "plans",
     "recommendation",
     "recommendations",
     "returns",
     "upload",
 )
 ASSETS = ROOT / "assets"
+# The renderer sends the page's path with every callback, so the server knows which plan a
+# callback is about (auth.py checks the person's role on it, as for any other request).
+RENDERER_HOOKS = {
+    "request_pre": "function (payload) { payload.socplan_path = window.location.pathname; }"
+}
 
 
 INDEX_STRING = """<!DOCTYPE html>
@@ -80,12 +86,35 @@ def sync_filters(
 
 
 def nav_links(
-    search: str | None, pathname: str | None, pages: list[str]
-) -> tuple[list[str], list[Any]]:
-    """Nav links carry the filters; the current page is marked for screen readers."""
+    search: str | None, pathname: str | None, pages: list[str], base: str | None
+) -> tuple[list[str], list[Any], list[str]]:
+    """Nav links of the plan at `base` (/plans/<slug>) carry the filters; the current page is
+    marked (in words, for screen readers: Dash's Link takes no aria-current); the pages the
+    person may not open, or all with no plan, are hidden."""
+    items = {path: name for path, name, _ in plan_nav_items()}
+    names = [items.get(p, p) for p in pages]
+    if base is None:
+        return ["/" for _ in pages], names, ["nav-item-link d-none" for _ in pages]
     kept = Filters.from_search(search).search()
-    current = [("page" if (pathname or "/") == p else None) for p in pages]
-    return [p + kept for p in pages], current
+    full = [base + ("" if p == "/" else p) for p in pages]
+    here_now = [(pathname or "/").rstrip("/") == f for f in full]
+    labels: list[Any] = [
+        [name, html.Span(" (this page)", className="visually-hidden")] if now else name
+        for name, now in zip(names, here_now, strict=True)
+    ]
+    allowed = {path for path, _, needed in plan_nav_items() if auth.can(needed)}
+    shown = [
+        "nav-item-link" + (" current" if now else "") + ("" if p in allowed else " d-none")
+        for p, now in zip(pages, here_now, strict=True)
+    ]
+    return [f + kept for f in full], labels, shown
+
+
+def _periods() -> list[str]:
+    """The periods of this request's plan, newest first (none for a page about no plan)."""
+    if plan_slug() is None:
+        return []
+    return [p.label for p in reversed(source().plan().periods)]
 
 
 def _register_callbacks(app: dash.Dash) -> None:
@@ -100,18 +129,62 @@ def _register_callbacks(app: dash.Dash) -> None:
     @app.callback(
         *(Output(c, p) for c, p in synced),
         *(Input(c, p) for c, p in synced),
-        State(ids.PERIOD, "options"),
+        Input(ids.URL, "pathname"),
     )
     def _sync(
         search: str | None,
         period: str | None,
         themes: list[str] | None,
         owners: list[str] | None,
-        options: list[dict[str, str]] | None,
+        _pathname: str | None,
     ) -> tuple[Any, ...]:
-        periods = [o["value"] for o in options or []]
+        if plan_slug() is None:
+            return no_update, None, [], []
+        periods = _periods()
         search = clean_search(search, source().plan())  # never echo what the plan does not know
         return sync_filters(search, period, themes, owners, periods, callback_context.triggered_id)
+
+    @app.callback(
+        Output(ids.TITLE, "children"),
+        Output(ids.ORG, "children"),
+        Output(ids.LOGO, "src"),
+        Output(ids.ROLE, "children"),
+        Output(ids.DEFINITIONS, "children"),
+        Output(ids.PERIOD, "options"),
+        Output(ids.THEME, "options"),
+        Output(ids.OWNER, "options"),
+        Input(ids.URL, "pathname"),
+    )
+    def _frame(_pathname: str | None) -> tuple[Any, ...]:
+        # What the header, footer and filters show depends on the page's plan (none: the list
+        # of plans, accounts).
+        config = settings()
+        role = auth.current_role() if plan_slug() else None  # a role is on a plan
+        shown_role = f"({role})" if role and role != "anonymous" else ""
+        logo = config.logo or "/assets/logo.svg"
+        if plan_record() is None:
+            return (
+                "Delivery plans",
+                config.organisation,
+                logo,
+                shown_role,
+                definitions(config),
+                [],
+                [],
+                [],
+            )
+        plan = source().plan()
+        periods = [{"label": p, "value": p} for p in _periods()]
+        return (
+            config.strategy + ": delivery plan",
+            config.organisation,
+            logo,
+            shown_role,
+            definitions(config),
+            periods,
+            plan.themes,
+            plan.owners,
+        )
 
     @app.callback(
         Output(ids.FILTERS_BAR, "hidden"),
@@ -125,16 +198,20 @@ def _register_callbacks(app: dash.Dash) -> None:
 
     @app.callback(
         Output({"type": ids.NAV_LINK, "page": ALL}, "href"),
-        Output({"type": ids.NAV_LINK, "page": ALL}, "aria-current"),
+        Output({"type": ids.NAV_LINK, "page": ALL}, "children"),
+        Output({"type": ids.NAV_LINK, "page": ALL}, "className"),
         Input(ids.URL, "search"),
         Input(ids.URL, "pathname"),
         State({"type": ids.NAV_LINK, "page": ALL}, "id"),
     )
     def _nav(
         search: str | None, pathname: str | None, link_ids: list[dict[str, str]]
-    ) -> tuple[list[str], list[Any]]:
-        search = clean_search(search, source().plan())
-        return nav_links(search, pathname, [i["page"] for i in link_ids])
+    ) -> tuple[list[str], list[Any], list[str]]:
+        slug = plan_slug()
+        if slug is not None:
+            search = clean_search(search, source().plan())
+        base = f"/plans/{slug}" if slug else None
+        return nav_links(search, pathname, [i["page"] for i in link_ids], base)
 
 
 def create_app(config: dict[str, Any] | None = None) -> dash.Dash:
@@ -151,6 +228,7 @@ def create_app(config: dict[str, Any] | None = None) -> dash.Dash:
         title="Delivery plan",
         update_title="",
         serve_locally=True,
+        hooks=RENDERER_HOOKS,  # type: ignore[arg-type]
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
     app.index_string = INDEX_STRING
@@ -159,11 +237,16 @@ def create_app(config: dict[str, Any] | None = None) -> dash.Dash:
     # module would then register every path twice.
     for name in PAGES:
         register_page_callbacks(app, importlib.import_module(f"{__package__}.pages.{name}"))
+    # Dash tries path templates in turn and its wildcard spans slashes, so /plans/<plan> would
+    # take /plans/x/recommendations: the deepest templates are tried first.
+    pages = sorted(dash.page_registry.items(), key=lambda kv: -kv[1]["path"].count("/"))
+    dash.page_registry.clear()
+    dash.page_registry.update(pages)
 
     store = Store(settings_obj.database_url)
     store.ensure_schema()  # once here, not on every request
     accounts = Accounts(store)
-    app.server.extensions["socplan"] = PlanSource(store)
+    app.server.extensions["socplan"] = PlanSources(store, settings_obj.plan_cache_mb * 1024 * 1024)
     app.server.extensions["socplan_settings"] = settings_obj
     app.server.extensions["socplan_accounts"] = accounts
     password = auth.first_run(accounts, settings_obj.database_url)
@@ -198,7 +281,10 @@ def create_app(config: dict[str, Any] | None = None) -> dash.Dash:
 
     @app.server.route("/health")
     def health() -> Any:
-        version = store.version()
-        return jsonify(status="ok", imports=version[0], last_import=version[1])
+        return jsonify(status="ok", plans=len(store.plans()))
+
+    @app.server.errorhandler(NoPlanChosen)
+    def no_plan_chosen(_: NoPlanChosen) -> Any:
+        return jsonify(error="this request names no plan; open a plan's page first"), 400
 
     return app

@@ -22,7 +22,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf, validate_csrf
 from werkzeug.middleware.proxy_fix import ProxyFix
 from wtforms import ValidationError
 
-from socplan.accounts import Accounts, User
+from socplan.accounts import Accounts, User, stronger
 from socplan.config import Settings, secret_key
 from socplan.permissions import (
     EDIT,
@@ -89,11 +89,27 @@ def requester() -> str:
 
 
 def current_role() -> str | None:
-    """The role of whoever makes this request; anonymous viewing counts as viewer when allowed."""
+    """The role of whoever makes this request on its plan (see `context.plan_slug`); for a
+    request about no plan (the list of plans, accounts), their strongest role on any plan: a
+    role on one plan is never admin. Anonymous viewing counts as viewer when allowed."""
     user = current_user()
     if user is not None:
-        return user.role
+        slug = g.get("socplan_plan")
+        if slug:
+            return user.role_in(slug)
+        best = user.role or None
+        for _, role in user.plans:
+            best = stronger(best, role)
+        return best
     return None if g.get("require_sign_in", True) else "anonymous"
+
+
+def sees(slug: str) -> bool:
+    """True when the requester may see anything of plan `slug`."""
+    user = current_user()
+    if user is None:
+        return not g.get("require_sign_in", True)
+    return user.sees(slug)
 
 
 def can(needed: Permission) -> bool:
@@ -130,6 +146,60 @@ def _ids(payload: Any) -> list[str]:
 def _needed_for_callback() -> Permission:
     payload = request.get_json(silent=True) or {}
     return needed_for_ids(_ids(payload) if isinstance(payload, dict) else [])
+
+
+class _Ambiguous(ValueError):
+    """A callback naming two plans at once."""
+
+
+def _callback_plan() -> str | None:
+    """The plan a Dash callback is about: the page it came from (the renderer sends the page's
+    path with every callback; see `app.RENDERER_HOOKS`). A routing callback's own pathname must
+    name the same plan, so nobody can ask for one plan's page from another plan's."""
+    from .context import plan_of_path
+
+    payload = request.get_json(silent=True) or {}
+    if not isinstance(payload, dict):
+        return None
+    sent = payload.get("socplan_path")
+    slugs = {plan_of_path(sent) if isinstance(sent, str) else None}
+    for key in ("inputs", "state"):
+        items = payload.get(key) or []
+        for item in items if isinstance(items, list) else [items]:
+            for entry in item if isinstance(item, list) else [item]:
+                if isinstance(entry, dict) and entry.get("property") == "pathname":
+                    value = entry.get("value")
+                    slugs.add(plan_of_path(value) if isinstance(value, str) else None)
+    if len(slugs) > 1:
+        raise _Ambiguous("this callback names more than one plan")
+    return slugs.pop()
+
+
+def _plan_and_rest(path: str) -> tuple[str | None, str]:
+    """The plan a request is about and the path within it ('/' for its overview)."""
+    from .context import PLAN_PREFIX, plan_of_path
+
+    if path.startswith("/_dash-update-component"):
+        return _callback_plan(), path
+    slug = plan_of_path(path)
+    if slug is None:
+        return None, path
+    return slug, path[len(PLAN_PREFIX) + len(slug) :] or "/"
+
+
+def _within_a_plan(path: str) -> bool:
+    """True when `path` (outside /plans/) is a page or download that lives within a plan: an
+    address from before there were several plans, or from a link someone kept."""
+    import dash
+
+    from .filters import _matches
+
+    if path.startswith(("/export/", "/files/")):
+        return True
+    return any(
+        "subpath" in page and page["subpath"] != "/" and _matches(path, page["subpath"])
+        for page in dash.page_registry.values()
+    )
 
 
 def _same_origin() -> bool:
@@ -258,17 +328,43 @@ def install(
         path = request.path
         if path.startswith(PUBLIC_PREFIXES):
             return None
+        try:
+            slug, rest = _plan_and_rest(path)
+        except _Ambiguous as exc:
+            return jsonify(error=str(exc)), 400
+        if slug is not None:
+            if slug not in {p.slug for p in accounts.store.plans()}:
+                return jsonify(error="there is no such plan"), 404
+            g.socplan_plan = slug
+            if current_user() is not None and not sees(slug):
+                return jsonify(error="you have no role on this plan"), 403
         if path.startswith("/_dash-update-component"):
             needed = _needed_for_callback()
         else:
-            needed = needed_for_path(path)
+            needed = needed_for_path(rest)
         if can(needed):
+            if slug is None and request.method == "GET":
+                return _to_a_plan(path)
             return None
         if current_role() is None:
-            if request.method == "GET" and not path.startswith(("/_dash", "/export", "/files")):
+            downloads = "/export/" in path or "/files/" in path
+            if request.method == "GET" and not path.startswith("/_dash") and not downloads:
                 return redirect(f"/login?next={request.full_path.rstrip('?')}")
             return jsonify(error="sign in first"), 401
         return jsonify(error=f"this needs the {weakest_role(needed)} role"), 403
+
+    def _to_a_plan(path: str) -> Any:
+        """A page that is about no plan: the list of plans, or for someone who sees one plan
+        only, that plan; an address from before there were several plans goes to its plan."""
+        if path != "/" and not _within_a_plan(path):
+            return None
+        user = current_user()
+        visible = accounts.visible_plans(user) if user else tuple(accounts.store.plans())
+        if len(visible) == 1:
+            query = request.query_string.decode(errors="replace")
+            target = f"/plans/{visible[0].slug}{'' if path == '/' else path}"
+            return redirect(target + (f"?{query}" if query else ""))
+        return redirect("/") if path != "/" else None
 
     # After `identify`, so a refusal by role comes first and says why.
     CSRFProtect(server)

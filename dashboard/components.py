@@ -14,6 +14,8 @@ from dash import dcc, html
 from socplan.reporting.charts import Chart
 from socplan.reporting.figures import style_of
 
+from .context import here, plan_slug
+
 
 def aria(**values: str) -> dict[str, Any]:
     """ARIA attributes for Dash components: aria(label="x") gives {"aria-label": "x"}."""
@@ -108,7 +110,7 @@ def chart(item: Chart, search: str = "") -> html.Figure:
         + [
             html.A(
                 fmt.upper(),
-                href=f"/export/chart/{name}.{fmt}{query}",
+                href=here(f"/export/chart/{name}.{fmt}{query}"),
                 download="",
                 className="btn btn-outline-secondary btn-sm me-1",
                 **aria(label=f"Download {item.title} as {fmt.upper()}"),
@@ -224,16 +226,33 @@ def register_page_callbacks(app: Any, module: Any) -> None:
             app.callback(*args, **kwargs)(value)
 
 
-def register(module: str, path: str, name: str, layout: Any, **declared: Any) -> None:
-    """Register a page with Dash Pages. Besides Dash's own, a page may declare `permission`
-    (what the navigation and the server ask of a reader; default: view) and `filters` (the shared
-    filters it uses; default: all); a `path` with `<name>` in it is a template."""
-    where = {"path_template": path} if "<" in path else {"path": path}
+def register(
+    module: str, path: str, name: str, layout: Any, *, plan: bool = True, **declared: Any
+) -> None:
+    """Register a page with Dash Pages. A page of a plan lives under /plans/<plan> (its `path`
+    within the plan, e.g. "/recommendations", is kept as `subpath`); `plan=False` for pages about
+    no plan. Besides Dash's own, a page may declare `permission` (what the navigation and the
+    server ask of a reader; default: view) and `filters` (the shared filters it uses; default:
+    all); a `path` with `<name>` in it is a template."""
+    full = f"/plans/<plan>{'' if path == '/' else path}" if plan else path
+    where = {"path_template": full} if "<" in full else {"path": full}
+    extra = {"subpath": path} if plan else {}
+
+    def within_a_plan(**query: Any) -> Any:
+        # Dash renders every page once at its first request, with no path and so no plan:
+        # a plan's page has nothing to show then (and never any plan's data).
+        if plan_slug() is None:
+            return html.Div()
+        if query.get("plan") != plan_slug():  # a path Dash's wildcards stretched to fit
+            return html.Div([html.H1("No such page"), html.P("Check the address.")])
+        return layout(**query)
+
     dash.register_page(
         module,
         **where,
         name=name,
         title=declared.pop("title", f"{name}: delivery plan"),
-        layout=layout,
+        layout=within_a_plan if plan else layout,
+        **extra,
         **declared,
     )

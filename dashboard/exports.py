@@ -69,7 +69,15 @@ def _send(data: bytes, name: str, fmt: str) -> Response:
 def _rendered(kind: str, fmt: str, make: Callable[[], bytes], *extra: object) -> bytes:
     """A chart or report file: from the cache, else made within the render gate."""
     plan = source().plan()
-    key = (source().version, kind, fmt, _filters().within(plan), _public(), *extra)
+    key = (
+        source().store.plan,
+        source().version,
+        kind,
+        fmt,
+        _filters().within(plan),
+        _public(),
+        *extra,
+    )
     cache: FileCache = current_app.extensions["socplan_files"]
     kept = cache.get(key)
     if kept is not None:
@@ -100,7 +108,7 @@ def _chart(name: str, plan: DeliveryPlan, period: Period) -> Any:
     return build_chart(plan, name, period)
 
 
-def chart_file(name: str, fmt: str) -> Response:
+def chart_file(slug: str, name: str, fmt: str) -> Response:
     """One chart as PNG, SVG, PDF or HTML."""
     if fmt not in FORMATS or not SAFE_NAME.match(name):
         abort(404)
@@ -120,10 +128,10 @@ def chart_file(name: str, fmt: str) -> Response:
         item.name,
         item.title,
     )
-    return _send(data, f"{item.name}-{period.slug}.{fmt}", fmt)
+    return _send(data, f"{slug}-{item.name}-{period.slug}.{fmt}", fmt)
 
 
-def data_file(fmt: str) -> Response:
+def data_file(slug: str, fmt: str) -> Response:
     """The milestones as at the period, filtered, as CSV or XLSX (formula-safe)."""
     if fmt not in ("csv", "xlsx"):
         abort(404)
@@ -131,7 +139,7 @@ def data_file(fmt: str) -> Response:
     out = plan_export(plan, period, settings(), public=_public())
     config = settings()
     with tempfile.TemporaryDirectory() as work:
-        target = Path(work) / f"delivery-plan-{period.slug}.{fmt}"
+        target = Path(work) / f"{slug}-{period.slug}.{fmt}"
         if fmt == "csv":
             write_csv(out.frame, target, bom=request.args.get("bom") == "1")
             write_csvw(
@@ -164,14 +172,14 @@ def _report(plan: DeliveryPlan, period: Period, public: bool, fmt: str) -> bytes
         return target.read_bytes()
 
 
-def report_file(fmt: str) -> Response:
+def report_file(slug: str, fmt: str) -> Response:
     """The panel report as Word or PDF."""
     if fmt not in ("docx", "pdf"):
         abort(404)
     plan, period = _filters().apply(source().plan())
     public = _public()
     data = _rendered("report", fmt, lambda: _report(plan, period, public, fmt))
-    stem = f"panel-report-{period.slug}{'-public' if public else ''}"
+    stem = f"{slug}-panel-report-{period.slug}{'-public' if public else ''}"
     return _send(data, f"{stem}.{fmt}", fmt)
 
 
@@ -179,9 +187,10 @@ def register(server: Flask, render_slots: int) -> None:
     """Add the download routes, with their render bound and cache."""
     server.extensions["socplan_renders"] = RenderGate(render_slots)
     server.extensions["socplan_files"] = FileCache(CACHE_BYTES)
-    server.add_url_rule("/export/chart/<name>.<fmt>", "export_chart", chart_file)
-    server.add_url_rule("/export/data.<fmt>", "export_data", data_file)
-    server.add_url_rule("/export/report.<fmt>", "export_report", report_file)
+    # Under the plan's path; auth.py has checked the plan and the requester's role on it.
+    server.add_url_rule("/plans/<slug>/export/chart/<name>.<fmt>", "export_chart", chart_file)
+    server.add_url_rule("/plans/<slug>/export/data.<fmt>", "export_data", data_file)
+    server.add_url_rule("/plans/<slug>/export/report.<fmt>", "export_report", report_file)
 
     @server.errorhandler(Busy)
     def busy(_: Busy) -> Any:

@@ -16,8 +16,8 @@ from .context import accounts, settings, source
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def original(import_id: int) -> Response:
-    """The file exactly as it was uploaded."""
+def original(slug: str, import_id: int) -> Response:
+    """The file exactly as it was uploaded (an import of this plan only)."""
     try:
         name, data = source().store.original_file(import_id)
     except StoreError:
@@ -28,11 +28,12 @@ def original(import_id: int) -> Response:
         "download",
         f"import {import_id} ({name})",
         request.remote_addr or "",
+        plan=slug,
     )
     return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True, download_name=name)
 
 
-def template() -> Response:
+def template(slug: str) -> Response:
     """The template for a period (default: the next due), pre-filled with the current plan."""
     plan = source().plan()
     try:
@@ -41,13 +42,14 @@ def template() -> Response:
         abort(400)
     buffer = io.BytesIO()
     chosen, _ = write_plan_template(buffer, plan, settings(), period)
-    name = f"delivery-plan-return-{chosen.slug}.xlsx"
+    name = f"{slug}-return-{chosen.slug}.xlsx"
     return send_file(
         io.BytesIO(buffer.getvalue()), mimetype=XLSX, as_attachment=True, download_name=name
     )
 
 
 def register(server: Flask) -> None:
-    """Add the editor download routes (auth.py requires the editor role for /files/)."""
-    server.add_url_rule("/files/import/<int:import_id>", "original_file", original)
-    server.add_url_rule("/files/template.xlsx", "template_file", template)
+    """Add the editor download routes (auth.py requires the editor role on the plan for
+    /plans/<slug>/files/; the plan is the request's, checked there)."""
+    server.add_url_rule("/plans/<slug>/files/import/<int:import_id>", "original_file", original)
+    server.add_url_rule("/plans/<slug>/files/template.xlsx", "template_file", template)

@@ -1,5 +1,9 @@
-"""The frame around every page: the header (brand, account, navigation), the filters bar and
-the footer with the status definitions in force."""
+"""The frame around every page: the header (brand, plan switcher, account, navigation), the
+filters bar and the footer with the status definitions in force.
+
+The frame is the same for every plan: what depends on the plan (its title, its pages' links,
+the filters' choices, the definitions in force) is filled in by callbacks from the page's path
+(see app.py), so the frame itself carries no plan's data."""
 
 from __future__ import annotations
 
@@ -8,23 +12,49 @@ from typing import Any
 import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
+from flask import g
 
 from socplan.config import Settings
 from socplan.permissions import VIEW
 from socplan.reporting.figures import style_of
 
 from . import auth, ids
-from .context import settings, source
+from .context import accounts, installation_settings
 
 
-def nav_items() -> list[tuple[str, str]]:
-    """(path, name) of each page this person may open, in the pages' order: read from Dash's
-    page registry, where each page says its order and the permission it needs."""
-    pages = sorted(
-        (p for p in dash.page_registry.values() if not p.get("path_template")),
-        key=lambda p: (p.get("order") is None, p.get("order") or 0, p["path"]),
+def _ordered() -> list[dict[str, Any]]:
+    return sorted(
+        (p for p in dash.page_registry.values() if p.get("order") is not None),
+        key=lambda p: (p.get("order") or 0, p["path"]),
     )
-    return [(p["path"], p["name"]) for p in pages if auth.can(p.get("permission", VIEW))]
+
+
+def plan_nav_items() -> list[tuple[str, str, Any]]:
+    """(path within a plan, name, permission) of each page of a plan in the navigation, in the
+    pages' order: read from Dash's page registry, where each page says its order and the
+    permission it needs."""
+    return [
+        (p["subpath"], p["name"], p.get("permission", VIEW))
+        for p in _ordered()
+        if "subpath" in p and "<" not in p["subpath"]
+    ]
+
+
+def other_nav_items() -> list[tuple[str, str]]:
+    """(path, name) of each page about no plan that this person may open (accounts, audit)."""
+    return [
+        (p["path"], p["name"])
+        for p in _ordered()
+        if "subpath" not in p and p["path"] != "/" and auth.can(p.get("permission", VIEW))
+    ]
+
+
+def visible_plans() -> tuple[Any, ...]:
+    """The plans this person may see."""
+    user = auth.current_user()
+    if user is None:
+        return tuple(accounts().store.plans()) if not g.get("require_sign_in", True) else ()
+    return accounts().visible_plans(user)
 
 
 def _aria(label: str) -> dict[str, Any]:
@@ -39,7 +69,8 @@ def _account() -> html.Div:
         )
     return html.Div(
         [
-            html.Span(f"{user.username} ({user.role})", className="me-2"),
+            html.Span(user.username, className="me-1"),
+            html.Span("", id=ids.ROLE, className="me-2"),
             html.Form(
                 [
                     dcc.Input(type="hidden", name=auth.CSRF_FIELD, value=auth.csrf_token()),
@@ -54,6 +85,27 @@ def _account() -> html.Div:
     )
 
 
+def _switcher() -> html.Details:
+    """The plans this person may see, each a link to its overview (hidden with only one)."""
+    plans = visible_plans()
+    return html.Details(
+        [
+            html.Summary("Plans", className="switcher-summary"),
+            html.Ul(
+                [
+                    html.Li(dcc.Link(p.title, href=f"/plans/{p.slug}", className="switcher-link"))
+                    for p in plans
+                ]
+                + [html.Li(dcc.Link("All plans", href="/", className="switcher-link"))],
+                className="switcher-list",
+            ),
+        ],
+        id=ids.SWITCHER,
+        className="plan-switcher",
+        hidden=len(plans) < 2,
+    )
+
+
 def _header(config: Settings) -> html.Header:
     logo = config.logo or "/assets/logo.svg"
     return html.Header(
@@ -61,28 +113,32 @@ def _header(config: Settings) -> html.Header:
             [
                 html.Div(
                     [
-                        html.Img(src=logo, alt="", className="brand-logo", height="40"),
+                        html.Img(
+                            src=logo, alt="", className="brand-logo", height="40", id=ids.LOGO
+                        ),
                         html.Div(
                             [
-                                html.Div(config.organisation, className="brand-org"),
-                                html.Div(
-                                    config.strategy + ": delivery plan", className="brand-title"
-                                ),
+                                html.Div(config.organisation, className="brand-org", id=ids.ORG),
+                                html.Div("Delivery plans", className="brand-title", id=ids.TITLE),
                             ]
                         ),
                     ],
                     className="brand",
                 ),
-                _account(),
+                html.Div([_switcher(), _account()], className="header-tools"),
                 html.Nav(
                     [
                         dcc.Link(
                             label,
-                            href=path,
+                            href="/",
                             id={"type": ids.NAV_LINK, "page": path},
-                            className="nav-item-link",
+                            className="nav-item-link d-none",
                         )
-                        for path, label in nav_items()
+                        for path, label, _ in plan_nav_items()
+                    ]
+                    + [
+                        dcc.Link(label, href=path, className="nav-item-link")
+                        for path, label in other_nav_items()
                     ],
                     className="main-nav",
                     id=ids.NAV,
@@ -119,8 +175,6 @@ def _filters_bar() -> html.Div:
     # puts keyboard focus on an aria-hidden element, which screen readers cannot follow.
     # A page shows only the filters it uses (see `filters_used`); the others stay in the page,
     # hidden, so that every callback still finds them.
-    plan = source().plan()
-    periods = [p.label for p in reversed(plan.periods)]
     return html.Div(
         dbc.Container(
             dbc.Row(
@@ -129,11 +183,7 @@ def _filters_bar() -> html.Div:
                         "period",
                         [
                             html.Label("As at", htmlFor=ids.PERIOD, className="form-label"),
-                            dbc.Select(
-                                id=ids.PERIOD,
-                                options=[{"label": p, "value": p} for p in periods],
-                                value=periods[0] if periods else None,
-                            ),
+                            dbc.Select(id=ids.PERIOD, options=[], value=None),
                         ],
                         "col-12 col-md-3",
                     ),
@@ -141,7 +191,7 @@ def _filters_bar() -> html.Div:
                         "theme",
                         _checks(
                             ids.THEME,
-                            plan.themes,
+                            [],
                             "Theme",
                             "form-label",
                             inline=True,
@@ -156,7 +206,7 @@ def _filters_bar() -> html.Div:
                                 html.Summary("Owner", className="form-label"),
                                 _checks(
                                     ids.OWNER,
-                                    plan.owners,
+                                    [],
                                     "Owners to show",
                                     "visually-hidden",
                                     className="filter-checks owner-checks",
@@ -184,8 +234,9 @@ def _filters_bar() -> html.Div:
     )
 
 
-def _footer(config: Settings) -> html.Footer:
-    items = [
+def definitions(config: Settings) -> list[html.Div]:
+    """The status definitions (RAG) in force, as a description list's items."""
+    return [
         html.Div(
             [
                 html.Dt(
@@ -204,11 +255,14 @@ def _footer(config: Settings) -> html.Footer:
         )
         for s, text in config.rag_definitions.items()
     ]
+
+
+def _footer(config: Settings) -> html.Footer:
     return html.Footer(
         dbc.Container(
             [
                 html.H2("Status definitions (RAG) in force", className="h6"),
-                html.Dl(items, className="rag-list"),
+                html.Dl(definitions(config), className="rag-list", id=ids.DEFINITIONS),
             ],
             fluid="xl",
         ),
@@ -218,7 +272,7 @@ def _footer(config: Settings) -> html.Footer:
 
 def shell() -> html.Div:
     """The page frame around every page: header, filters, the page, the status definitions."""
-    config = settings()
+    config = installation_settings()
     return html.Div(
         [
             dcc.Location(id=ids.URL, refresh="callback-nav"),

@@ -13,6 +13,13 @@ FILTER_BOXES = {
     "owner": "filter-owner-box",
 }
 NAV = "nav"
+# The header and footer parts a page's plan decides (filled in by callbacks in app.py).
+TITLE = "brand-title"
+ORG = "brand-org"
+LOGO = "brand-logo"
+ROLE = "account-role"
+SWITCHER = "plan-switcher"
+DEFINITIONS = "rag-definitions"
 NAV_LINK = "nav-link"  # pattern-matching: {"type": NAV_LINK, "page": path}
 GRID = "recommendations-grid"
 GRID_SEARCH = "recommendations-search"

@@ -24,6 +24,11 @@ def skeleton() -> html.Div:
                 kind(id=ident)
                 for kind, ident in (
                     (dcc.Location, ids.URL),
+                    (html.Div, ids.TITLE),
+                    (html.Div, ids.ORG),
+                    (html.Img, ids.LOGO),
+                    (html.Span, ids.ROLE),
+                    (html.Dl, ids.DEFINITIONS),
                     (html.Div, ids.FILTERS_BAR),
                     *((html.Div, box) for box in ids.FILTER_BOXES.values()),
                     (dbc.Select, ids.PERIOD),
@@ -50,7 +55,7 @@ def skeleton() -> html.Div:
                 )
             ),
             dcc.Link("", href="/", id=ids.RESET),
-            dcc.Link("", href="/", id={"type": ids.NAV_LINK, "page": "/"}),
+            dcc.Link("", href="/", id={"type": ids.NAV_LINK, "page": "/"}, className=""),
             dash.page_container,
             dcc.ConfirmDialogProvider(id={"type": ids.RESTORE, "period": "", "revision": 0}),
         ]

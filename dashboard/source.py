@@ -1,5 +1,6 @@
-"""Where pages get the plan: one DeliveryPlan per database version, rebuilt when it changes,
-and the pages rendered from it, kept until the next import within a byte budget."""
+"""Where pages get a plan: one DeliveryPlan per plan version, rebuilt when it changes, and the
+pages rendered from it, kept until the next import within a byte budget. A worker serving many
+plans keeps only the plans recently viewed, within a byte budget of its own (`PlanSources`)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from socplan.store import Store
 from .filters import Filters, clean_query
 
 PAGES_KEPT = 256
-PAGE_BYTES_KEPT = 128 * 1024 * 1024
+PAGE_BYTES_KEPT = 32 * 1024 * 1024  # per plan kept
 
 
 def query_key(query: dict[str, Any]) -> tuple[tuple[str, object], ...]:
@@ -73,15 +74,30 @@ class PlanSource:
     _bytes: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
+    _bytes_held: int = 0
+    on_load: Callable[[], None] = lambda: None  # told when a new version was loaded
+
     def plan(self) -> DeliveryPlan:
         """The current plan."""
         version = self.store.version()
+        loaded = False
         with self._lock:
             if self._plan is None or version != self._version:
+                self._plan = None  # the old version goes before the new one comes
                 self._plan = DeliveryPlan.from_store(self.store)
                 self._version = version
+                self._bytes_held = self._plan.nbytes()
                 self._clear()
-            return self._plan
+                loaded = True
+            plan = self._plan
+        if loaded:
+            self.on_load()
+        return plan
+
+    @property
+    def held_bytes(self) -> int:
+        """What this plan's frames and kept pages take."""
+        return self._bytes_held + self._bytes
 
     def _clear(self) -> None:
         self._pages.clear()
@@ -130,6 +146,44 @@ class PlanSource:
                     self._bytes -= dropped
 
 
+class PlanSources:
+    """One `PlanSource` per plan, made when the plan is first asked for; when the plans held
+    take more than `max_bytes`, the ones viewed least recently are let go (their memory with
+    them), so a worker serving many plans holds the few in use, not all of them."""
+
+    def __init__(self, store: Store, max_bytes: int):
+        self.store = store
+        self.max_bytes = max_bytes
+        self._sources: OrderedDict[str, PlanSource] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, slug: str) -> PlanSource:
+        """The source of plan `slug` (the caller has checked it exists and may be seen)."""
+        with self._lock:
+            found = self._sources.get(slug)
+            if found is None:
+                found = PlanSource(self.store.for_plan(slug))
+                found.on_load = self._trim
+                self._sources[slug] = found
+            self._sources.move_to_end(slug)
+            return found
+
+    def _trim(self) -> None:
+        with self._lock:
+            while len(self._sources) > 1 and self.held_bytes > self.max_bytes:
+                self._sources.popitem(last=False)
+
+    @property
+    def held_bytes(self) -> int:
+        """What the plans held take, with their kept pages."""
+        return sum(s.held_bytes for s in list(self._sources.values()))
+
+    @property
+    def held(self) -> list[str]:
+        """The slugs of the plans held, least recently used first."""
+        return list(self._sources)
+
+
 @dataclass(frozen=True)
 class View:
     """What a viewer page renders from: the filters (already reduced to what the plan knows),
@@ -144,10 +198,11 @@ class View:
 def viewer_page(title: str, render: Callable[[View], Any]) -> Callable[..., Any]:
     """A viewer page's `layout`: kept per plan version and query (see `PlanSource.page`), and
     'no plan yet' before the first import; `render` draws the rest."""
-    from flask import current_app
+    from .context import source
 
     def layout(**query: Any) -> Any:
-        kept: PlanSource = current_app.extensions["socplan"]
+        query.pop("plan", None)  # the plan is the request's (see auth.py), checked there
+        kept = source()
 
         def build(**clean: Any) -> Any:
             filters = Filters.from_query(clean)

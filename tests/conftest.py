@@ -14,16 +14,28 @@ from flask.testing import FlaskClient
 
 
 class BrowserLikeClient(FlaskClient):
-    """A test client that sends the CSRF token as Dash's renderer does: from the `_csrf_token`
-    cookie into the `X-CSRFToken` header of every state-changing request."""
+    """A test client that behaves like a browser running Dash's renderer: it sends the CSRF
+    token from the `_csrf_token` cookie in the `X-CSRFToken` header of every state-changing
+    request, and every callback carries the path of the page last opened (`socplan_path`, as
+    the renderer hook in app.py sends it)."""
+
+    page_path = "/"
 
     def open(self, *args, **kwargs):  # type: ignore[override]
         method = (kwargs.get("method") or "GET").upper()
+        path = args[0] if args and isinstance(args[0], str) else kwargs.get("path", "")
         cookie = self.get_cookie("_csrf_token")
         if method not in ("GET", "HEAD", "OPTIONS") and cookie is not None:
             headers = dict(kwargs.pop("headers", None) or {})
             headers.setdefault("X-CSRFToken", cookie.value)
             kwargs["headers"] = headers
+        payload = kwargs.get("json")
+        if isinstance(payload, dict) and "output" in payload and "socplan_path" not in payload:
+            kwargs["json"] = {**payload, "socplan_path": self.page_path}
+        page = path.split("?", 1)[0]
+        if method == "GET" and not page.startswith(("/_", "/assets", "/login", "/health")):
+            if "/export/" not in page and "/files/" not in page:
+                self.page_path = page
         return super().open(*args, **kwargs)
 
 

@@ -150,6 +150,7 @@ register(
     "/admin/audit",
     "Audit",
     layout,
+    plan=False,
     order=7,
     title="Audit and accounts: delivery plan",
     permission=ADMINISTER,

@@ -11,7 +11,7 @@ from dash import ALL, Input, Output, ctx, dcc, html, no_update
 from dashboard import ids
 from dashboard.auth import can, current_user
 from dashboard.components import aria, note, page_callback, register
-from dashboard.context import accounts, source
+from dashboard.context import accounts, here, plan_slug, source
 from dashboard.editing import not_allowed
 from socplan.periods import Period
 from socplan.permissions import EDIT
@@ -38,7 +38,7 @@ def layout(**_: Any) -> html.Div:
             )
         )
         download = (
-            html.A("Download", href=f"/files/import/{r['id']}", download="")
+            html.A("Download", href=here(f"/files/import/{r['id']}"), download="")
             if r["kind"] != "restore"
             else html.Span(r["note"])
         )
@@ -108,7 +108,10 @@ def restore(clicks: list[int | None]) -> Any:
     except StoreError as exc:
         return dbc.Alert(str(exc), color="danger")
     accounts().audit(
-        user.username, "restore", f"{period} revision {revision} as revision {made.revision}"
+        user.username,
+        "restore",
+        f"{period} revision {revision} as revision {made.revision}",
+        plan=plan_slug(),
     )
     return dbc.Alert(
         f"Restored {period} revision {revision} as revision {made.revision}. Reload to see the list.",

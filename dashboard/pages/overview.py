@@ -7,6 +7,7 @@ import pandas as pd
 from dash import html
 
 from dashboard.components import chart, headline, note, register, section, table
+from dashboard.context import here
 from dashboard.source import View, viewer_page
 from socplan.reporting.charts import build_chart
 from socplan.schema import CLOSED_STATUSES
@@ -16,7 +17,10 @@ def _downloads(search: str, style: str, *files: tuple[str, str]) -> list[html.A]
     """Download buttons, each a plain link (no JavaScript) to /export/FILE with the filters."""
     return [
         html.A(
-            label, href=f"/export/{file}{search}", download="", className=f"btn {style} btn-sm me-1"
+            label,
+            href=here(f"/export/{file}{search}"),
+            download="",
+            className=f"btn {style} btn-sm me-1",
         )
         for label, file in files
     ]

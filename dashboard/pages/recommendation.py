@@ -8,7 +8,7 @@ import pandas as pd
 from dash import dcc, html
 
 from dashboard.components import chart, no_plan, note, register, section, status_badge, table
-from dashboard.context import source
+from dashboard.context import here, source
 from dashboard.filters import Filters, clean_query
 from socplan import metrics
 from socplan.reporting.charts import timeline_chart
@@ -27,6 +27,7 @@ def status_by_period(history: pd.DataFrame) -> pd.DataFrame:
 
 def layout(ref: str | None = None, **query: Any) -> html.Div:
     """The page for one recommendation."""
+    query.pop("plan", None)  # the request's plan (auth.py checked it)
     plan = source().plan()
     if ref is None or plan.latest is None or ref not in plan.refs:
         # Not found: cheap to say, so never kept; the text sent is cut short.
@@ -44,7 +45,7 @@ def _layout(ref: str | None = None, **query: Any) -> html.Div:
         return no_plan("Recommendation")
     recs = full.recommendations_at(period)
     match = recs[recs["ref"] == ref]
-    back = dcc.Link("← All recommendations", href="/recommendations" + filters.search())
+    back = dcc.Link("← All recommendations", href=here("/recommendations") + filters.search())
     if match.empty:
         return html.Div(
             [

@@ -11,6 +11,7 @@ from dash import Input, Output, dcc, html
 
 from dashboard import ids
 from dashboard.components import note, page_callback, register
+from dashboard.context import here
 from dashboard.source import View, viewer_page
 from socplan.schema import COMPLETE, OFF_TRACK
 
@@ -36,7 +37,9 @@ def rows(recs: pd.DataFrame, ms: pd.DataFrame, search: str) -> list[dict[str, An
     table["sort_ref"] = table["ref"]
     # Refs come from workbooks: the grid shows them as text in a plain link (RefLink in
     # assets/dashAgGridFunctions.js), never as markdown, which would make URLs into links.
-    table["href"] = "/recommendation/" + table["ref"].map(lambda r: quote(r, safe="")) + search
+    table["href"] = (
+        here("/recommendation/") + table["ref"].map(lambda r: quote(r, safe="")) + search
+    )
     # Lines each row needs, estimated from its longest wrapped text at the columns' usual widths
     # (erring towards room to spare; what does not fit is whole on hover), for heights the grid can
     # still virtualise (see rowHeight in assets/dashAgGridFunctions.js).
@@ -67,7 +70,7 @@ COLUMNS = [
         "field": "ref",
         "headerName": "Ref",
         "cellRenderer": "RefLink",
-        "width": 90,
+        "width": 120,
         "pinned": "left",
         "comparator": {"function": "naturalCompare(valueA, valueB)"},
     },

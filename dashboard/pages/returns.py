@@ -22,6 +22,7 @@ def layout(**query: Any) -> html.Div:
     """Who has returned for the period in the URL (editors only)."""
     if not can(EDIT):
         return not_allowed(EDIT)
+    query.pop("plan", None)
     plan, period = Filters.from_query(query).only(FILTERS).apply(source().plan())
     if plan.latest is None:
         return no_plan("Returns")

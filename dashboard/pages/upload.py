@@ -12,7 +12,7 @@ from dash import Input, Output, State, dcc, html, no_update
 from dashboard import ids
 from dashboard.auth import can, current_user
 from dashboard.components import aria, note, page_callback, register
-from dashboard.context import accounts, settings, source
+from dashboard.context import accounts, here, plan_slug, settings, source
 from dashboard.editing import not_allowed, preview_view, problems
 from socplan.intake import staging
 from socplan.intake.safety import Limits
@@ -82,7 +82,7 @@ def layout(**_: Any) -> html.Div:
                     dbc.Col(
                         html.A(
                             "Download the pre-filled template",
-                            href="/files/template.xlsx",
+                            href=here("/files/template.xlsx"),
                             className="btn btn-outline-primary btn-sm",
                         ),
                         md=3,
@@ -201,7 +201,12 @@ def check_upload(
         limits=_limits(),
     )
     errors = sum(len(o.report.errors) for _, o in checked.outcomes)
-    accounts().audit(_who(), "upload", f"{', '.join(names)} for {target} ({mode}): {errors} errors")
+    accounts().audit(
+        _who(),
+        "upload",
+        f"{', '.join(names)} for {target} ({mode}): {errors} errors",
+        plan=plan_slug(),
+    )
     if not checked.ok or checked.preview is None:
         return problems(checked), None, HIDDEN, ""
     token = staging.stage(store, _who(), target, partial, checked.last_import, files)
@@ -242,7 +247,9 @@ def commit(_: int | None, token: str | None) -> Any:
             vocabulary=_vocabulary(),
             limits=_limits(),
         )
-        accounts().audit(_who(), "commit-refused", f"{staged.period}: stale preview")
+        accounts().audit(
+            _who(), "commit-refused", f"{staged.period}: stale preview", plan=plan_slug()
+        )
         if not checked.ok or checked.preview is None:
             return (
                 problems(checked),
@@ -261,11 +268,13 @@ def commit(_: int | None, token: str | None) -> Any:
         )
     except ValueError as exc:  # a file failed its second check (e.g. it ran out of time)
         staging.drop(store, staged.token)
-        accounts().audit(_who(), "commit-refused", str(exc))
+        accounts().audit(_who(), "commit-refused", str(exc), plan=plan_slug())
         return "", None, HIDDEN, dbc.Alert(f"Not committed: {exc}.", color="danger")
     staging.drop(store, staged.token)
     summary = ", ".join(f"{r.period} revision {r.revision} ({r.kind})" for r in revisions)
-    accounts().audit(_who(), "commit", f"{', '.join(n for n, _ in staged.files)} as {summary}")
+    accounts().audit(
+        _who(), "commit", f"{', '.join(n for n, _ in staged.files)} as {summary}", plan=plan_slug()
+    )
     return (
         "",
         None,
@@ -285,7 +294,7 @@ def cancel(_: int | None, token: str | None) -> Any:
     """Forget the staged returns."""
     if token:
         staging.drop(source().store, token)
-        accounts().audit(_who(), "cancel", "upload cancelled before commit")
+        accounts().audit(_who(), "cancel", "upload cancelled before commit", plan=plan_slug())
     return "", None, HIDDEN, dbc.Alert("Cancelled: nothing was stored.", color="secondary")
 
 

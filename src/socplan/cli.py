@@ -413,9 +413,10 @@ def demo(if_empty: bool, db: str | None) -> None:
 def backup(output: Path, db: str | None) -> None:
     """Write every import, revision and original file to one backup file."""
     from .backup import BackupError, write_backup
+    from .store import Store
 
     with failing(BackupError):
-        summary = write_backup(open_store(db), output)
+        summary = write_backup(Store(db), output)  # every plan
     rows = sum(summary.rows.values())
     click.echo(
         f"Wrote {output}: {summary.imports} import(s), {rows} rows, "
@@ -429,9 +430,10 @@ def backup(output: Path, db: str | None) -> None:
 def restore_backup(file: Path, db: str | None) -> None:
     """Load a backup file into an empty database (SQLite or PostgreSQL), then upgrade its schema."""
     from .backup import BackupError, restore_backup
+    from .store import Store
 
     with failing(BackupError):
-        summary = restore_backup(open_store(db), file)
+        summary = restore_backup(Store(db), file)
     click.echo(f"Restored {file}: {summary.imports} import(s), {sum(summary.rows.values())} rows.")
 
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from .cli_common import acting_user, db_option, echo_rows, failing, open_store
+from .cli_common import acting_user, db_option, echo_rows, failing
 from .permissions import ROLE_NAMES  # a small table: cheap to import for --help
 
 if TYPE_CHECKING:
@@ -35,8 +35,9 @@ def _new_password(from_stdin: bool) -> str:
 
 def _accounts(db: str | None) -> Accounts:
     from .accounts import Accounts
+    from .store import Store
 
-    return Accounts(open_store(db))
+    return Accounts(Store(db))  # accounts belong to the installation, not to one plan
 
 
 def _refusals() -> type[Exception]:

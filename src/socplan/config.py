@@ -38,6 +38,7 @@ class Settings:
     max_query_bytes: int = 4096
     trusted_proxies: int = 0
     render_slots: int = 2
+    plan_cache_mb: int = 1024
     max_sheet_rows: int = 250_000
     max_sheet_columns: int = 500
     parse_memory_mb: int = 2048
@@ -135,7 +136,7 @@ def check_settings(settings: Settings) -> None:
             f"{ENV_PREFIX}SECRET_KEY: the secret key must be at least {MIN_SECRET_KEY_BYTES} bytes "
             "long; make one with python3 -c 'import secrets; print(secrets.token_hex(32))'"
         )
-    for name in ("max_query_bytes", "render_slots", "max_request_mb"):
+    for name in ("max_query_bytes", "render_slots", "max_request_mb", "plan_cache_mb"):
         if getattr(settings, name) < 1:
             raise ValueError(f"{ENV_PREFIX}{name.upper()}: must be at least 1")
     if settings.trusted_proxies < 0:

@@ -34,6 +34,11 @@ class DeliveryPlan:
         recs, ms = store.load()
         return cls(recs, ms)
 
+    def nbytes(self) -> int:
+        """What the plan's frames take in memory (strings included)."""
+        frames = (self.recommendations, self.snapshots)
+        return int(sum(f.memory_usage(deep=True).sum() for f in frames))
+
     # -- periods ---------------------------------------------------------------------------
     @property
     def periods(self) -> list[Period]:

@@ -554,6 +554,32 @@ class Store:
             recs[key] = recs[key].astype(bool)
         return recs, ms[ms_cols]
 
+    def newest(self) -> tuple[Period, pd.DataFrame, datetime] | None:
+        """The newest period's milestones (its current revision) and when the plan was last
+        changed, read without the rest of its history (for a plan's headline); None before
+        the first import."""
+        if not self.exists():
+            return None
+        with self.engine.connect() as conn:
+            plan_id = self.plan_id(conn)
+            current = self._current_ids(conn, plan_id)
+            if not current:
+                return None
+            index = max(current)
+            rows = pd.read_sql(
+                sa.select(milestone_rows).where(milestone_rows.c.import_id == current[index]),
+                conn,
+            )
+            changed = conn.execute(
+                sa.select(sa.func.max(imports.c.imported_at)).where(imports.c.plan_id == plan_id)
+            ).scalar()
+        for key in (*DATE_FIELDS, "baseline_due"):
+            rows[key] = pd.to_datetime(rows[key]).astype("datetime64[ns]")
+        when = changed if isinstance(changed, datetime) else datetime.fromisoformat(str(changed))
+        if when.tzinfo is not None:  # PostgreSQL answers in the session's zone
+            when = when.astimezone(UTC).replace(tzinfo=None)
+        return Period(index // 4, index % 4 + 1), rows, when
+
     # -- writes ----------------------------------------------------------------------------
     def _next_revision(self, conn: Connection, plan_id: int, period: Period) -> int:
         value = conn.execute(
