@@ -822,5 +822,11 @@ def test_relationships_spread_over_lines_are_read():
     )
     message = refusal("memo.docx", with_member(docx(), "word/_rels/document.xml.rels", rels))
     assert "fetch a template or object from elsewhere when it is opened (\\\\attacker" in message
-    local = rels.replace(b"\\\\attacker\\share\\x", b"file:///C:/Templates/Letter.dotx")
-    assert check("memo.docx", with_member(docx(), "word/_rels/document.xml.rels", local))
+    for local in (b"file:///C:\\Templates\\Letter.dotx", b"Normal.dotm", b"C:\\T\\x.dotx"):
+        fine = rels.replace(b"\\\\attacker\\share\\x", local)
+        assert check("memo.docx", with_member(docx(), "word/_rels/document.xml.rels", fine))
+    for remote in (b"https://x.example/t.dotm", b"file://host/share/t.dotm", b"file:////h/s/t"):
+        bad = rels.replace(b"\\\\attacker\\share\\x", remote)
+        assert "fetch a template" in refusal(
+            "memo.docx", with_member(docx(), "word/_rels/document.xml.rels", bad)
+        )

@@ -378,7 +378,7 @@ def _check_text(
             if (
                 _attribute(_TARGET_MODE, relationship).lower() != "external"
                 or not _FETCHED.search(_attribute(_TYPE, relationship).lower().encode())
-                or re.match(r"file:///[a-z]:", target, re.IGNORECASE)
+                or not reaches_network(target)
             ):
                 continue
             raise AttachmentRefused(
@@ -386,6 +386,17 @@ def _check_text(
                 f"elsewhere when it is opened ({target[:80]}), a way to bring in macros. Save it "
                 "as PDF (or copy its content into a new document) and attach that."
             )
+
+
+def reaches_network(target: str) -> bool:
+    """Whether a link's target is on another machine (a URL, a UNC path, file://host/)."""
+    target = target.strip().lower().replace("\\", "/")
+    if target.startswith("//"):
+        return True
+    scheme, colon, rest = target.partition(":")
+    if not colon or len(scheme) == 1:  # a relative name, or a drive letter (C:/...)
+        return False
+    return not (scheme == "file" and re.match(r"///[a-z]:", rest))
 
 
 def elements(text: bytes, tag: bytes) -> list[bytes]:
