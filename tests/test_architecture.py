@@ -34,6 +34,10 @@ CORE = (
     "socplan.accounts",
     "socplan.backup",
     "socplan.browser",
+    "socplan.archives",
+    "socplan.attachments",
+    "socplan.evidence_formats",
+    "socplan.evidence_containers",
 )
 COMMANDS = ("socplan.cli", "socplan.cli_common", "socplan.cli_accounts", "socplan.serve")
 RULES: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = [

@@ -28,6 +28,7 @@ class Settings:
     statuses: tuple[str, ...] = STATUSES
     rag_definitions: dict[str, str] = field(default_factory=lambda: dict(RAG_DEFINITIONS))
     max_upload_mb: int = 25
+    max_evidence_mb: int = 20
     meeting_date: str = ""
     secret_key: str = ""
     require_sign_in: bool = True
@@ -136,7 +137,13 @@ def check_settings(settings: Settings) -> None:
             f"{ENV_PREFIX}SECRET_KEY: the secret key must be at least {MIN_SECRET_KEY_BYTES} bytes "
             "long; make one with python3 -c 'import secrets; print(secrets.token_hex(32))'"
         )
-    for name in ("max_query_bytes", "render_slots", "max_request_mb", "plan_cache_mb"):
+    for name in (
+        "max_query_bytes",
+        "render_slots",
+        "max_request_mb",
+        "plan_cache_mb",
+        "max_evidence_mb",
+    ):
         if getattr(settings, name) < 1:
             raise ValueError(f"{ENV_PREFIX}{name.upper()}: must be at least 1")
     if settings.trusted_proxies < 0:

@@ -7,18 +7,24 @@ extent read, streaming, each member no further than its declared (and already ca
 
 from __future__ import annotations
 
-import re
 import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..archives import (
+    OLE_MAGIC,
+    ZIP_ERRORS,
+    ZIP_MAGIC,
+    code_part,
+    declared_macros,
+    encrypted_member,
+    expanding_member,
+    expansion,
+    open_zip,
+)
 from ..config import Settings
 from .extents import far_cell, sheet_parts
-
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-ZIP_MAGIC = b"PK\x03\x04"
-
 
 _DEFAULT = Settings()
 
@@ -119,12 +125,9 @@ def check_workbook_file(path: Path, limits: Limits | None = None) -> bytes:
 
 
 def _check_zip(data: bytes, name: str, limits: Limits) -> None:
-    import io
-
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        infos = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        archive, infos = open_zip(data)
+    except ZIP_ERRORS:
         raise UnsafeFile(
             f"{name}: the file is damaged or not an Excel workbook; open it in Excel and save "
             "it again as .xlsx"
@@ -132,34 +135,31 @@ def _check_zip(data: bytes, name: str, limits: Limits) -> None:
     if len(infos) > limits.max_members:
         raise UnsafeFile(f"{name}: the workbook has {len(infos)} parts, too many to be a plan")
     names = {info.filename for info in infos}
-    if any(info.flag_bits & 0x1 for info in infos):
+    if encrypted_member(infos) is not None:
         raise UnsafeFile(
             f"{name}: the workbook is encrypted; remove the password and save it again"
         )
-    total = sum(info.file_size for info in infos)
-    if total > limits.max_uncompressed_bytes:
+    size = expansion(infos)
+    if size.total > limits.max_uncompressed_bytes:
         raise UnsafeFile(
-            f"{name}: the workbook would expand to {total / 1048576:.0f} MB, over the "
+            f"{name}: the workbook would expand to {size.total / 1048576:.0f} MB, over the "
             f"{limits.max_uncompressed_bytes / 1048576:.0f} MB limit (a zip bomb or a very large "
             "workbook); it was not opened"
         )
-    compressed = sum(info.compress_size for info in infos) or 1
-    if total > 1_000_000 and total / compressed > limits.max_ratio:
+    if size.total > 1_000_000 and size.ratio > limits.max_ratio:
         raise UnsafeFile(
-            f"{name}: the workbook expands {total / compressed:.0f} times, over the "
+            f"{name}: the workbook expands {size.ratio:.0f} times, over the "
             f"{limits.max_ratio:.0f}× limit (a zip bomb?); it was not opened"
         )
-    for info in infos:
-        if info.file_size > 1_000_000 and info.file_size / max(info.compress_size, 1) > (
-            limits.max_ratio * 4
-        ):
-            raise UnsafeFile(
-                f"{name}: the part {info.filename} expands "
-                f"{info.file_size / max(info.compress_size, 1):.0f} times (a zip bomb?); "
-                "it was not opened"
-            )
+    bomb = expanding_member(infos, limits.max_ratio * 4)
+    if bomb is not None:
+        raise UnsafeFile(
+            f"{name}: the part {bomb.filename} expands "
+            f"{bomb.file_size / max(bomb.compress_size, 1):.0f} times (a zip bomb?); "
+            "it was not opened"
+        )
     lowered = {n.lower() for n in names}
-    executable = next((n for n in sorted(names) if _EXECUTABLE.search(n.lower())), None)
+    executable = code_part(names)
     if executable is not None:
         raise UnsafeFile(
             f"{name}: the workbook contains macros or embedded programs ({executable}); save it "
@@ -174,7 +174,7 @@ def _check_zip(data: bytes, name: str, limits: Limits) -> None:
             raise UnsafeFile(f"{name}: this is a Word document, not an Excel workbook")
         raise UnsafeFile(f"{name}: this zip file is not an Excel workbook (.xlsx)")
     try:
-        declared = _declares_macros(archive)
+        declared = declared_macros(archive)
         if declared:
             raise UnsafeFile(
                 f"{name}: the workbook is macro-enabled (it declares {declared}); save it as an "
@@ -192,46 +192,3 @@ def _check_zip(data: bytes, name: str, limits: Limits) -> None:
             f"{name}: the file is damaged ({type(exc).__name__}); open it in Excel and save it "
             "again as .xlsx"
         ) from None
-
-
-# Parts that hold or run code: VBA projects, Excel 4 macro sheets, ActiveX controls, OLE objects
-# (`xl/embeddings/*.bin`) and custom ribbons that call macros.
-_EXECUTABLE = re.compile(
-    r"vbaproject[^/]*\.bin$|vbadata\.xml$|(^|/)(macrosheets|activex|customui)/"
-    r"|(^|/)embeddings/[^/]*\.bin$|(^|/)[^/]*oleobject[^/]*\.bin$|macroenabled"
-)
-_MACRO_TYPES = (
-    b"macroenabled",
-    b"vbaproject",
-    b"activex",
-    b"macrosheet",
-    b"oleobject",
-)
-
-
-def _declares_macros(archive: zipfile.ZipFile) -> str:
-    """The first macro or ActiveX content type `[Content_Types].xml` declares, or "".
-
-    The whole part is read in chunks (padding cannot push a declaration out of sight), never
-    past its declared size, which the zip checks have already capped.
-    """
-    info = next(
-        (i for i in archive.infolist() if i.filename.lower() == "[content_types].xml"), None
-    )
-    if info is None:
-        return ""
-    keep = max(map(len, _MACRO_TYPES)) - 1
-    tail = b""
-    left = info.file_size
-    with archive.open(info) as stream:
-        while left > 0:
-            block = stream.read(min(1 << 20, left))
-            if not block:
-                break
-            left -= len(block)
-            text = tail + block.lower()
-            for needle in _MACRO_TYPES:
-                if needle in text:
-                    return needle.decode()
-            tail = text[-keep:]
-    return ""
