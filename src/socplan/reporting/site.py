@@ -149,10 +149,11 @@ def _recommendations_data(recs: pd.DataFrame) -> pd.DataFrame:
 
 def _csvw(
     frame: pd.DataFrame, name: str, title: str, publisher: str, note: str, as_at: Period
-) -> bytes:
+) -> dict[str, object]:
+    """The CSVW metadata of a CSV; modified as at the period end, not today (the same bytes)."""
     document = csvw_metadata(frame, name, title=title, publisher=publisher, description=note)
-    document["dc:modified"] = as_at.end.isoformat()  # the as-at date, not today: same bytes
-    return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    document["dc:modified"] = as_at.end.isoformat()
+    return document
 
 
 def build_site(
@@ -248,10 +249,13 @@ def build_site(
     for name, (frame, table_title, description) in tables.items():
         files[name] = csv_bytes(frame)
         base = name.rpartition("/")[2]
-        files[f"{name}-metadata.json"] = _csvw(
-            frame, base, table_title, organisation, description, target
-        )
-        described.append((name, table_title, description, frame))
+        document = _csvw(frame, base, table_title, organisation, description, target)
+        text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+        files[f"{name}-metadata.json"] = text.encode("utf-8")
+        schema = document["tableSchema"]
+        assert isinstance(schema, dict)
+        columns = [(str(c["titles"]), c["datatype"]) for c in schema["columns"]]
+        described.append((name, f"{table_title}. {description}", len(frame), columns))
     files["data.html"] = pages.data(described)
     return PublicSite(
         period=target,

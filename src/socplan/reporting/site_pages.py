@@ -356,8 +356,9 @@ class SitePages:
             "status-definitions.html", "Status definitions", body, "status-definitions.html"
         )
 
-    def data(self, tables: Sequence[tuple[str, str, str, pd.DataFrame]]) -> bytes:
-        """The open data: each CSV, its CSVW metadata, and its columns."""
+    def data(self, tables: Sequence[tuple[str, str, int, list[tuple[str, object]]]]) -> bytes:
+        """The open data: each CSV (name, description, rows, columns with their CSVW
+        datatypes), a link to it and to its CSVW metadata."""
         body: list[Child] = [
             tag("h1", "Open data"),
             tag(
@@ -367,14 +368,19 @@ class SitePages:
                 "spreadsheet could run as a formula starts with an apostrophe.",
             ),
         ]
-        for i, (name, title, description, frame) in enumerate(tables, start=1):
+        for i, (name, description, rows, columns) in enumerate(tables, start=1):
             file = name.rpartition("/")[2]
+            head = tag("tr", tag("th", "Column", scope="col"), tag("th", "Holds", scope="col"))
+            lines = [
+                tag("tr", tag("th", title, scope="row"), tag("td", _datatype(kind)))
+                for title, kind in columns
+            ]
             body += [
                 tag("h2", file),
-                tag("p", title + ". " + description),
+                tag("p", description),
                 tag(
                     "ul",
-                    tag("li", tag("a", f"{file} (CSV, {plural(len(frame), 'row')})", href=name)),
+                    tag("li", tag("a", f"{file} (CSV, {plural(rows, 'row')})", href=name)),
                     tag(
                         "li",
                         tag(
@@ -384,11 +390,21 @@ class SitePages:
                         ),
                     ),
                 ),
-                data_table(
-                    pd.DataFrame({"Column": [str(c) for c in frame.columns]}),
-                    f"Columns of {file}",
-                    f"columns-{i}",
-                    row_headers=False,
-                ),
+                scroll_table(f"Columns of {file}", f"columns-{i}", head, lines, class_="narrow"),
             ]
         return self._page("data.html", "Open data", body, "data.html")
+
+
+DATATYPES = {
+    "string": "Text",
+    "date": "A date, YYYY-MM-DD",
+    "number": "A number",
+    "integer": "A whole number",
+}
+
+
+def _datatype(kind: object) -> str:
+    """A CSVW datatype in words."""
+    if isinstance(kind, dict):
+        return " or ".join(str(kind.get("format", "")).split("|")) or "Text"
+    return DATATYPES.get(str(kind), str(kind))
