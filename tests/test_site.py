@@ -395,3 +395,18 @@ def test_site_command_needs_a_folder_and_a_plan(runner, db_url, tmp_path):
     result = runner.invoke(main, ["site", "-o", str(tmp_path / "x"), "--db", db_url])
     assert result.exit_code == 1 and "holds no plan" in result.stderr
     assert not (tmp_path / "x").exists()
+
+
+def test_a_plan_with_nothing_public_gives_a_site_that_says_so(tmp_path, db_url):
+    store = Store(db_url)
+    private = recs(2).assign(public=False)
+    data = template_bytes(Q1, private, milestones(milestone("R1.1"), milestone("R2.1")))
+    assert import_bytes(store, data, "p.xlsx", period=Q1, imported_by="t").revision is not None
+    written = write_site(DeliveryPlan.from_store(store), None, load_settings(), tmp_path / "s")
+    index = (tmp_path / "s" / "index.html").read_text()
+    assert "2 recommendations and 2 milestones are not published." in index
+    assert "No recommendation is published for this period." in index
+    assert "<svg xmlns" not in index
+    assert not [n for n in written.files if n.startswith("recommendations/")]
+    lines = (tmp_path / "s" / "data" / "milestones.csv").read_text().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Ref,")

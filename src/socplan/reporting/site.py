@@ -29,6 +29,7 @@ from .export import csv_bytes, csvw_metadata, export_frame
 from .site_folder import MARKER, SiteError, write_folder
 from .site_html import Html, day, plural
 from .site_pages import SitePages
+from .site_svg import clean_svg
 
 __all__ = ["MARKER", "PublicSite", "SiteError", "WrittenSite", "build_site", "write_site"]
 
@@ -175,23 +176,13 @@ def build_site(
     organisation = organisation or settings.organisation
     render = render or _kaleido(settings)
     public = published_plan(plan, target)
-    recs = (
-        public.recommendations_at(target)
-        if not public.snapshots.empty
-        else plan.recommendations_at(target).iloc[0:0]
-    )
-    ms = (
-        public.milestones(target)
-        if not public.snapshots.empty
-        else plan.milestones(target).iloc[0:0]
-    )
+    recs = public.recommendations_at(target)
+    ms = public.milestones(target)
     all_recs = plan.recommendations_at(target)
     all_ms = plan.milestones(target)
     names = page_names([str(r) for r in recs["ref"]])
 
     def drawn(chart: Chart, prefix: str, width_cm: float) -> Html:
-        from .site_svg import clean_svg
-
         return clean_svg(render(chart.figure, width_cm), prefix=prefix, label=chart.title)
 
     overview_charts: list[tuple[Chart, Html]] = []
@@ -207,9 +198,10 @@ def build_site(
             continue
         timelines[ref] = (chart, drawn(chart, "t1-", 25.0))
 
+    files: dict[str, bytes] = {"site.css": _stylesheet(settings)}
     site = PublicSite(
         period=target,
-        files={},
+        files=files,
         recommendations=len(recs),
         milestones=len(ms),
         left_out_recommendations=len(all_recs) - len(recs),
@@ -225,8 +217,7 @@ def build_site(
         names=names,
         left_out=site.left_out,
     )
-    files: dict[str, bytes] = {"site.css": _stylesheet(settings)}
-    files["index.html"] = pages.overview(public.status_counts(target), overview_charts)
+    files["index.html"] = pages.overview(overview_charts)
     for ref, name in names.items():
         files[name] = pages.recommendation(ref, timelines.get(ref))
     files["status-definitions.html"] = pages.definitions()
@@ -257,14 +248,7 @@ def build_site(
         columns = [(str(c["titles"]), c["datatype"]) for c in schema["columns"]]
         described.append((name, f"{table_title}. {description}", len(frame), columns))
     files["data.html"] = pages.data(described)
-    return PublicSite(
-        period=target,
-        files=files,
-        recommendations=site.recommendations,
-        milestones=site.milestones,
-        left_out_recommendations=site.left_out_recommendations,
-        left_out_milestones=site.left_out_milestones,
-    )
+    return site
 
 
 def write_site(

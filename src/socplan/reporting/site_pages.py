@@ -183,7 +183,7 @@ class SitePages:
         return tag("a", ref, href=root + self.names[ref])
 
     # -- pages -----------------------------------------------------------------------------
-    def overview(self, counts: pd.DataFrame, charts: Sequence[tuple[Chart, Html]]) -> bytes:
+    def overview(self, charts: Sequence[tuple[Chart, Html]]) -> bytes:
         """The front page: headline counts, what was left out, key charts, recommendations."""
         ms = self.milestones
         open_ = ~ms["status"].isin(list(CLOSED_STATUSES))
