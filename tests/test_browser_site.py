@@ -30,7 +30,7 @@ def pages(folder: Path) -> list[str]:
 
 @pytest.fixture(scope="module")
 def context(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, java_script_enabled=True)
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
     yield context
     context.close()
 
