@@ -48,9 +48,19 @@ def join(children: Iterable[Child]) -> Html:
 _NAME = re.compile(r"^[a-z][a-z0-9-]*$")
 _SCHEME = re.compile(r"^\s*[a-zA-Z][a-zA-Z0-9+.-]*:")
 VOID = frozenset({"meta", "link", "br", "hr", "img", "input"})
+# Elements a line break after cannot change the layout of: each ends its line, so a site kept in
+# version control shows a change as the lines it touched.
+BLOCK = frozenset(
+    {
+        *("html", "head", "body", "header", "nav", "main", "footer", "div", "section"),
+        *("h1", "h2", "h3", "p", "ul", "ol", "li", "dl", "dt", "dd", "figure", "figcaption"),
+        *("details", "summary", "table", "caption", "thead", "tbody", "tr", "th", "td"),
+        *("meta", "link", "title"),
+    }
+)
 
 
-def tag(name: str, *children: Child, **attrs: object) -> Html:
+def tag(name: str, /, *children: Child, **attrs: object) -> Html:
     """An element; attribute names take `_` for `-` and a trailing `_` (`class_`); None leaves
     an attribute out and True writes it bare. Links must be relative (the site is read from any
     folder or server, and no workbook text may become a link somewhere else)."""
@@ -65,9 +75,10 @@ def tag(name: str, *children: Child, **attrs: object) -> Html:
             raise ValueError(f"the site links only within itself, not to {value!r}")
         parts.append(attr if value is True else f'{attr}="{esc(value)}"')
     opening = "<" + " ".join(parts) + ">"
+    end = "\n" if name in BLOCK else ""
     if name in VOID:
-        return Html(opening)
-    return Html(f"{opening}{join(children)}</{name}>")
+        return Html(opening + end)
+    return Html(f"{opening}{join(children)}</{name}>{end}")
 
 
 # -- the words and shapes of a status ----------------------------------------------------------

@@ -105,10 +105,10 @@ class SitePages:
         )
         head = join(
             [
-                Html('<meta charset="utf-8">'),
-                Html('<meta name="viewport" content="width=device-width, initial-scale=1">'),
+                tag("meta", charset="utf-8"),
+                tag("meta", name="viewport", content="width=device-width, initial-scale=1"),
                 tag("meta", http_equiv="Content-Security-Policy", content=CSP),
-                Html('<meta name="referrer" content="no-referrer">'),
+                tag("meta", name="referrer", content="no-referrer"),
                 tag("title", f"{heading} – {self.title} – {self.organisation}"),
                 tag("link", rel="stylesheet", href=root + "site.css"),
             ]
