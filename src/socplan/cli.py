@@ -384,6 +384,42 @@ def report(
 
 @main.command()
 @click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="The folder to write the site to: new, empty, or holding a site written before.",
+)
+@period_option("Period to publish (default: the newest with data).")
+@click.option("--title", default=None, help="The plan's title on every page (default: strategy).")
+@db_option
+def site(output: Path, period: str | None, title: str | None, db: str | None) -> None:
+    """Write the public site: a period's public items as static pages, charts and open data."""
+    from .config import load_settings
+    from .reporting.site import SiteError, write_site
+    from .reporting.site_folder import check_folder
+
+    settings = load_settings()
+    chosen = parse_period(period)
+    plan = _plan(db)
+    with failing(SiteError):
+        check_folder(output)
+        from .reporting.render import warm_up
+
+        warm_up(settings)  # the browser starts while the pages are laid out
+        written = write_site(plan, chosen, settings, output, title=title)
+    published = written.site
+    click.echo(
+        f"Wrote {output}: {len(written.files)} files, {published.recommendations} recommendations "
+        f"and {published.milestones} milestones as at {published.period}."
+    )
+    click.echo(published.left_out)
+    if written.removed:
+        click.echo(f"Removed {len(written.removed)} files the site no longer has.")
+
+
+@main.command()
+@click.option(
     "--if-empty",
     is_flag=True,
     help="Do nothing (and succeed) when the database already has a plan.",

@@ -53,14 +53,20 @@ def export_frame(milestones: pd.DataFrame) -> pd.DataFrame:
     return frame.rename(columns=EXPORT_COLUMNS)
 
 
-def write_csv(frame: pd.DataFrame, target: Path, *, bom: bool = False) -> None:
-    """RFC 4180 CSV in UTF-8 (with a BOM for Excel when asked), dates as ISO 8601."""
+def csv_bytes(frame: pd.DataFrame, *, bom: bool = False) -> bytes:
+    """RFC 4180 CSV in UTF-8 (with a BOM for Excel when asked), dates as ISO 8601, no cell a
+    formula."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow([neutralise(c) for c in frame.columns])
     for row in frame.itertuples(index=False):
         writer.writerow(["" if pd.isna(v) else neutralise(v) for v in row])
-    target.write_bytes(("\ufeff" if bom else "").encode() + buffer.getvalue().encode("utf-8"))
+    return ("\ufeff" if bom else "").encode() + buffer.getvalue().encode("utf-8")
+
+
+def write_csv(frame: pd.DataFrame, target: Path, *, bom: bool = False) -> None:
+    """Write `csv_bytes(frame)` to `target`."""
+    target.write_bytes(csv_bytes(frame, bom=bom))
 
 
 def write_xlsx(frame: pd.DataFrame, target: Path, *, title: str, note: str = "") -> None:
