@@ -33,9 +33,9 @@ class BrowserLikeClient(FlaskClient):
         if isinstance(payload, dict) and "output" in payload and "socplan_path" not in payload:
             kwargs["json"] = {**payload, "socplan_path": self.page_path}
         page = path.split("?", 1)[0]
+        download = "/export/" in page or "/files/" in page
         if method == "GET" and not page.startswith(("/_", "/assets", "/login", "/health")):
-            if "/export/" not in page and "/files/" not in page:
-                self.page_path = page
+            self.page_path = page if not download else self.page_path
         return super().open(*args, **kwargs)
 
 
@@ -49,6 +49,7 @@ def browser_like_test_client(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 PASSWORD = "correct horse battery"
+P = "/plans/main"  # where the pages of a single-plan database's plan (made by its first import) live
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import threading
 
 import pytest
 import sqlalchemy as sa
-from conftest import PASSWORD
+from conftest import PASSWORD, P
 
 from socplan.accounts import Accounts, hash_password, verify_password
 from socplan.cli import main
@@ -86,9 +86,10 @@ def test_sign_in_flow_and_cookie_flags(site):
     assert good.status_code == 302
     cookie = session_cookie(good)
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
-    assert client.get("/").status_code == 200
+    assert client.get("/").headers["Location"] == P  # one plan: straight to it
+    assert client.get(P).status_code == 200
     layout = json.dumps(client.get("/_dash-layout").get_json())
-    assert "editor1 (editor)" in layout and "/upload" in layout
+    assert "editor1" in layout and '"page": "/upload"' in layout
     actions = accounts.audit_log()["action"].tolist()
     assert "sign-in" in actions and "sign-in-failed" in actions
     client.post("/logout")
@@ -147,12 +148,12 @@ def test_trusted_header_from_single_sign_on(tmp_path, monkeypatch):
     Accounts(Store(url)).add("sso-editor", "editor", PASSWORD)
     client = create_app({"db": url, "trusted_user_header": "X-Remote-User"}).server.test_client()
     assert (
-        client.get("/files/template.xlsx", headers={"X-Remote-User": "sso-editor"}).status_code
+        client.get(f"{P}/files/template.xlsx", headers={"X-Remote-User": "sso-editor"}).status_code
         == 200
     )
-    assert client.get("/", headers={"X-Remote-User": "someone-new"}).status_code == 200  # a viewer
+    assert client.get(P, headers={"X-Remote-User": "someone-new"}).status_code == 200  # a viewer
     assert (
-        client.get("/files/template.xlsx", headers={"X-Remote-User": "someone-new"}).status_code
+        client.get(f"{P}/files/template.xlsx", headers={"X-Remote-User": "someone-new"}).status_code
         == 403
     )
     assert client.get("/").status_code == 302  # no header, no session: sign in
@@ -173,6 +174,7 @@ def callback_payload(output: str, outputs: list, inputs: list, state: list | Non
         "inputs": inputs,
         "state": state or [],
         "changedPropIds": [f"{ident}.{first['property']}"],
+        "socplan_path": f"{P}/upload",  # as the renderer sends it: the page's path
     }
 
 
@@ -249,8 +251,8 @@ ENDPOINTS = {
             [{"id": "admin-user-name", "property": "value", "value": "editor1"}],
         ),
     ),
-    "original file": ("GET", "/files/import/1", None),
-    "template": ("GET", "/files/template.xlsx", None),
+    "original file": ("GET", f"{P}/files/import/1", None),
+    "template": ("GET", f"{P}/files/template.xlsx", None),
     "audit page": ("GET", "/admin/audit", None),
 }
 
@@ -266,7 +268,7 @@ def test_endpoints_refuse_and_change_nothing(site, who, endpoint):
     method, path, payload = ENDPOINTS[endpoint]
     response = client.open(path, method=method, json=payload)
     expected = 401 if who == "anonymous" else 403
-    if who == "anonymous" and method == "GET" and not path.startswith(("/files", "/_dash")):
+    if who == "anonymous" and method == "GET" and "/files/" not in path:
         expected = 302
     assert response.status_code == expected, response.get_data(as_text=True)[:300]
     assert state(store, accounts) == before
@@ -279,7 +281,7 @@ def test_editor_endpoints_need_admin_for_accounts(site):
     before = state(store, accounts)
     method, path, payload = ENDPOINTS["add user"]
     assert client.open(path, method=method, json=payload).status_code == 403
-    assert client.get("/files/template.xlsx").status_code == 200
+    assert client.get(f"{P}/files/template.xlsx").status_code == 200
     assert state(store, accounts) == before
 
 
@@ -287,17 +289,18 @@ def test_pages_carry_no_data_for_the_wrong_role(site):
     import dash
 
     app, _, _ = site
-    pages = {p["path"]: p for p in dash.page_registry.values()}
+    pages = {p.get("subpath", p["path"]): p for p in dash.page_registry.values()}
     client = app.server.test_client()
-    with app.server.test_request_context("/"):
+    with app.server.test_request_context(P):
         from flask import g
 
         from socplan.accounts import User
 
         g.require_sign_in = True
         g.user = User("viewer1", "viewer")
+        g.socplan_plan = "main"
         for path in ("/upload", "/history", "/returns", "/admin/audit"):
-            text = str(pages[path]["layout"]().to_plotly_json())
+            text = str(pages[path]["layout"](plan="main").to_plotly_json())
             assert "Not available" in text
             assert "2020/21" not in text and ".xlsx" not in text and "sha256" not in text.lower()
     del client
@@ -361,10 +364,10 @@ def test_index_page_carries_no_data(site):
     app, _, _ = site
     editor = app.server.test_client()
     sign_in(editor, "editor1")
-    editor.get("/history")  # the first request: Dash renders its pages for validation here
+    editor.get(f"{P}/history")  # the first request: Dash renders its pages for validation here
     viewer = app.server.test_client()
     sign_in(viewer, "viewer1")
     for client in (viewer, editor):
-        index = client.get("/").get_data(as_text=True)
+        index = client.get(P).get_data(as_text=True)
         assert len(index) < 50_000
         assert ".xlsx" not in index and "Disrupt the county lines" not in index

@@ -8,6 +8,7 @@ import sys
 
 import pytest
 from builders import basic_milestones, recs
+from conftest import P
 from dash import no_update
 
 from dashboard import ids
@@ -30,26 +31,29 @@ def text_of(component) -> str:
     )
 
 
-def render(app, path: str, **query):
+def render(app, path: str, plan: str = "main", **query):
+    """Page `path` (within plan `plan`) as the server renders it for a request about the plan."""
     import dash
+    from flask import g
 
     page = next(
         p
         for p in dash.page_registry.values()
-        if p["path"] == path or p.get("path_template") == path
+        if p.get("subpath", p["path"]) == path or p.get("path_template") == path
     )
-    with app.server.test_request_context("/"):
-        return page["layout"](**query)
+    with app.server.test_request_context(f"/plans/{plan}{path}"):
+        g.socplan_plan = plan
+        g.require_sign_in = False
+        return page["layout"](plan=plan, **query)
 
 
 def test_health(app):
     response = app.server.test_client().get("/health")
-    assert response.status_code == 200 and response.get_json()["status"] == "ok"
-    assert response.get_json()["imports"] == 5
+    assert response.status_code == 200 and response.get_json() == {"status": "ok", "plans": 1}
 
 
 def test_index_has_lang_and_no_cdn(app):
-    html = app.server.test_client().get("/").get_data(as_text=True)
+    html = app.server.test_client().get(f"{P}/").get_data(as_text=True)
     assert '<html lang="en-GB">' in html
     assert "cdn." not in html and "unpkg" not in html and "googleapis" not in html
     assert "01_bootstrap.min.css" in html
@@ -75,7 +79,8 @@ def test_recommendations_grid_rows(app):
     refs = {row["sort_ref"] for row in grid.rowData}
     assert refs and all(row["ref"] == row["sort_ref"] for row in grid.rowData)  # text, no markup
     assert all(
-        row["href"] == f"/recommendation/{row['ref']}?owner=Public+health" for row in grid.rowData
+        row["href"] == f"{P}/recommendation/{row['ref']}?owner=Public+health"
+        for row in grid.rowData
     )
 
 
@@ -111,9 +116,23 @@ def test_sync_filters_from_url_and_from_dropdowns():
     assert out[0] == "?period=2020%2F21+Q1&since=2019%2F20+Q3"
 
 
-def test_nav_links_carry_filters():
-    hrefs, current = nav_links("?theme=Pursue&since=x", "/partners", ["/", "/partners"])
-    assert hrefs == ["/?theme=Pursue", "/partners?theme=Pursue"] and current == [None, "page"]
+def test_nav_links_carry_filters(app):
+    with app.server.test_request_context(f"{P}/partners"):
+        from flask import g
+
+        g.socplan_plan, g.require_sign_in = "main", False
+        hrefs, labels, shown = nav_links(
+            "?theme=Pursue&since=x", f"{P}/partners", ["/", "/partners", "/upload"], P
+        )
+        assert hrefs == [
+            f"{P}?theme=Pursue",
+            f"{P}/partners?theme=Pursue",
+            f"{P}/upload?theme=Pursue",
+        ]
+        assert labels[0] == "Overview" and "this page" in text_of(labels[1][1])
+        assert shown == ["nav-item-link", "nav-item-link current", "nav-item-link d-none"]
+        hrefs, _, shown = nav_links("", "/", ["/", "/partners"], None)  # no plan: none shown
+        assert all("d-none" in c for c in shown)
 
 
 def test_pages_show_only_the_filters_they_use(app):
@@ -125,22 +144,23 @@ def test_pages_show_only_the_filters_they_use(app):
 
     pages = list(dash.page_registry.values())
     expected = {
-        "/": FILTERS,
-        "/recommendations": FILTERS,
-        "/recommendation/R8": FILTERS,
-        "/partners": FILTERS,
-        "/changes": FILTERS,
-        "/returns": ("period",),
-        "/history": (),
-        "/upload": (),
+        P: FILTERS,
+        f"{P}/recommendations": FILTERS,
+        f"{P}/recommendation/R8": FILTERS,
+        f"{P}/partners": FILTERS,
+        f"{P}/changes": FILTERS,
+        f"{P}/returns": ("period",),
+        f"{P}/history": (),
+        f"{P}/upload": (),
         "/admin/audit": (),
+        "/": (),  # the list of plans
         "/no-such-page": FILTERS,
     }
     for path, used in expected.items():
         assert filters_used(path, pages) == used, path
-    assert filters_shown("/history") == (True, True, True, True)  # no bar at all
-    assert filters_shown("/returns") == (False, False, True, True)
-    assert filters_shown("/") == (False, False, False, False)
+    assert filters_shown(f"{P}/history") == (True, True, True, True)  # no bar at all
+    assert filters_shown(f"{P}/returns") == (False, False, True, True)
+    assert filters_shown(P) == (False, False, False, False)
     payload = {
         "output": "..filters-bar.hidden...filter-period-box.hidden...filter-theme-box.hidden..."
         "filter-owner-box.hidden...filter-reset.href..",
@@ -149,17 +169,17 @@ def test_pages_show_only_the_filters_they_use(app):
             *({"id": box, "property": "hidden"} for box in ids.FILTER_BOXES.values()),
             {"id": ids.RESET, "property": "href"},
         ],
-        "inputs": [{"id": ids.URL, "property": "pathname", "value": "/returns"}],
+        "inputs": [{"id": ids.URL, "property": "pathname", "value": f"{P}/returns"}],
         "changedPropIds": [f"{ids.URL}.pathname"],
     }
     client = app.server.test_client()
-    client.get("/")  # as a browser does: the page first, which sets the CSRF cookie
+    client.get(f"{P}/returns")  # as a browser does: the page first, which sets the CSRF cookie
     response = client.post("/_dash-update-component", json=payload)
     assert response.status_code == 200, response.get_data(as_text=True)
     hidden = response.get_json()["response"]
     assert hidden[ids.FILTERS_BAR]["hidden"] is False
     assert [hidden[box]["hidden"] for box in ids.FILTER_BOXES.values()] == [False, True, True]
-    assert hidden[ids.RESET]["href"] == "/returns"  # clearing the filters stays on the page
+    assert hidden[ids.RESET]["href"] == f"{P}/returns"  # clearing the filters stays on the page
     with app.server.test_request_context("/"):
         shell = text_of(app.layout())
     for component in (
@@ -191,18 +211,12 @@ def test_callback_endpoint(app):
             {"id": ids.PERIOD, "property": "value", "value": "2020/21 Q2"},
             {"id": ids.THEME, "property": "value", "value": ["Pursue"]},
             {"id": ids.OWNER, "property": "value", "value": []},
-        ],
-        "state": [
-            {
-                "id": ids.PERIOD,
-                "property": "options",
-                "value": [{"label": "2020/21 Q2", "value": "2020/21 Q2"}],
-            }
+            {"id": ids.URL, "property": "pathname", "value": P},
         ],
         "changedPropIds": [f"{ids.THEME}.value"],
     }
     client = app.server.test_client()
-    client.get("/")  # as a browser does: the page first, which sets the CSRF cookie
+    client.get(P)  # as a browser does: the page first, which sets the CSRF cookie
     response = client.post("/_dash-update-component", json=payload)
     assert response.status_code == 200, response.get_data(as_text=True)
     assert response.get_json()["response"][ids.URL]["search"] == "?theme=Pursue"
@@ -238,17 +252,25 @@ def test_library_never_imports_dash():
 def test_every_page_works_before_the_first_import(tmp_path):
     import dash
 
-    app = create_app({"db": f"sqlite:///{tmp_path / 'empty.db'}", "require_sign_in": False})
-    assert app.server.test_client().get("/").status_code == 200
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    Store(url).ensure_schema()
+    Store(url).add_plan("new", "A new plan")
+    app = create_app({"db": url, "require_sign_in": False})
+    client = app.server.test_client()
+    assert client.get("/").status_code == 302  # one plan: straight to it
+    assert client.get("/plans/new").status_code == 200
     for page in dash.page_registry.values():
-        if page.get("path_template") or page["path"].startswith(("/upload", "/history", "/admin")):
+        subpath = page.get("subpath")
+        if subpath is None or "<" in subpath or subpath.startswith(("/upload", "/history")):
             continue
-        with app.server.test_request_context("/"):
-            from flask import g
-
-            g.require_sign_in = False
-            text = text_of(page["layout"]())
+        text = text_of(render(app, subpath, plan="new"))
         assert "There is no plan yet" in text or "Not available" in text, page["path"]
+    with app.server.test_request_context("/"):
+        from flask import g
+
+        g.require_sign_in = False
+        home = next(p for p in dash.page_registry.values() if p["path"] == "/")
+        assert "No data yet" in text_of(home["layout"]())
 
 
 def test_rendered_pages_are_kept_until_the_next_import(tmp_path):

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import docx
 import pytest
+from conftest import P
 
 from socplan.cli import main
 from socplan.model import DeliveryPlan
@@ -369,17 +370,17 @@ def test_dashboard_download_routes(demo_db):
     from dashboard.app import create_app
 
     client = create_app({"db": demo_db, "require_sign_in": False}).server.test_client()
-    svg = client.get("/export/chart/by-theme.svg?theme=Pursue")
+    svg = client.get(f"{P}/export/chart/by-theme.svg?theme=Pursue")
     assert svg.status_code == 200 and svg.mimetype == "image/svg+xml"
     assert "attachment" in svg.headers["Content-Disposition"]
-    data = client.get("/export/data.csv?theme=Pursue&period=2020%2F21+Q1")
+    data = client.get(f"{P}/export/data.csv?theme=Pursue&period=2020%2F21+Q1")
     rows = list(csv.DictReader(io.StringIO(data.get_data(as_text=True))))
     assert rows and {r["Theme"] for r in rows} == {"Pursue"}
-    xlsx = client.get("/export/data.xlsx")
+    xlsx = client.get(f"{P}/export/data.xlsx")
     assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
-    assert client.get("/export/chart/nonsense.png").status_code == 404
-    assert client.get("/export/chart/status.exe").status_code == 404
-    word = client.get("/export/report.docx?owner=Public+health")
+    assert client.get(f"{P}/export/chart/nonsense.png").status_code == 404
+    assert client.get(f"{P}/export/chart/status.exe").status_code == 404
+    word = client.get(f"{P}/export/report.docx?owner=Public+health")
     assert word.status_code == 200 and word.data[:2] == b"PK"
 
 

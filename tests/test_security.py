@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import PASSWORD
+from conftest import PASSWORD, P
 from flask.testing import FlaskClient
 from test_auth import callback_payload, sign_in
 
@@ -27,7 +27,7 @@ def rss_bytes() -> int:
     raise AssertionError("no VmRSS")
 
 
-def page_payload(search: str, pathname: str = "/") -> dict:
+def page_payload(search: str, pathname: str = P) -> dict:
     """The Dash Pages callback a browser sends to render a page."""
     return callback_payload(
         ".._pages_content.children..._pages_store.data..",
@@ -46,7 +46,7 @@ def viewer(site):
     """A test client signed in as a viewer, with a page loaded (so it holds the CSRF cookie)."""
     client = site[0].server.test_client()
     sign_in(client, "viewer1")
-    client.get("/")
+    client.get(P)
     return client
 
 
@@ -57,7 +57,7 @@ def test_a_long_query_is_refused_at_once(site):
     app, _, _ = site
     client = app.server.test_client()
     sign_in(client, "viewer1")
-    response = client.get("/?period=" + "x" * 10_000_000)
+    response = client.get(f"{P}?period=" + "x" * 10_000_000)
     assert response.status_code == 414 and len(response.get_data()) < 1000
 
 
@@ -69,12 +69,13 @@ def test_a_huge_page_callback_from_a_viewer_is_refused_small(site):
 
 
 def test_distinct_junk_queries_keep_one_page_and_small_answers(site):
-    from dashboard.context import source
+    from dashboard.context import sources
 
     app, _, _ = site
     client = viewer(site)
     clean = client.post("/_dash-update-component", json=page_payload(""))
     assert clean.status_code == 200
+    clean.close()  # as a server does once the response is sent: the page is kept then
     before = rss_bytes()
     for i in range(12):  # each just under the viewer's body cap, each different
         junk = f"{i}" + "y" * 120_000
@@ -84,9 +85,10 @@ def test_distinct_junk_queries_keep_one_page_and_small_answers(site):
         # The same page as with no query: nothing of what was sent comes back.
         assert len(response.get_data()) < len(clean.get_data()) + 1000
         assert "yyyy" not in response.get_data(as_text=True)
+        response.close()
     grown = rss_bytes() - before
     with app.server.app_context():
-        kept = source()
+        kept = sources().get("main")
         overview = [k for k in kept._pages if k[1][0] == "dashboard.pages.overview"]
         assert len(overview) == 1  # every junk query is the page with no filters
     assert grown < 60 * 1024 * 1024, f"grew by {grown / 1048576:.0f} MB"
@@ -118,7 +120,7 @@ def test_sign_in_without_a_session_token_is_refused(site):
         "/login", data={"username": "editor1", "password": PASSWORD, "csrf": "x"}
     )
     assert response.status_code == 400 and "expired" in response.get_data(as_text=True)
-    assert client.get("/").status_code == 302  # not signed in
+    assert client.get(P).status_code == 302  # not signed in
 
 
 def test_odd_tokens_give_400_not_500(site):
@@ -244,7 +246,7 @@ def saved_session(app, username: str) -> tuple[FlaskClient, str]:
 def replay(app, cookie: str) -> int:
     thief = app.server.test_client()
     thief.set_cookie("socplan_session", cookie)
-    return thief.get("/").status_code
+    return thief.get(P).status_code
 
 
 def test_a_saved_cookie_dies_with_sign_out(site):
@@ -274,11 +276,11 @@ def test_sign_out_is_a_post_with_its_token(site):
     client = app.server.test_client()
     sign_in(client, "editor1")
     assert client.get("/logout").status_code == 405
-    assert client.get("/").status_code == 200  # still signed in
+    assert client.get(P).status_code == 200  # still signed in
     plain = FlaskClient(app.server)
     sign_in(plain, "editor1")
     assert plain.post("/logout").status_code == 400  # no token: still signed in
-    assert plain.get("/").status_code == 200
+    assert plain.get(P).status_code == 200
     layout = client.get("/_dash-layout").get_data(as_text=True)
     assert '"name": "csrf"' in layout or '"name":"csrf"' in layout  # the header's form has it
 
@@ -321,7 +323,7 @@ def test_reports_are_bounded_cached_and_health_stays_quick(site, monkeypatch):
         def fetch(args: tuple[int, str]) -> tuple[int, str | None]:
             i, query = args
             try:
-                with users[i % 3].open(base + "/export/report.pdf" + query, timeout=30) as r:
+                with users[i % 3].open(base + f"{P}/export/report.pdf" + query, timeout=30) as r:
                     return r.status, None
             except urllib.error.HTTPError as err:
                 return err.code, err.headers.get("Retry-After")
@@ -372,9 +374,9 @@ def test_changes_since_now_or_later_is_a_clear_400(site):
     client = app.server.test_client()
     sign_in(client, "viewer1")
     for since in ("2020/21 Q2", "2021/22 Q1"):
-        response = client.get(f"/export/chart/changes.svg?period=2020/21 Q2&since={since}")
+        response = client.get(f"{P}/export/chart/changes.svg?period=2020/21 Q2&since={since}")
         assert response.status_code == 400 and "not before" in response.get_json()["error"]
-    junk = client.get("/export/chart/changes.svg?since=soon")
+    junk = client.get(f"{P}/export/chart/changes.svg?since=soon")
     assert junk.status_code == 400 and "since" in junk.get_json()["error"]
 
 
@@ -399,9 +401,14 @@ def test_timeline_of_a_ref_with_any_character_downloads(tmp_path, monkeypatch):
     outcome = import_bytes(store, data, "odd.xlsx", period=Period(2019, 3), imported_by="test")
     assert not outcome.report.errors, outcome.report
     plan = DeliveryPlan.from_store(store)
-    link = chart(timeline_chart(plan, plan.latest, odd)).children[2].children[2].href
-    assert link.startswith("/export/chart/timeline.svg?ref=")
-    client = create_app({"db": url, "require_sign_in": False}).server.test_client()
+    app = create_app({"db": url, "require_sign_in": False})
+    with app.server.test_request_context(P):
+        from flask import g
+
+        g.socplan_plan = "main"
+        link = chart(timeline_chart(plan, plan.latest, odd)).children[2].children[2].href
+    assert link.startswith(f"{P}/export/chart/timeline.svg?ref=")
+    client = app.server.test_client()
     response = client.get(link)
     assert response.status_code == 200 and response.data.lstrip().startswith(b"<svg")
 
@@ -413,7 +420,7 @@ def test_every_response_carries_the_security_headers(site):
     app, _, _ = site
     client = app.server.test_client()
     sign_in(client, "viewer1")
-    for path in ("/", "/login", "/health", "/_dash-layout", "/export/data.csv", "/nowhere"):
+    for path in ("/", "/login", "/health", "/_dash-layout", f"{P}/export/data.csv", "/nowhere"):
         headers = client.get(path).headers
         policy = headers["Content-Security-Policy"]
         assert "frame-ancestors 'none'" in policy and "script-src 'self' 'sha256-" in policy
@@ -472,5 +479,5 @@ def test_chart_parameters_it_ignores_make_no_new_render(site, monkeypatch):
     monkeypatch.setattr(exports, "to_bytes", lambda fig, fmt, **_: made.append(fmt) or b"<svg/>")
     client = viewer(site)
     for junk in ("", "?ref=x", "?ref=y&since=nonsense-but-ignored", "?zzz=1"):
-        assert client.get(f"/export/chart/by-theme.svg{junk}").status_code == 200
+        assert client.get(f"{P}/export/chart/by-theme.svg{junk}").status_code == 200
     assert made == ["svg"]

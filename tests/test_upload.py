@@ -8,6 +8,7 @@ import threading
 
 import pytest
 from builders import edit
+from conftest import P
 
 from socplan.accounts import Accounts, User
 from socplan.demo import load_demo
@@ -64,11 +65,12 @@ def as_upload(*files: tuple[str, bytes]) -> tuple[list[str], list[str]]:
 
 
 def call(app, func, *args):
-    with app.server.test_request_context("/"):
+    with app.server.test_request_context(f"{P}/upload"):
         from flask import g
 
         g.require_sign_in = True
         g.user = User("editor1", "editor")
+        g.socplan_plan = "main"
         return func(*args)
 
 
@@ -231,11 +233,12 @@ def test_commentary_with_html_is_text(site):
     hostile = "<script>window.__xss = 1</script><b>bold</b>"
     workbook = next_return(store, Milestones={"I2": "Off track", "K2": hostile})
     commit_return(store, "x.xlsx", workbook, "e")
-    with app.server.test_request_context("/"):
+    with app.server.test_request_context(P):
         from flask import g
 
         g.require_sign_in = False
-        page = layout()
+        g.socplan_plan = "main"
+        page = layout(plan="main")
     # The commentary travels as a plain string child (React renders it as text), never as markup.
     found = []
 

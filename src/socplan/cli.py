@@ -391,17 +391,16 @@ def report(
     help="The folder to write the site to: new, empty, or holding a site written before.",
 )
 @period_option("Period to publish (default: the newest with data).")
-@click.option("--title", default=None, help="The plan's title on every page (default: strategy).")
+@click.option("--title", default=None, help="The title on every page (default: the plan's title).")
+@plan_option
 @db_option
 def site(output: Path, period: str | None, title: str | None, db: str | None) -> None:
     """Write the public site: a period's public items as static pages, charts and open data."""
-    from .config import load_settings
     from .reporting.site import SiteError, write_site
     from .reporting.site_folder import check_folder
 
-    settings = load_settings()
     chosen = parse_period(period)
-    plan = _plan(db)
+    plan, settings = _plan(db)
     with failing(SiteError):
         check_folder(output)
         from .reporting.render import warm_up
