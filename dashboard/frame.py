@@ -65,7 +65,13 @@ def _account() -> html.Div:
     user = auth.current_user()
     if user is None:
         return html.Div(
-            html.A("Sign in", href="/login", className="account-link"), className="account"
+            [
+                html.Span(
+                    "", id=ids.ROLE, className="visually-hidden"
+                ),  # the frame's callback sets it
+                html.A("Sign in", href="/login", className="account-link"),
+            ],
+            className="account",
         )
     return html.Div(
         [

@@ -7,12 +7,19 @@ from collections.abc import Iterator
 from urllib.parse import urlparse
 
 import pytest
-from conftest import serious_axe_violations, watched_page
+from conftest import P, serious_axe_violations, watched_page
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
-PAGES = ["/", "/recommendations", "/recommendation/R8", "/partners", "/changes", "/login"]
+PAGES = [
+    P,
+    f"{P}/recommendations",
+    f"{P}/recommendation/R8",
+    f"{P}/partners",
+    f"{P}/changes",
+    "/login",
+]
 
 
 @pytest.fixture(scope="module")
@@ -58,17 +65,18 @@ def test_page_loads_and_passes_axe(page, path):
     page.goto(path)
     loaded(page)
     assert page.locator("html").get_attribute("lang") == "en-GB"
-    if path not in ("/recommendations", "/login"):
+    if path not in (f"{P}/recommendations", "/login"):
         page.wait_for_selector(".js-plotly-plot", timeout=20_000)
     serious = serious_axe_violations(page)
     assert not serious, "\n".join(serious)
 
 
 def test_filters_live_in_the_url_and_back_works(page):
-    page.goto("/")
+    page.goto("/")  # one plan: straight to it
+    page.wait_for_url(f"**{P}", timeout=10_000)
     loaded(page)
     page.locator("#filter-theme").get_by_label("Pursue").check()
-    page.wait_for_url("**/?theme=Pursue", timeout=10_000)
+    page.wait_for_url(f"**{P}?theme=Pursue", timeout=10_000)
     # Playwright's expect, not wait_for_function: the page's CSP forbids evaluating strings.
     expect(page.locator("body")).to_contain_text("Pursue")
     expect(page.locator("#_dash-global-error-container .dash-fe-error")).to_have_count(0)
@@ -85,14 +93,14 @@ def test_filters_live_in_the_url_and_back_works(page):
     page.go_back()
     page.wait_for_url("**/recommendations?theme=Pursue", timeout=10_000)
     page.go_back()
-    page.wait_for_url("**/?theme=Pursue", timeout=10_000)
+    page.wait_for_url(f"**{P}?theme=Pursue", timeout=10_000)
     page.go_back()
     page.wait_for_url(lambda url: urlparse(url).query == "", timeout=10_000)
     expect(page.locator("#filter-theme input[value=Pursue]")).not_to_be_checked(timeout=10_000)
 
 
 def test_link_reproduces_the_view(page):
-    page.goto("/partners?period=2020%2F21+Q1&owner=Prisons+and+probation")
+    page.goto(f"{P}/partners?period=2020%2F21+Q1&owner=Prisons+and+probation")
     loaded(page)
     assert "Partners as at 30 June 2020 (2020/21 Q1)" in page.locator("h1").inner_text()
     assert page.locator("#filter-owner").get_by_label("Prisons and probation").is_checked()
@@ -101,7 +109,7 @@ def test_link_reproduces_the_view(page):
 
 
 def test_keyboard_reaches_navigation_and_focus_is_visible(page):
-    page.goto("/")
+    page.goto(P)
     loaded(page)
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.className") == "skip-link"
@@ -118,7 +126,7 @@ def test_keyboard_reaches_navigation_and_focus_is_visible(page):
 
 
 def test_chart_data_table_one_click_away(page):
-    page.goto("/")
+    page.goto(P)
     loaded(page)
     details = page.locator("details.chart-data").first
     details.locator("summary").click()
@@ -126,7 +134,7 @@ def test_chart_data_table_one_click_away(page):
 
 
 def test_changes_period_picker_updates_url(page):
-    page.goto("/changes")
+    page.goto(f"{P}/changes")
     loaded(page)
     page.locator("#changes-since").select_option("2019/20 Q3")
     page.wait_for_url("**/changes?since=2019%2F20+Q3", timeout=10_000)
@@ -135,7 +143,7 @@ def test_changes_period_picker_updates_url(page):
 
 def test_usable_at_768_wide_and_prints_without_chrome(page):
     page.set_viewport_size({"width": 768, "height": 1000})
-    page.goto("/")
+    page.goto(P)
     loaded(page)
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 1, f"page is {overflow}px wider than a 768px screen"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from builders import edit
-from conftest import serious_axe_violations, watched_page
+from conftest import P, serious_axe_violations, watched_page
 from playwright.sync_api import expect
 from test_libreoffice import libreoffice_resave
 
@@ -59,8 +59,8 @@ def page(browser, site):
 
 
 def sign_in(page, username: str) -> None:
-    page.goto("/upload")
-    page.wait_for_url("**/login?next=/upload")
+    page.goto(f"{P}/upload")
+    page.wait_for_url(f"**/login?next={P}/upload")
     page.get_by_label("User name").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
@@ -82,8 +82,8 @@ def test_sign_out_button_ends_the_session(page):
     sign_in(page, "viewer1")
     page.get_by_role("button", name="Sign out").click()  # a form POST with its CSRF token
     page.wait_for_url("**/login", timeout=10_000)
-    page.goto("/partners")
-    page.wait_for_url("**/login?next=/partners", timeout=10_000)
+    page.goto(f"{P}/partners")
+    page.wait_for_url(f"**/login?next={P}/partners", timeout=10_000)
 
 
 def test_viewer_finds_no_way_to_upload(page):
@@ -135,7 +135,7 @@ def test_editor_restores_a_revision(page, site):
     before = store.history()
     q2 = before[before["period"] == "2020/21 Q2"]
     sign_in(page, "editor1")
-    page.goto("/history")
+    page.goto(f"{P}/history")
     page.wait_for_selector("h1:has-text('History of imports')")
     row = page.locator("tr", has_text="2020-21-Q2-full.xlsx")
     row.get_by_role("button", name="Restore").click()  # the confirm dialog is accepted
@@ -147,9 +147,9 @@ def test_editor_restores_a_revision(page, site):
 
 def test_signed_in_pages_pass_axe_and_show_only_the_filters_they_use(page):
     sign_in(page, "editor1")
-    shown = {"/upload": [], "/history": [], "/returns": ["As at"], "/": ["As at", "Theme", "Owner"]}
+    shown = {"/upload": [], "/history": [], "/returns": ["As at"], "": ["As at", "Theme", "Owner"]}
     for path, filters in shown.items():
-        page.goto(path)
+        page.goto(P + path)
         page.wait_for_selector("h1")
         page.wait_for_load_state("networkidle")
         bar = page.locator(".filters-bar")
@@ -183,7 +183,7 @@ def test_html_in_commentary_shows_as_text(page, site):
         imported_by="t",
     )
     sign_in(page, "viewer1")
-    page.goto("/")
+    page.goto(P)
     page.wait_for_selector("text=Off track (")
     assert page.get_by_text(hostile).count() >= 1
     assert page.evaluate("window.__xss") is None
