@@ -34,6 +34,7 @@ CORE = (
     "socplan.accounts",
     "socplan.backup",
     "socplan.browser",
+    "socplan.opendocument",
 )
 COMMANDS = ("socplan.cli", "socplan.cli_common", "socplan.cli_accounts", "socplan.serve")
 RULES: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = [

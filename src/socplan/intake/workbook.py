@@ -74,7 +74,7 @@ def read_sheets(data: bytes, name: str, report: Report) -> dict[str, RawSheet] |
     except Exception as exc:  # calamine raises its own error types for damaged files
         report.error(
             name,
-            f"the workbook cannot be read ({type(exc).__name__}); open it in Excel and save it again as .xlsx",
+            f"the workbook cannot be read ({type(exc).__name__}); open it in Excel or LibreOffice and save it again as .xlsx or .ods",
         )
         return None
 
