@@ -98,6 +98,32 @@ def test_libreoffice_reads_the_ods_template_as_we_wrote_it(tmp_path: Path):
     pd.testing.assert_frame_equal(a.recommendations, b.recommendations)
 
 
+def test_statuses_by_colour_survive_libreoffice(tmp_path: Path):
+    """Red, amber and green fills made in Excel (openpyxl) and saved by Calc as .ods and .xlsx
+    are read as statuses in all three files."""
+    import io
+
+    import openpyxl
+    from openpyxl.styles import PatternFill
+
+    source = write(tmp_path / "plan.xlsx", Period(2019, 3), recs(), basic_milestones())
+    book = openpyxl.load_workbook(source)
+    for ref, colour in (("I2", "FF0000"), ("I3", "FFC000"), ("I4", "00B050")):
+        book["Milestones"][ref] = None
+        book["Milestones"][ref].fill = PatternFill("solid", fgColor=colour)
+    book["Milestones"]["K2"] = "Recovery plan agreed"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    source.write_bytes(buffer.getvalue())
+    as_ods = libreoffice_convert(source, tmp_path / "o", "ods", ".ods")
+    as_xlsx = libreoffice_resave(source, tmp_path / "x")
+    for path in (source, as_ods, as_xlsx):
+        parsed = parse_workbook(path.read_bytes(), path.name, period=Period(2019, 3))
+        assert parsed.report.ok, (path.name, parsed.report.lines())
+        assert parsed.milestones["status"].tolist() == ["Off track", "At risk", "On track"]
+        assert [p.place for p in parsed.report.notices] == ["Milestones!I2:I4"], path.name
+
+
 @pytest.mark.slow
 def test_word_report_in_libreoffice_is_about_as_long_as_the_pdf(demo_db, tmp_path: Path, runner):
     """Tables sized to their content: Writer lays the Word report out in at most 1.3 times the

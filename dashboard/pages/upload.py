@@ -142,8 +142,7 @@ def _decode(contents: list[str], names: list[str]) -> list[tuple[str, bytes]]:
 
 
 def _vocabulary() -> Vocabulary:
-    config = settings()
-    return Vocabulary(config.themes, config.statuses)
+    return Vocabulary.from_settings(settings())
 
 
 def _limits() -> Limits:

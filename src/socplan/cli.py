@@ -120,7 +120,7 @@ def validate(file: Path, period: str | None, partial: bool, db: str | None) -> N
         period=chosen,
         partial=partial,
         known_recommendations=known,
-        vocabulary=Vocabulary(settings.themes, settings.statuses),
+        vocabulary=Vocabulary.from_settings(settings),
         limits=limits,
     )
     _print_report(outcome.report)
@@ -164,7 +164,7 @@ def import_(
         period=chosen,
         imported_by=_user(user),
         partial=partial,
-        vocabulary=Vocabulary(settings.themes, settings.statuses),
+        vocabulary=Vocabulary.from_settings(settings),
         limits=limits,
     )
     if outcome.revision is None:

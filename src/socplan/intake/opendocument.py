@@ -110,7 +110,8 @@ def feed(archive: zipfile.ZipFile, member: str, handle: Any) -> None:
     handle.Parse(b"", True)
 
 
-def _repeat(attrs: dict[str, str], key: str) -> int:
+def repeat(attrs: dict[str, str], key: str) -> int:
+    """A row's or cell's repeat count (1 when not given); refuses one that is not a number."""
     raw = attrs.get(key)
     if raw is None:
         return 1
@@ -149,10 +150,10 @@ class _Scan:
         if self.cell:
             self.cell += 1
         elif tag == ROW:
-            self.row += _repeat(attrs, ROWS_REPEATED)
+            self.row += repeat(attrs, ROWS_REPEATED)
             self.column = 0
         elif tag in CELLS:
-            self.column += _repeat(attrs, COLUMNS_REPEATED)
+            self.column += repeat(attrs, COLUMNS_REPEATED)
             self.cell = 1
             if any(key in attrs for key in VALUED):
                 # A repeated row or cell counts by its last repeat.
