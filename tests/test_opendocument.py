@@ -308,3 +308,51 @@ def test_ods_rows_written_by_calamine_match_the_excel_rows():
         "Milestones!I4: 'Compelte' is not a status; use one of Not started, On track, At risk, "
         "Off track, Complete, Cancelled"
     ]
+
+
+def test_a_table_nested_in_a_cell_is_not_rows_of_its_sheet():
+    """calamine skips a cell's content, so rows of a table inside a cell are not the sheet's."""
+    rows = (
+        '<table:table-row><table:table-cell office:value-type="string"><text:p>x</text:p>'
+        '<table:table table:name="inner"><table:table-row table:number-rows-repeated="900000">'
+        '<table:table-cell office:value-type="float" office:value="1"/></table:table-row>'
+        "</table:table></table:table-cell></table:table-row>"
+    )
+    data = ods_stray_rows(ods_template_bytes(Q3, recs(), basic_milestones()), "About", rows)
+    assert extents(data)["About"] == (6, 2)  # the About rows, and the one holding the table
+    assert "inner" not in extents(data)
+
+
+def test_another_prefix_for_the_table_namespace_is_still_measured():
+    rows = (
+        '<t:table-row xmlns:t="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+        't:number-rows-repeated="300000"><t:table-cell office:value-type="float" '
+        'office:value="1"/></t:table-row>'
+    )
+    data = ods_stray_rows(ods_template_bytes(Q3, recs(), basic_milestones()), "About", rows)
+    with pytest.raises(UnsafeFile, match=r"^About!A300005: a value far outside"):
+        check_workbook_bytes(data, "plan.ods")
+
+
+@pytest.mark.parametrize(
+    ("rows", "fragment"),
+    [
+        (
+            '<table:table-row><table:table-cell office:value-type="string"><text:p>'
+            '<text:a xmlns:xlink="http://www.w3.org/1999/xlink" '
+            'xlink:href="macro:///Standard.Module1.Main">click</text:a></text:p>'
+            "</table:table-cell></table:table-row>",
+            "contains macros or scripts (macro:///Standard.Module1.Main)",
+        ),
+        (
+            '<table:table-row table:number-rows-repeated="many"><table:table-cell/>'
+            "</table:table-row>",
+            "the OpenDocument spreadsheet is damaged ('many' is not a repeat count)",
+        ),
+    ],
+)
+def test_macro_links_and_bad_repeats_are_refused(rows, fragment):
+    data = ods_stray_rows(ods_template_bytes(Q3, recs(), basic_milestones()), "About", rows)
+    with pytest.raises(UnsafeFile) as caught:
+        check_workbook_bytes(data, "plan.ods")
+    assert fragment in str(caught.value)

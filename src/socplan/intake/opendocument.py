@@ -47,15 +47,18 @@ ROWS_REPEATED = q(TABLE, "number-rows-repeated")
 COLUMNS_REPEATED = q(TABLE, "number-columns-repeated")
 NAME = q(TABLE, "name")
 # What makes a cell hold something for a reader (calamine reads these, and nothing else).
-VALUED = (
-    q(OFFICE, "value-type"),
-    q(OFFICE, "value"),
-    q(OFFICE, "string-value"),
-    q(OFFICE, "date-value"),
-    q(OFFICE, "time-value"),
-    q(OFFICE, "boolean-value"),
-    q(TABLE, "formula"),
+VALUED = frozenset(
+    {
+        q(OFFICE, "value-type"),
+        q(OFFICE, "value"),
+        q(OFFICE, "string-value"),
+        q(OFFICE, "date-value"),
+        q(OFFICE, "time-value"),
+        q(OFFICE, "boolean-value"),
+        q(TABLE, "formula"),
+    }
 )
+HREF = q(XLINK, "href")
 # Elements that run code when the document is opened or used.
 SCRIPTED = frozenset({q(SCRIPT, "event-listener"), q(OFFICE, "script")})
 MACRO_LINKS = ("vnd.sun.star.script:", "macro:", "vnd.sun.star.basic:")
@@ -124,50 +127,54 @@ def repeat(attrs: dict[str, str], key: str) -> int:
 
 @dataclass
 class _Scan:
-    """How far each table of content.xml reaches, and anything scripted it holds."""
+    """How far each table of content.xml reaches, and anything scripted it holds.
+
+    Called for every element of what may be a large file, so the common paths (an element
+    inside a cell, a cell, a row) come first and do little.
+    """
 
     extents: dict[str, Extent] = field(default_factory=dict)
     scripted: str = ""
     table: Extent | None = None
-    depth: int = 0  # elements open inside the current table
-    cell: int = 0  # elements open inside the current cell (0: not in a cell)
+    cell: int = 0  # elements open inside the current cell, itself included (0: not in a cell)
     row: int = 0
     column: int = 0
 
     def start(self, tag: str, attrs: dict[str, str]) -> None:
-        if tag in SCRIPTED and not self.scripted:
-            self.scripted = tag.split(SEP)[-1]
-        link = attrs.get(q(XLINK, "href"))
-        if link and link.strip().lower().startswith(MACRO_LINKS) and not self.scripted:
-            self.scripted = link.strip()[:60]
-        if self.table is None:
-            if tag == SHEET:
-                name = attrs.get(NAME, f"Sheet{len(self.extents) + 1}")
-                self.table = self.extents.setdefault(name, Extent())
-                self.depth, self.row = 0, 0
-            return
-        self.depth += 1
+        if tag in SCRIPTED or HREF in attrs:
+            self._look(tag, attrs)
         if self.cell:
             self.cell += 1
-        elif tag == ROW:
-            self.row += repeat(attrs, ROWS_REPEATED)
-            self.column = 0
         elif tag in CELLS:
-            self.column += repeat(attrs, COLUMNS_REPEATED)
+            if self.table is None:
+                return
+            self.column += repeat(attrs, COLUMNS_REPEATED) if COLUMNS_REPEATED in attrs else 1
             self.cell = 1
-            if any(key in attrs for key in VALUED):
-                # A repeated row or cell counts by its last repeat.
+            if not VALUED.isdisjoint(attrs):  # a repeated row or cell counts by its last repeat
                 self.table.see(max(self.row, 1), self.column)
+        elif tag == ROW:
+            self.row += repeat(attrs, ROWS_REPEATED) if ROWS_REPEATED in attrs else 1
+            self.column = 0
+        elif tag == SHEET:
+            name = attrs.get(NAME, f"Sheet{len(self.extents) + 1}")
+            self.table = self.extents.setdefault(name, Extent())
+            self.row = 0
 
     def end(self, tag: str) -> None:
-        if self.table is None:
-            return
-        if self.depth == 0:  # the table itself closes
-            self.table = None
-            return
-        self.depth -= 1
         if self.cell:
             self.cell -= 1
+        elif tag == SHEET:
+            self.table = None
+
+    def _look(self, tag: str, attrs: dict[str, str]) -> None:
+        """Note the first element that runs a script, or link that calls a macro."""
+        link = attrs.get(HREF, "").strip()
+        if self.scripted:
+            return
+        if tag in SCRIPTED:
+            self.scripted = tag.split(SEP)[-1]
+        elif link.lower().startswith(MACRO_LINKS):
+            self.scripted = link[:60]
 
 
 def table_extents(archive: zipfile.ZipFile) -> tuple[dict[str, Extent], str]:

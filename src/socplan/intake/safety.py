@@ -209,16 +209,19 @@ _ODF_KINDS = {
 
 def _check_opendocument(archive: zipfile.ZipFile, name: str, limits: Limits) -> None:
     """Refuse an OpenDocument file unless it is a plain spreadsheet within the limits."""
-    damaged = (
-        f"{name}: the OpenDocument spreadsheet is damaged; open it in LibreOffice and save it "
-        "again as .ods"
-    )
+
+    def damaged(why: object = "") -> str:
+        return (
+            f"{name}: the OpenDocument spreadsheet is damaged{f' ({why})' if why else ''}; open "
+            "it in LibreOffice and save it again as .ods"
+        )
+
     try:
         verdict = odf.inspect(archive, limits.max_sheet_rows, limits.max_sheet_columns)
     except (odf.Refused, expat.ExpatError) as exc:
-        raise UnsafeFile(f"{damaged} ({exc})") from None
+        raise UnsafeFile(damaged(exc)) from None
     except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError, KeyError):
-        raise UnsafeFile(damaged) from None
+        raise UnsafeFile(damaged()) from None
     if verdict is None:
         return
     if verdict.kind == "not-spreadsheet":
@@ -245,7 +248,7 @@ def _check_opendocument(archive: zipfile.ZipFile, name: str, limits: Limits) -> 
         )
     if verdict.kind == "far":
         raise UnsafeFile(f"{verdict.detail}: {FAR}")
-    raise UnsafeFile(f"{damaged} ({verdict.detail})")
+    raise UnsafeFile(damaged(verdict.detail))
 
 
 # Parts that hold or run code: VBA projects, Excel 4 macro sheets, ActiveX controls, OLE objects
