@@ -4,6 +4,7 @@ previews and two editors at once."""
 from __future__ import annotations
 
 import base64
+import re
 import threading
 
 import pytest
@@ -328,3 +329,26 @@ def test_upload_page_offers_ods(site):
         and "application/vnd.oasis.opendocument.spreadsheet" in page
     )
     assert "Drop .xlsx or .ods workbooks here" in page
+
+
+def test_editor_downloads_the_template_as_ods(site):
+    from builders import ods_edit
+
+    from socplan.intake.safety import check_workbook_bytes
+
+    app, store = site
+    client = app.server.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page)[1]
+    form = {"username": "editor1", "password": "correct horse battery", "csrf": csrf}
+    assert client.post("/login", data=form).status_code == 302
+    response = client.get("/files/template.ods?period=2020/21 Q3")
+    assert response.status_code == 200
+    assert response.mimetype == "application/vnd.oasis.opendocument.spreadsheet"
+    assert "delivery-plan-return-2020-21-Q3.ods" in response.headers["Content-Disposition"]
+    data = response.get_data()
+    check_workbook_bytes(data, "t.ods")
+    filled = ods_edit(data, {"Milestones": {"K2": "Returned as .ods"}})
+    plan = DeliveryPlan.from_store(store)
+    checked = check_returns(store, plan, [("t.ods", filled)], Q3, partial=False)
+    assert checked.ok, [o.report.lines() for _, o in checked.outcomes]

@@ -84,10 +84,19 @@ def layout(**_: Any) -> html.Div:
                         md=5,
                     ),
                     dbc.Col(
-                        html.A(
-                            "Download the pre-filled template",
-                            href="/files/template.xlsx",
-                            className="btn btn-outline-primary btn-sm",
+                        html.Div(
+                            [
+                                html.A(
+                                    "Download the pre-filled template",
+                                    href="/files/template.xlsx",
+                                    className="btn btn-outline-primary btn-sm me-2",
+                                ),
+                                html.A(
+                                    "Download it as .ods (OpenDocument)",
+                                    href="/files/template.ods",
+                                    className="btn btn-outline-primary btn-sm",
+                                ),
+                            ]
                         ),
                         md=3,
                         className="d-flex align-items-end",
