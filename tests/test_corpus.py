@@ -169,13 +169,13 @@ ODS_CASES: dict[str, tuple[str, object, str, str]] = {
         "plan.ods",
         lambda: add_member(good_ods(), "Basic/Standard/Module1.xml", b"<script:module/>"),
         "",
-        "contains macros or scripts (Basic/Standard/Module1.xml)",
+        "contains macros, scripts or embedded programs (Basic/Standard/Module1.xml)",
     ),
     "ods: python scripts": (
         "plan.ods",
         lambda: add_member(good_ods(), "Scripts/python/run.py", b"import os"),
         "",
-        "contains macros or scripts (Scripts/python/run.py)",
+        "contains macros, scripts or embedded programs (Scripts/python/run.py)",
     ),
     "ods: script in the manifest": (
         "plan.ods",
@@ -184,7 +184,16 @@ ODS_CASES: dict[str, tuple[str, object, str, str]] = {
             'manifest:media-type="application/binary"/>'
         ),
         "",
-        "contains macros or scripts",
+        "contains macros, scripts or embedded programs",
+    ),
+    "ods: embedded OLE object": (
+        "plan.ods",
+        lambda: ods_manifest(
+            '<manifest:file-entry manifest:full-path="Object 1" '
+            'manifest:media-type="application/vnd.sun.star.oleobject"/>'
+        ),
+        "",
+        "contains macros, scripts or embedded programs (Object 1)",
     ),
     "ods: event listener running a macro": (
         "plan.ods",
@@ -192,7 +201,7 @@ ODS_CASES: dict[str, tuple[str, object, str, str]] = {
             lambda xml: xml.replace(b"<office:body>", LISTENER.encode() + b"<office:body>")
         ),
         "",
-        "contains macros or scripts (event-listener)",
+        "contains macros, scripts or embedded programs (event-listener)",
     ),
     "ods: a text document": (
         "plan.ods",

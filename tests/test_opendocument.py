@@ -342,7 +342,7 @@ def test_another_prefix_for_the_table_namespace_is_still_measured():
             '<text:a xmlns:xlink="http://www.w3.org/1999/xlink" '
             'xlink:href="macro:///Standard.Module1.Main">click</text:a></text:p>'
             "</table:table-cell></table:table-row>",
-            "contains macros or scripts (macro:///Standard.Module1.Main)",
+            "contains macros, scripts or embedded programs (macro:///Standard.Module1.Main)",
         ),
         (
             '<table:table-row table:number-rows-repeated="many"><table:table-cell/>'

@@ -243,8 +243,9 @@ def _check_opendocument(archive: zipfile.ZipFile, name: str, limits: Limits) -> 
         )
     if verdict.kind == "macros":
         raise UnsafeFile(
-            f"{name}: the spreadsheet contains macros or scripts ({verdict.detail}); save it "
-            "without macros (Tools > Macros > Organise, delete the document's modules) as .ods"
+            f"{name}: the spreadsheet contains macros, scripts or embedded programs "
+            f"({verdict.detail}); save a copy without them (delete the document's macro modules "
+            "and embedded objects) as .ods"
         )
     if verdict.kind == "far":
         raise UnsafeFile(f"{verdict.detail}: {FAR}")
