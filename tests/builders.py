@@ -298,12 +298,10 @@ def ods_edit(
 
 def ods_stray_rows(data: bytes, sheet: str, rows: str) -> bytes:
     """An OpenDocument spreadsheet with raw `table:table-row` XML added at the end of `sheet`."""
-    from socplan.opendocument import NS
 
     def change(xml: bytes) -> bytes:
         at = xml.index(f'table:name="{sheet}"'.encode())
         end = xml.index(b"</table:table>", at)
         return xml[:end] + rows.encode() + xml[end:]
 
-    assert NS
     return rewrite_member(data, "content.xml", change)
