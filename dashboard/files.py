@@ -14,6 +14,8 @@ from .auth import current_user
 from .context import accounts, settings, source
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ODS = "application/vnd.oasis.opendocument.spreadsheet"
+MIMETYPES = {"xlsx": XLSX, "ods": ODS}
 
 
 def original(slug: str, import_id: int) -> Response:
@@ -30,21 +32,26 @@ def original(slug: str, import_id: int) -> Response:
         request.remote_addr or "",
         plan=slug,
     )
-    return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True, download_name=name)
+    mimetype = ODS if name.lower().endswith(".ods") else XLSX
+    return send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=name)
 
 
-def template(slug: str) -> Response:
-    """The template for a period (default: the next due), pre-filled with the current plan."""
+def template(slug: str, fmt: str = "xlsx") -> Response:
+    """The template for a period (default: the next due), pre-filled with the current plan, as
+    `fmt` (xlsx or ods)."""
     plan = source().plan()
     try:
         period = Period.parse(request.args["period"][:64]) if request.args.get("period") else None
     except PeriodError:
         abort(400)
     buffer = io.BytesIO()
-    chosen, _ = write_plan_template(buffer, plan, settings(), period)
-    name = f"{slug}-return-{chosen.slug}.xlsx"
+    chosen, _ = write_plan_template(buffer, plan, settings(), period, fmt=fmt)
+    name = f"{slug}-return-{chosen.slug}.{fmt}"
     return send_file(
-        io.BytesIO(buffer.getvalue()), mimetype=XLSX, as_attachment=True, download_name=name
+        io.BytesIO(buffer.getvalue()),
+        mimetype=MIMETYPES[fmt],
+        as_attachment=True,
+        download_name=name,
     )
 
 
@@ -53,3 +60,6 @@ def register(server: Flask) -> None:
     /plans/<slug>/files/; the plan is the request's, checked there)."""
     server.add_url_rule("/plans/<slug>/files/import/<int:import_id>", "original_file", original)
     server.add_url_rule("/plans/<slug>/files/template.xlsx", "template_file", template)
+    server.add_url_rule(
+        "/plans/<slug>/files/template.ods", "template_file_ods", template, defaults={"fmt": "ods"}
+    )

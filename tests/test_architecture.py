@@ -38,6 +38,7 @@ CORE = (
     "socplan.attachments",
     "socplan.evidence_formats",
     "socplan.evidence_containers",
+    "socplan.opendocument",
 )
 COMMANDS = ("socplan.cli", "socplan.cli_common", "socplan.cli_accounts", "socplan.serve")
 RULES: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = [

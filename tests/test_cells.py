@@ -154,3 +154,49 @@ def test_exports_hold_no_formula(runner, tmp_path: Path, hostile_db: str):
     assert "'" + EVIL in values
     for value in values:
         assert not formula_like(value), value
+
+
+def ods_cells(path: Path):
+    """(sheet, value, element) for every cell of an .ods that holds text, as the file has it."""
+    import zipfile
+    from xml.etree import ElementTree as ET
+
+    from socplan.opendocument import NS
+
+    table, text = f"{{{NS['table']}}}", f"{{{NS['text']}}}"
+    root = ET.fromstring(zipfile.ZipFile(path).read("content.xml"))
+    for sheet in root.iter(f"{table}table"):
+        for cell in sheet.iter(f"{table}table-cell"):
+            shown = "\n".join("".join(p.itertext()) for p in cell.iter(f"{text}p"))
+            yield sheet.get(f"{table}name"), shown, cell
+
+
+def test_ods_template_holds_no_formula_and_reads_back_as_written(tmp_path: Path):
+    recs, ms = hostile_plan()
+    path = tmp_path / "template.ods"
+    words = {"themes": THEMES, "statuses": STATUSES}
+    write_template(path, Q3, recs, ms, owners=[EVIL, "@owner"], title=EVIL, fmt="ods", **words)
+    seen = set()
+    for sheet, shown, cell in ods_cells(path):
+        # ODF makes a cell a formula only by table:formula, which is never written.
+        assert not any(key.endswith("}formula") for key in cell.attrib), (sheet, shown)
+        if formula_like(shown.lstrip("\n")):
+            seen.add(sheet)
+    assert {"Instructions", "Recommendations", "Milestones", "Lists"} <= seen
+    parsed = parse_workbook(path.read_bytes(), vocabulary=Vocabulary(THEMES, STATUSES))
+    assert parsed.recommendations.loc[0, "lead"] == EVIL
+    assert parsed.milestones.loc[1, "milestone"] == EVIL
+    assert parsed.milestones.loc[0, "owner"] == hostile(5).strip()
+
+
+def test_ods_export_holds_no_formula(runner, tmp_path: Path, hostile_db: str):
+    out = tmp_path / "plan.ods"
+    result = runner.invoke(main, ["export", "-o", str(out), "--db", hostile_db])
+    assert result.exit_code == 0, result.output
+    values = []
+    for sheet, shown, cell in ods_cells(out):
+        assert not any(key.endswith("}formula") for key in cell.attrib), (sheet, shown)
+        values.append(shown)
+    assert "'" + EVIL in values
+    for value in values:
+        assert not formula_like(value), value

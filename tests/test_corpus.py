@@ -15,6 +15,9 @@ from builders import (
     edit,
     milestone,
     milestones,
+    ods_edit,
+    ods_stray_rows,
+    ods_template_bytes,
     recs,
     rewrite_member,
     sheet_bytes,
@@ -94,6 +97,162 @@ def ole(extra: bytes) -> bytes:
     return b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504 + extra + b"\0" * 1024
 
 
+def good_ods() -> bytes:
+    return ods_template_bytes(Q3, recs(), basic_milestones())
+
+
+def ods_manifest(extra: str) -> bytes:
+    """The good .ods with `extra` added inside its manifest."""
+    return rewrite_member(
+        good_ods(),
+        "META-INF/manifest.xml",
+        lambda xml: xml.replace(b"</manifest:manifest>", extra.encode() + b"</manifest:manifest>"),
+    )
+
+
+def ods_content(change) -> bytes:
+    return rewrite_member(good_ods(), "content.xml", change)
+
+
+ENCRYPTED_ENTRY = (
+    '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml">'
+    '<manifest:encryption-data manifest:checksum-type="SHA1/1K" manifest:checksum="x">'
+    '<manifest:algorithm manifest:algorithm-name="Blowfish CFB" manifest:initialisation-vector="x"/>'
+    "</manifest:encryption-data></manifest:file-entry>"
+)
+LISTENER = (
+    '<office:event-listeners xmlns:script="urn:oasis:names:tc:opendocument:xmlns:script:1.0" '
+    'xmlns:xlink="http://www.w3.org/1999/xlink"><script:event-listener '
+    'script:language="ooo:script" script:event-name="dom:load" '
+    'xlink:href="vnd.sun.star.script:Standard.Module1.Main?language=Basic&amp;location=document"/>'
+    "</office:event-listeners>"
+)
+
+ODS_CASES: dict[str, tuple[str, object, str, str]] = {
+    "ods: value at XFD1048576": (
+        "plan.ods",
+        lambda: ods_edit(good_ods(), {"Milestones": {"XFD1048576": "x"}}),
+        "Milestones!XFD1048576",
+        FAR,
+    ),
+    "ods: value at ZZ200000": (
+        "plan.ods",
+        lambda: ods_edit(good_ods(), {"Milestones": {"ZZ200000": "x"}}),
+        "Milestones!ZZ200000",
+        FAR,
+    ),
+    "ods: repeated row holding a value": (
+        "plan.ods",
+        lambda: ods_stray_rows(
+            good_ods(),
+            "About",
+            '<table:table-row table:number-rows-repeated="1048553"><table:table-cell '
+            'office:value-type="float" office:value="1"><text:p>1</text:p></table:table-cell>'
+            "</table:table-row>",
+        ),
+        "About!A1048558",
+        FAR,
+    ),
+    "ods: repeated cell holding a value": (
+        "plan.ods",
+        lambda: ods_stray_rows(
+            good_ods(),
+            "Lists",
+            '<table:table-row><table:table-cell table:number-columns-repeated="16384" '
+            'office:value-type="string"><text:p>x</text:p></table:table-cell></table:table-row>',
+        ),
+        "Lists!XFD",
+        FAR,
+    ),
+    "ods: encrypted": ("plan.ods", lambda: ods_manifest(ENCRYPTED_ENTRY), "", "encrypted"),
+    "ods: basic macros": (
+        "plan.ods",
+        lambda: add_member(good_ods(), "Basic/Standard/Module1.xml", b"<script:module/>"),
+        "",
+        "contains macros, scripts or embedded programs (Basic/Standard/Module1.xml)",
+    ),
+    "ods: python scripts": (
+        "plan.ods",
+        lambda: add_member(good_ods(), "Scripts/python/run.py", b"import os"),
+        "",
+        "contains macros, scripts or embedded programs (Scripts/python/run.py)",
+    ),
+    "ods: script in the manifest": (
+        "plan.ods",
+        lambda: ods_manifest(
+            '<manifest:file-entry manifest:full-path="Basic/" '
+            'manifest:media-type="application/binary"/>'
+        ),
+        "",
+        "contains macros, scripts or embedded programs",
+    ),
+    "ods: embedded OLE object": (
+        "plan.ods",
+        lambda: ods_manifest(
+            '<manifest:file-entry manifest:full-path="Object 1" '
+            'manifest:media-type="application/vnd.sun.star.oleobject"/>'
+        ),
+        "",
+        "contains macros, scripts or embedded programs (Object 1)",
+    ),
+    "ods: event listener running a macro": (
+        "plan.ods",
+        lambda: ods_content(
+            lambda xml: xml.replace(b"<office:body>", LISTENER.encode() + b"<office:body>")
+        ),
+        "",
+        "contains macros, scripts or embedded programs (event-listener)",
+    ),
+    "ods: a text document": (
+        "plan.ods",
+        lambda: rewrite_member(
+            good_ods(), "mimetype", lambda _: b"application/vnd.oasis.opendocument.text"
+        ),
+        "",
+        "this is an OpenDocument text document (.odt), not a spreadsheet",
+    ),
+    "ods: no mimetype": (
+        "plan.ods",
+        lambda: zip_of({"content.xml": b"<x/>", "META-INF/manifest.xml": b"<m/>"}),
+        "",
+        "it has no mimetype",
+    ),
+    "ods: entity expansion": (
+        "plan.ods",
+        lambda: ods_content(
+            lambda xml: xml.replace(
+                b"?>", b'?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>', 1
+            )
+        ),
+        "",
+        "declares a DOCTYPE",
+    ),
+    "ods: truncated content": (
+        "plan.ods",
+        lambda: ods_content(lambda xml: xml[: len(xml) // 2]),
+        "",
+        "the OpenDocument spreadsheet is damaged",
+    ),
+    "ods: zip bomb": (
+        "plan.ods",
+        lambda: add_member(good_ods(), "Pictures/blob.png", b"\0" * 30_000_000),
+        "",
+        "zip bomb",
+    ),
+    "ods: unknown status": (
+        "plan.ods",
+        lambda: ods_edit(good_ods(), {"Milestones": {"I2": "Compelte"}}),
+        "Milestones!I2",
+        "'Compelte' is not a status",
+    ),
+    "ods: impossible date": (
+        "plan.ods",
+        lambda: ods_edit(good_ods(), {"Milestones": {"F3": "31/02/2020"}}),
+        "Milestones!F3",
+        "February 2020 has 29 days",
+    ),
+}
+
 CASES: dict[str, tuple[str, object, str, str]] = {
     # name: (file name, builder, place, message fragment)
     "text file": ("plan.xlsx", lambda: b"Ref,Milestone\nR1.1,Do it\n", "", "not an Excel workbook"),
@@ -110,13 +269,13 @@ CASES: dict[str, tuple[str, object, str, str]] = {
         "",
         "Word document",
     ),
-    "opendocument": (
-        "plan.xlsx",
+    "opendocument without a manifest": (
+        "plan.ods",
         lambda: zip_of(
             {"mimetype": b"application/vnd.oasis.opendocument.spreadsheet", "content.xml": b"<x/>"}
         ),
         "",
-        "OpenDocument",
+        "the OpenDocument spreadsheet is damaged",
     ),
     "zip bomb (ratio)": (
         "plan.xlsx",
@@ -359,6 +518,7 @@ CASES: dict[str, tuple[str, object, str, str]] = {
         "Milestones!M2",
         "is not Yes or No",
     ),
+    **ODS_CASES,
 }
 
 

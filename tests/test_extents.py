@@ -131,3 +131,30 @@ def test_validate_refuses_quickly_in_little_memory(tmp_path: Path, cell, dimensi
     peak_kb = int(result.stdout.rsplit("PEAK", 1)[1])
     assert peak_kb < 400_000, f"{peak_kb} KB"
     assert elapsed < 15, f"{elapsed:.1f} s"
+
+
+@pytest.mark.parametrize("cell", ["XFD1048576", "ZZ200000"])
+def test_ods_far_value_is_refused_quickly_in_little_memory(tmp_path: Path, cell):
+    """calamine would build the grid of an .ods when it opens it; the check reads content.xml
+    first, streaming."""
+    from builders import ods_edit, ods_template_bytes
+
+    path = tmp_path / "plan.ods"
+    path.write_bytes(
+        ods_edit(ods_template_bytes(Q3, recs(), basic_milestones()), {"Milestones": {cell: "x"}})
+    )
+    exe = str(Path(sys.executable).with_name("socplan"))
+    start = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, "-c", PEAK, exe, "validate", str(path), "--period", "2019/20 Q3"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    elapsed = time.perf_counter() - start
+    assert result.returncode == 1, result.stderr
+    assert f"error: Milestones!{cell}: {FAR}" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+    peak_kb = int(result.stdout.rsplit("PEAK", 1)[1])
+    assert peak_kb < 400_000, f"{peak_kb} KB"
+    assert elapsed < 15, f"{elapsed:.1f} s"

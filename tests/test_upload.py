@@ -4,6 +4,7 @@ previews and two editors at once."""
 from __future__ import annotations
 
 import base64
+import re
 import threading
 
 import pytest
@@ -285,3 +286,72 @@ def test_upload_checked_from_a_server_thread(site):
     worker.join(120)
     result, token, _, _ = out[0]
     assert token is None and "Milestones!I2: 'Compelte' is not a status" in text(result)
+
+
+def ods_return(store: Store, **changes) -> bytes:
+    """The pre-filled template for 2020/21 Q3 as .ods, with some cells changed."""
+    from builders import ods_edit, ods_template_bytes
+
+    plan = DeliveryPlan.from_store(store)
+    data = ods_template_bytes(Q3, plan.recommendations_at(), plan.milestones())
+    return ods_edit(data, changes) if changes else data
+
+
+def test_ods_return_is_checked_previewed_and_committed(site):
+    from dashboard.pages.upload import check_upload, commit
+
+    app, store = site
+    workbook = ods_return(store, Milestones={"I2": "Complete", "L2": "15/10/2020", "J2": 100})
+    result, token, style, _ = call(
+        app, check_upload, *as_upload(("q3.ods", workbook)), Q3.label, "full"
+    )
+    assert token and style["display"] == "block" and "Status moves" in text(result)
+    _, _, _, message = call(app, commit, 1, token)
+    assert "Committed" in text(message)
+    assert store.history().iloc[-1]["file_name"] == "q3.ods"
+    assert DeliveryPlan.from_store(store).milestones(Q3).iloc[0]["status"] == "Complete"
+
+
+def test_hostile_ods_is_refused_by_its_cell(site):
+    from dashboard.pages.upload import check_upload
+
+    app, store = site
+    data = ods_return(store, Milestones={"XFD1048576": "x"})
+    result, token, _, _ = call(app, check_upload, *as_upload(("far.ods", data)), Q3.label, "full")
+    assert token is None
+    assert "Milestones!XFD1048576: a value far outside the table" in text(result)
+
+
+def test_upload_page_offers_ods(site):
+    from dashboard.pages.upload import layout
+
+    app, _ = site
+    page = text(call(app, layout))
+    assert (
+        '"accept": ".xlsx,.ods,' in page
+        and "application/vnd.oasis.opendocument.spreadsheet" in page
+    )
+    assert "Drop .xlsx or .ods workbooks here" in page
+
+
+def test_editor_downloads_the_template_as_ods(site):
+    from builders import ods_edit
+
+    from socplan.intake.safety import check_workbook_bytes
+
+    app, store = site
+    client = app.server.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page)[1]
+    form = {"username": "editor1", "password": "correct horse battery", "csrf": csrf}
+    assert client.post("/login", data=form).status_code == 302
+    response = client.get(f"{P}/files/template.ods?period=2020/21 Q3")
+    assert response.status_code == 200
+    assert response.mimetype == "application/vnd.oasis.opendocument.spreadsheet"
+    assert "main-return-2020-21-Q3.ods" in response.headers["Content-Disposition"]  # plan named
+    data = response.get_data()
+    check_workbook_bytes(data, "t.ods")
+    filled = ods_edit(data, {"Milestones": {"K2": "Returned as .ods"}})
+    plan = DeliveryPlan.from_store(store)
+    checked = check_returns(store, plan, [("t.ods", filled)], Q3, partial=False)
+    assert checked.ok, [o.report.lines() for _, o in checked.outcomes]

@@ -23,6 +23,10 @@ from socplan.permissions import EDIT
 from socplan.store import StalePreview
 
 HIDDEN = {"display": "none"}
+# What the file chooser offers; the server checks every file's content whatever its name.
+ACCEPT = ".xlsx,.ods,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet," + (
+    "application/vnd.oasis.opendocument.spreadsheet"
+)
 SHOWN = {"display": "block"}
 
 
@@ -80,10 +84,19 @@ def layout(**_: Any) -> html.Div:
                         md=5,
                     ),
                     dbc.Col(
-                        html.A(
-                            "Download the pre-filled template",
-                            href=here("/files/template.xlsx"),
-                            className="btn btn-outline-primary btn-sm",
+                        html.Div(
+                            [
+                                html.A(
+                                    "Download the pre-filled template",
+                                    href=here("/files/template.xlsx"),
+                                    className="btn btn-outline-primary btn-sm me-2",
+                                ),
+                                html.A(
+                                    "Download it as .ods (OpenDocument)",
+                                    href=here("/files/template.ods"),
+                                    className="btn btn-outline-primary btn-sm",
+                                ),
+                            ]
                         ),
                         md=3,
                         className="d-flex align-items-end",
@@ -94,18 +107,19 @@ def layout(**_: Any) -> html.Div:
             html.Label(
                 [
                     html.Span(
-                        "Workbooks to check (.xlsx; one or more)", className="form-label d-block"
+                        "Workbooks to check (.xlsx or .ods; one or more)",
+                        className="form-label d-block",
                     ),
                     dcc.Upload(
                         id=ids.UPLOAD,
                         children=html.Div(
                             [
-                                "Drop .xlsx workbooks here, or ",
+                                "Drop .xlsx or .ods workbooks here, or ",
                                 html.Span("choose files", className="link"),
                             ]
                         ),
                         multiple=True,
-                        accept=".xlsx",
+                        accept=ACCEPT,
                         max_size=config.max_upload_mb * 1024 * 1024,
                         className="upload-zone",
                     ),
@@ -137,8 +151,7 @@ def _decode(contents: list[str], names: list[str]) -> list[tuple[str, bytes]]:
 
 
 def _vocabulary() -> Vocabulary:
-    config = settings()
-    return Vocabulary(config.themes, config.statuses)
+    return Vocabulary.from_settings(settings())
 
 
 def _limits() -> Limits:

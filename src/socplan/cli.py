@@ -32,6 +32,8 @@ from .cli_common import acting_user as _user
 from .cli_plans import plans
 from .serve import serve
 
+EXPORT_FORMATS = ["csv", "xlsx", "ods"]
+
 
 def _plan(db: str | None, need_data: bool = True) -> tuple[Any, Any]:
     """The plan named by --plan (or the only one) and the settings in force for it."""
@@ -57,7 +59,7 @@ def main() -> None:
 
 
 @main.command()
-@output_option("Where to write the .xlsx template.")
+@output_option("Where to write the template: FILE.xlsx (Excel) or FILE.ods (OpenDocument).")
 @period_option("Period the template is for. Default: the one after the newest in the database.")
 @click.option(
     "--blank", is_flag=True, help="Write an empty template even if the database has a plan."
@@ -66,10 +68,12 @@ def main() -> None:
 @db_option
 def template(output: Path, period: str | None, blank: bool, db: str | None) -> None:
     """Write the workbook template, pre-filled with the current plan when there is one."""
-    from .intake.template import write_plan_template
+    from .intake.template import template_format, write_plan_template
 
     plan, settings = _plan(db, need_data=False)
-    chosen, count = write_plan_template(output, plan, settings, parse_period(period), blank=blank)
+    chosen, count = write_plan_template(
+        output, plan, settings, parse_period(period), blank=blank, fmt=template_format(output)
+    )
     if count:
         click.echo(f"Wrote {output}: {count} milestones pre-filled for {chosen}.")
     else:
@@ -119,7 +123,7 @@ def validate(file: Path, period: str | None, partial: bool, db: str | None) -> N
         period=chosen,
         partial=partial,
         known_recommendations=known,
-        vocabulary=Vocabulary(settings.themes, settings.statuses),
+        vocabulary=Vocabulary.from_settings(settings),
         limits=limits,
     )
     _print_report(outcome.report)
@@ -165,7 +169,7 @@ def import_(
         period=chosen,
         imported_by=_user(user),
         partial=partial,
-        vocabulary=Vocabulary(settings.themes, settings.statuses),
+        vocabulary=Vocabulary.from_settings(settings),
         limits=limits,
     )
     if outcome.revision is None:
@@ -247,7 +251,11 @@ def summary(period: str | None, db: str | None) -> None:
 
 @main.command()
 @click.option(
-    "--format", "fmt", type=click.Choice(["csv", "xlsx"]), required=True, help="File format."
+    "--format",
+    "fmt",
+    type=click.Choice(EXPORT_FORMATS),
+    default=None,
+    help="File format. Default: from the -o suffix (.csv, .xlsx or .ods).",
 )
 @output_option("Where to write the file (a CSV also gets FILE-metadata.json, CSVW).")
 @period_option("Period to export as at (default: the newest).")
@@ -268,7 +276,13 @@ def export(
     db: str | None,
 ) -> None:
     """Export one row per milestone as at a period, safe against formula injection."""
-    from .reporting.export import plan_export, write_csv, write_csvw, write_xlsx
+    from .reporting.export import plan_export, write_csv, write_csvw, write_ods, write_xlsx
+
+    fmt = fmt or output.suffix.lower().lstrip(".")
+    if fmt not in EXPORT_FORMATS:
+        raise click.UsageError(
+            f"cannot tell the format from {output.name}; give --format {'|'.join(EXPORT_FORMATS)}"
+        )
 
     plan, settings = _plan(db)
     target = plan.resolve(parse_period(period))
@@ -284,7 +298,8 @@ def export(
         )
         click.echo(f"Wrote {output} and {meta.name}: {len(out.frame)} milestones as at {target}.")
     else:
-        write_xlsx(out.frame, output, title=out.title, note=out.note)
+        writer = write_ods if fmt == "ods" else write_xlsx
+        writer(out.frame, output, title=out.title, note=out.note)
         click.echo(f"Wrote {output}: {len(out.frame)} milestones as at {target}.")
     if out.note:
         click.echo(out.note)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .schema import RAG_DEFINITIONS, STATUSES, THEMES
+from .schema import RAG_DEFINITIONS, STATUS_COLOURS, STATUSES, THEMES
 
 if TYPE_CHECKING:
     from .store import Plan
@@ -27,6 +27,8 @@ class Settings:
     themes: tuple[str, ...] = THEMES
     statuses: tuple[str, ...] = STATUSES
     rag_definitions: dict[str, str] = field(default_factory=lambda: dict(RAG_DEFINITIONS))
+    # An empty Status cell filled with one of these colours (or the nearest) takes its status.
+    status_colours: dict[str, str] = field(default_factory=lambda: dict(STATUS_COLOURS))
     max_upload_mb: int = 25
     max_evidence_mb: int = 20
     meeting_date: str = ""
@@ -84,6 +86,12 @@ def _coerce(name: str, value: Any, current: Any) -> Any:
                 raise ValueError(f"{ENV_PREFIX}{name.upper()}: '{value}' is not yes or no")
             return value.strip().lower() in ("1", "true", "yes", "on")
         return bool(value)
+    if isinstance(current, dict) and isinstance(value, str):
+        # COLOUR=Status pairs: "#FF0000=Off track, #FFC000=At risk"; empty turns it off.
+        pairs = [p.split("=", 1) for p in value.split(",") if p.strip()]
+        if any(len(p) != 2 for p in pairs):
+            raise ValueError(f"{ENV_PREFIX}{name.upper()}: write pairs like '#FF0000=Off track'")
+        return {k.strip(): v.strip() for k, v in pairs}
     if isinstance(current, tuple):
         if isinstance(value, str):
             return tuple(v.strip() for v in value.split(",") if v.strip())
@@ -148,6 +156,17 @@ def check_settings(settings: Settings) -> None:
             raise ValueError(f"{ENV_PREFIX}{name.upper()}: must be at least 1")
     if settings.trusted_proxies < 0:
         raise ValueError(f"{ENV_PREFIX}TRUSTED_PROXIES: must be 0 or more")
+    for colour, status in settings.status_colours.items():
+        digits = colour.strip().lstrip("#")
+        if len(digits) != 6 or any(ch not in "0123456789abcdefABCDEF" for ch in digits):
+            raise ValueError(
+                f"{ENV_PREFIX}STATUS_COLOURS: '{colour}' is not a colour; write it like #FF0000"
+            )
+        if status not in settings.statuses:
+            raise ValueError(
+                f"{ENV_PREFIX}STATUS_COLOURS: '{status}' (for {colour}) is not a status; use one "
+                f"of {', '.join(settings.statuses)}"
+            )
 
 
 def secret_key(settings: Settings) -> str:

@@ -298,6 +298,32 @@ STATUS_SYNONYMS: dict[str, str] = {
 
 THEMES: tuple[str, ...] = ("Pursue", "Prevent", "Protect", "Prepare")
 
+# A Status cell left empty but filled with one of these colours (or one near it) is read as its
+# status: the reds, ambers, greens and blues of Excel's and LibreOffice's standard palettes and
+# of Office's themes. Nearest by RGB distance, within intake.fills.MAX_DISTANCE.
+STATUS_COLOURS: dict[str, str] = {
+    "#FF0000": OFF_TRACK,  # red
+    "#C00000": OFF_TRACK,  # dark red
+    "#C0504D": OFF_TRACK,  # Office 2007 theme red (accent 2)
+    "#FFC000": AT_RISK,  # amber (Excel's gold)
+    "#FFBF00": AT_RISK,  # amber
+    "#FFA500": AT_RISK,  # orange
+    "#FFFF00": AT_RISK,  # yellow, as many RAG sheets show amber
+    "#F79646": AT_RISK,  # Office 2007 theme orange (accent 6)
+    "#ED7D31": AT_RISK,  # Office theme orange (accent 2)
+    "#00B050": ON_TRACK,  # green
+    "#92D050": ON_TRACK,  # light green
+    "#00FF00": ON_TRACK,  # bright green
+    "#008000": ON_TRACK,  # dark green
+    "#9BBB59": ON_TRACK,  # Office 2007 theme green (accent 3)
+    "#70AD47": ON_TRACK,  # Office theme green (accent 6)
+    "#0070C0": COMPLETE,  # blue
+    "#00B0F0": COMPLETE,  # light blue
+    "#0000FF": COMPLETE,  # bright blue
+    "#4472C4": COMPLETE,  # Office theme blue (accent 1)
+    "#4F81BD": COMPLETE,  # Office 2007 theme blue (accent 1)
+}
+
 RAG_DEFINITIONS: dict[str, str] = {
     NOT_STARTED: "Work has not begun and is not yet due to begin.",
     ON_TRACK: "Green: on course to be delivered by the due date.",

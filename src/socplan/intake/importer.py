@@ -56,7 +56,8 @@ def check(
         report.error(
             "",
             f"{name}: the workbook could not be read within the limits ({exc.reason}); open it "
-            "in Excel, remove anything that is not part of the plan and save it again as .xlsx",
+            "in Excel or LibreOffice, remove anything that is not part of the plan and save it "
+            "again as .xlsx or .ods",
         )
         return Outcome(report, period)
 

@@ -11,6 +11,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from xml.parsers import expat
 
 from ..archives import (
     OLE_MAGIC,
@@ -24,9 +25,14 @@ from ..archives import (
     open_zip,
 )
 from ..config import Settings
+from . import opendocument as odf
 from .extents import far_cell, sheet_parts
 
 _DEFAULT = Settings()
+FAR = (
+    "a value far outside the table; delete it (or clear the rows and columns beyond the plan) "
+    "and save again"
+)
 
 
 @dataclass(frozen=True)
@@ -64,7 +70,7 @@ class UnsafeFile(Exception):
 
 
 def check_workbook_bytes(data: bytes, name: str, limits: Limits | None = None) -> None:
-    """Raise UnsafeFile unless `data` looks like a plain, unencrypted, macro-free xlsx."""
+    """Raise UnsafeFile unless `data` looks like a plain, unencrypted, macro-free xlsx or ods."""
     limits = limits or Limits()
     if len(data) > limits.max_file_bytes:
         raise UnsafeFile(
@@ -72,7 +78,7 @@ def check_workbook_bytes(data: bytes, name: str, limits: Limits | None = None) -
             f"{limits.max_file_bytes / 1048576:.0f} MB limit; split it or remove pictures"
         )
     if not data:
-        raise UnsafeFile(f"{name}: the file is empty; save the workbook again as .xlsx")
+        raise UnsafeFile(f"{name}: the file is empty; save the workbook again as .xlsx or .ods")
     lower = name.lower()
     if lower.endswith((".xlsm", ".xltm", ".xlsb")):
         raise UnsafeFile(
@@ -90,8 +96,8 @@ def check_workbook_bytes(data: bytes, name: str, limits: Limits | None = None) -
         )
     if not data.startswith(ZIP_MAGIC):
         raise UnsafeFile(
-            f"{name}: this is not an Excel workbook (.xlsx); open it in Excel and save it as "
-            "an Excel Workbook"
+            f"{name}: this is not an Excel workbook (.xlsx) or an OpenDocument spreadsheet "
+            "(.ods); open it in Excel or LibreOffice and save it as one"
         )
     _check_zip(data, name, limits)
 
@@ -158,6 +164,9 @@ def _check_zip(data: bytes, name: str, limits: Limits) -> None:
             f"{bomb.file_size / max(bomb.compress_size, 1):.0f} times (a zip bomb?); "
             "it was not opened"
         )
+    if odf.is_opendocument(names):
+        _check_opendocument(archive, name, limits)
+        return
     lowered = {n.lower() for n in names}
     executable = code_part(names)
     if executable is not None:
@@ -166,13 +175,12 @@ def _check_zip(data: bytes, name: str, limits: Limits) -> None:
             "as an Excel Workbook (.xlsx) without macros, ActiveX controls or embedded objects"
         )
     if "[content_types].xml" not in lowered or "xl/workbook.xml" not in lowered:
-        if "content.xml" in lowered and "mimetype" in lowered:
-            raise UnsafeFile(
-                f"{name}: this is an OpenDocument spreadsheet; save it as Excel 2007-365 (.xlsx)"
-            )
         if "word/document.xml" in lowered:
             raise UnsafeFile(f"{name}: this is a Word document, not an Excel workbook")
-        raise UnsafeFile(f"{name}: this zip file is not an Excel workbook (.xlsx)")
+        raise UnsafeFile(
+            f"{name}: this zip file is not an Excel workbook (.xlsx) or an OpenDocument "
+            "spreadsheet (.ods)"
+        )
     try:
         declared = declared_macros(archive)
         if declared:
@@ -183,12 +191,62 @@ def _check_zip(data: bytes, name: str, limits: Limits) -> None:
         for sheet, member in sheet_parts(archive):
             cell = far_cell(archive, member, limits.max_sheet_rows, limits.max_sheet_columns)
             if cell is not None:
-                raise UnsafeFile(
-                    f"{sheet}!{cell}: a value far outside the table; delete it (or clear the "
-                    "rows and columns beyond the plan) and save again"
-                )
+                raise UnsafeFile(f"{sheet}!{cell}: {FAR}")
     except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError) as exc:
         raise UnsafeFile(
             f"{name}: the file is damaged ({type(exc).__name__}); open it in Excel and save it "
             "again as .xlsx"
         ) from None
+
+
+_ODF_KINDS = {
+    "application/vnd.oasis.opendocument.text": "an OpenDocument text document (.odt)",
+    "application/vnd.oasis.opendocument.presentation": "an OpenDocument presentation (.odp)",
+    "application/vnd.oasis.opendocument.graphics": "an OpenDocument drawing (.odg)",
+    "application/vnd.oasis.opendocument.spreadsheet-template": "an OpenDocument template (.ots)",
+}
+
+
+def _check_opendocument(archive: zipfile.ZipFile, name: str, limits: Limits) -> None:
+    """Refuse an OpenDocument file unless it is a plain spreadsheet within the limits."""
+
+    def damaged(why: object = "") -> str:
+        return (
+            f"{name}: the OpenDocument spreadsheet is damaged{f' ({why})' if why else ''}; open "
+            "it in LibreOffice and save it again as .ods"
+        )
+
+    try:
+        verdict = odf.inspect(archive, limits.max_sheet_rows, limits.max_sheet_columns)
+    except (odf.Refused, expat.ExpatError) as exc:
+        raise UnsafeFile(damaged(exc)) from None
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError, KeyError):
+        raise UnsafeFile(damaged()) from None
+    if verdict is None:
+        return
+    if verdict.kind == "not-spreadsheet":
+        what = _ODF_KINDS.get(verdict.detail)
+        if what is None:
+            kind = f"its type is '{verdict.detail}'" if verdict.detail else "it has no mimetype"
+            raise UnsafeFile(
+                f"{name}: this is not an OpenDocument spreadsheet ({kind}); save the plan as an "
+                "OpenDocument spreadsheet (.ods) or an Excel workbook (.xlsx)"
+            )
+        raise UnsafeFile(
+            f"{name}: this is {what}, not a spreadsheet; save the plan as an OpenDocument "
+            "spreadsheet (.ods) or an Excel workbook (.xlsx)"
+        )
+    if verdict.kind == "encrypted":
+        raise UnsafeFile(
+            f"{name}: the spreadsheet is encrypted (password protected); remove the password "
+            "(File > Properties > Security, or Save As without a password) and save it again"
+        )
+    if verdict.kind == "macros":
+        raise UnsafeFile(
+            f"{name}: the spreadsheet contains macros, scripts or embedded programs "
+            f"({verdict.detail}); save a copy without them (delete the document's macro modules "
+            "and embedded objects) as .ods"
+        )
+    if verdict.kind == "far":
+        raise UnsafeFile(f"{verdict.detail}: {FAR}")
+    raise UnsafeFile(damaged(verdict.detail))

@@ -14,6 +14,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..cells import put
+from ..opendocument import ListValidation, Sheet, Styled, write_ods
 from ..periods import Period
 from ..schema import (
     ABOUT,
@@ -34,6 +35,7 @@ HEADER_FILL = PatternFill("solid", fgColor="1D3557")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 DATE_FORMAT = "DD/MM/YYYY"
 DATA_ROWS = 500  # rows that carry dropdowns beyond the data, for new entries
+FORMATS = ("xlsx", "ods")  # what the template can be written as
 
 INSTRUCTIONS_TEXT = (
     "How to fill in this workbook",
@@ -127,6 +129,25 @@ def _letters(columns: tuple[Column, ...], kind: Kind) -> list[tuple[Column, str]
     return [(c, get_column_letter(i)) for i, c in enumerate(columns, start=1) if c.kind is kind]
 
 
+def template_format(path: str | Path) -> str:
+    """The format a file name asks for: `ods` for .ods, else `xlsx`."""
+    return "ods" if str(path).lower().endswith(".ods") else "xlsx"
+
+
+def _about(period: Period) -> list[tuple[str, Any]]:
+    return [
+        ("Reporting period", period.label),
+        ("Period start", period.start),
+        ("Period end (as at)", period.end),
+        ("Template written", date.today()),
+        ("Contract", "socplan workbook v1"),
+    ]
+
+
+def _owners(owners: list[str] | None, ms: pd.DataFrame, recs: pd.DataFrame) -> list[str]:
+    return sorted(set(owners or []) | set(ms["owner"].dropna()) | set(recs["lead"].dropna()))
+
+
 def write_template(
     target: str | Path | IO[bytes],
     period: Period,
@@ -138,10 +159,19 @@ def write_template(
     owners: list[str] | None = None,
     title: str = "Delivery plan",
     note: str = "",
+    fmt: str = "xlsx",
 ) -> None:
-    """Write the workbook for `period`, pre-filled with the frames given (blank when None)."""
+    """Write the workbook for `period`, pre-filled with the frames given (blank when None), as
+    `fmt` (xlsx or ods)."""
     recs = recommendations if recommendations is not None else contract_frame([], REC_COLUMNS)
     ms = milestones if milestones is not None else contract_frame([], MS_COLUMNS)
+    if fmt == "ods":
+        owner_list = _owners(owners, ms, recs)
+        sheets = _ods_sheets(period, recs, ms, title, note, themes, statuses, owner_list)
+        write_ods(target, sheets)
+        return
+    if fmt != "xlsx":
+        raise ValueError(f"cannot write a template as {fmt}; use one of {', '.join(FORMATS)}")
     book = Workbook()
     intro = book.active
     assert intro is not None
@@ -166,23 +196,14 @@ def write_template(
     about = book.create_sheet(ABOUT)
     about.column_dimensions["A"].width = 22
     about.column_dimensions["B"].width = 40
-    for r, (label, value) in enumerate(
-        [
-            ("Reporting period", period.label),
-            ("Period start", period.start),
-            ("Period end (as at)", period.end),
-            ("Template written", date.today()),
-            ("Contract", "socplan workbook v1"),
-        ],
-        start=1,
-    ):
+    for r, (label, value) in enumerate(_about(period), start=1):
         put(about, r, 1, label).font = Font(bold=True)
         cell = put(about, r, 2, value)
         if isinstance(value, date):
             cell.number_format = DATE_FORMAT
 
     lists = book.create_sheet(LISTS)
-    owner_list = sorted(set(owners or []) | set(ms["owner"].dropna()) | set(recs["lead"].dropna()))
+    owner_list = _owners(owners, ms, recs)
     _list_validation(rec_ws, lists, 1, "Theme", list(themes), _letter(REC_COLUMNS, "theme"), True)
     for column, letter in _letters(MS_COLUMNS, Kind.STATUS):
         _list_validation(ms_ws, lists, 2, column.name, list(statuses), letter, True)
@@ -195,6 +216,72 @@ def write_template(
     book.save(target)
 
 
+def _ods_instructions(title: str, period: Period, note: str) -> list[list[Any]]:
+    rows: list[list[Any]] = [[Styled(f"{title}: return for {period}", "title")], []]
+    for r, line in enumerate(INSTRUCTIONS_TEXT):
+        rows.append([Styled(line, "bold" if r == 0 else "wrap")])
+    if note:
+        rows += [[], [Styled(note, "italic")]]
+    return rows
+
+
+def _ods_data(
+    name: str, frame: pd.DataFrame, columns: tuple[Column, ...], rules: dict[str, ListValidation]
+) -> Sheet:
+    """A contract sheet: the header (frozen, filtered), the rows, dropdowns on `rules`' columns."""
+    keys = [c.key for c in columns]
+    rows: list[list[Any]] = [[Styled(c.name, "header") for c in columns]]
+    rows += [[_value(v) for v in record] for record in frame[keys].itertuples(index=False)]
+    styles = {i: "date" for i, c in enumerate(columns) if c.kind is Kind.DATE}
+    styles |= {i: "wrap" for i, c in enumerate(columns) if c.width >= 40}
+    return Sheet(
+        name,
+        rows,
+        widths=[c.width for c in columns],
+        frozen_rows=1,
+        column_styles=styles,
+        validations={i: rules[c.key] for i, c in enumerate(columns) if c.key in rules},
+        styled_rows=DATA_ROWS,
+        filter=True,
+    )
+
+
+def _ods_sheets(
+    period: Period,
+    recs: pd.DataFrame,
+    ms: pd.DataFrame,
+    title: str,
+    note: str,
+    themes: tuple[str, ...],
+    statuses: tuple[str, ...],
+    owners: list[str],
+) -> list[Sheet]:
+    """The template's sheets, as the xlsx has them."""
+    lists = [("Theme", list(themes)), ("Status", list(statuses)), ("Owner", owners)]
+    lists.append(("Public", ["Yes", "No"]))
+    height = max(len(values) for _, values in lists) + 1
+    grid: list[list[Any]] = [[Styled(name, "bold") for name, _ in lists]]
+    grid += [
+        [values[r] if r < len(values) else None for _, values in lists] for r in range(height - 1)
+    ]
+
+    def rule(i: int, strict: bool = True) -> ListValidation:
+        name, values = lists[i]
+        letter = get_column_letter(i + 1)
+        return ListValidation(name, LISTS, letter, 2, max(len(values) + 1, 2), strict)
+
+    flags = {c.key: rule(3) for c in (*REC_COLUMNS, *MS_COLUMNS) if c.kind is Kind.FLAG}
+    status = {c.key: rule(1) for c in MS_COLUMNS if c.kind is Kind.STATUS}
+    about = [[Styled(label, "bold"), value] for label, value in _about(period)]
+    return [
+        Sheet(INSTRUCTIONS, _ods_instructions(title, period, note), widths=[110]),
+        _ods_data(RECOMMENDATIONS, recs, REC_COLUMNS, {"theme": rule(0), **flags}),
+        _ods_data(MILESTONES, ms, MS_COLUMNS, {**status, "owner": rule(2, False), **flags}),
+        Sheet(ABOUT, about, widths=[22, 40]),
+        Sheet(LISTS, grid, hidden=True),
+    ]
+
+
 def write_plan_template(
     target: str | Path | IO[bytes],
     plan: Any,
@@ -202,15 +289,21 @@ def write_plan_template(
     period: Period | None = None,
     *,
     blank: bool = False,
+    fmt: str = "xlsx",
 ) -> tuple[Period, int]:
     """The template a policy officer sends out: for `period` (default: the next return due),
     pre-filled with the plan's recommendations and its milestones as they stand (blank before
-    the first import, or when asked). Returns the period and how many milestones were
-    pre-filled. The CLI and the dashboard's download both call this."""
+    the first import, or when asked), as `fmt` (xlsx or ods). Returns the period and how many
+    milestones were pre-filled. The CLI and the dashboard's download both call this."""
     from .uploads import next_due
 
     chosen = period or next_due(plan)
-    words = {"themes": settings.themes, "statuses": settings.statuses, "title": settings.strategy}
+    words = {
+        "themes": settings.themes,
+        "statuses": settings.statuses,
+        "title": settings.strategy,
+        "fmt": fmt,
+    }
     if blank or plan.latest is None:
         write_template(target, chosen, **words)
         return chosen, 0

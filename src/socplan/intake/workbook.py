@@ -26,12 +26,15 @@ from ..schema import (
     RECOMMENDATION_FIELDS,
     RECOMMENDATIONS,
     SHEET_SYNONYMS,
+    STATUS_COLOURS,
     STATUSES,
     THEMES,
     Column,
     Kind,
 )
+from . import fills
 from . import normalise as norm
+from .extents import column_number
 from .problems import Level, Report, column_letter
 
 HEADER_SCAN_ROWS = 30
@@ -52,10 +55,17 @@ class ParsedWorkbook:
 
 @dataclass(frozen=True)
 class Vocabulary:
-    """The configured words a workbook is checked against."""
+    """The configured words a workbook is checked against, and the fill colours (colour,
+    status) an empty Status cell may show its status by."""
 
     themes: tuple[str, ...] = THEMES
     statuses: tuple[str, ...] = STATUSES
+    colours: tuple[tuple[str, str], ...] = fills.colour_table(STATUS_COLOURS)
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> Vocabulary:
+        """The vocabulary an installation's settings (`config.Settings`) configure."""
+        return cls(settings.themes, settings.statuses, fills.colour_table(settings.status_colours))
 
 
 def read_sheets(data: bytes, name: str, report: Report) -> dict[str, RawSheet] | None:
@@ -74,7 +84,7 @@ def read_sheets(data: bytes, name: str, report: Report) -> dict[str, RawSheet] |
     except Exception as exc:  # calamine raises its own error types for damaged files
         report.error(
             name,
-            f"the workbook cannot be read ({type(exc).__name__}); open it in Excel and save it again as .xlsx",
+            f"the workbook cannot be read ({type(exc).__name__}); open it in Excel or LibreOffice and save it again as .xlsx or .ods",
         )
         return None
 
@@ -238,6 +248,43 @@ def _table(
     for column in columns:
         letters.setdefault(column.key, column_letter(width))
     return _Table(sheet, frame, letters)
+
+
+def _runs(column: str, rows: list[int]) -> str:
+    """Cells of one column as a short list: `I5:I7, I9`."""
+    parts, start = [], 0
+    for i in range(1, len(rows) + 1):
+        if i == len(rows) or rows[i] != rows[i - 1] + 1:
+            first, last = rows[start], rows[i - 1]
+            parts.append(f"{column}{first}" + (f":{column}{last}" if last != first else ""))
+            start = i
+    return ", ".join(parts)
+
+
+def _statuses_from_fills(data: bytes, table: _Table, report: Report, vocab: Vocabulary) -> None:
+    """Empty Status cells (with no RAG beside them) take the status their fill colour shows,
+    with one notice listing the cells read so."""
+    f = table.frame
+    empty = np.fromiter((_blank(v) for v in f["status"]), bool, len(f))
+    if "rag" in f.columns:
+        empty &= np.fromiter((_blank(v) for v in f["rag"]), bool, len(f))
+    if not empty.any() or not vocab.colours:
+        return
+    letter = table.letters["status"]
+    rows = [int(r) for r in f.index[empty]]
+    found = fills.status_fills(data, table.sheet, column_number(letter), rows, vocab.colours)
+    if not found:
+        return
+    for row, status in found.items():
+        f.at[row, "status"] = status
+    read = sorted(found)
+    counts = ", ".join(
+        f"{n} {s}" for s in vocab.statuses if (n := sum(v == s for v in found.values()))
+    )
+    report.notice(
+        f"{table.sheet}!{_runs(letter, read)}",
+        f"status read from the cell's fill colour ({counts}); type the status in to be sure",
+    )
 
 
 def _dmy(value: Any) -> str:
@@ -443,6 +490,8 @@ def parse_workbook(
         )
     rec_table = _table(sheets, RECOMMENDATIONS, REC_COLUMNS, report, not partial, extra)
     ms_table = _table(sheets, MILESTONES, MS_COLUMNS, report, True, extra)
+    if ms_table is not None:
+        _statuses_from_fills(data, ms_table, report, vocab)
     recs = _recommendations(rec_table, report, vocab) if rec_table is not None else empty_recs
     known = set(known_recommendations) | set(recs["ref"])
     ms = _milestones(ms_table, report, vocab, known) if ms_table is not None else empty_ms

@@ -42,6 +42,12 @@ _FLAGS = frozenset(k for k, t in DATATYPES.items() if t == YES_NO)
 WIDE = frozenset(c.heading for c in MS_COLUMNS if c.width >= 50)  # long text: wide columns
 
 
+README_LINES = (
+    "One row per milestone as at the period end.",
+    "Dates are day/month/year. Text that could run as a formula starts with an apostrophe.",
+)
+
+
 def export_frame(milestones: pd.DataFrame) -> pd.DataFrame:
     """The export's columns and headers, dates as dates, booleans as Yes/No."""
     frame = milestones[[k for k in EXPORT_COLUMNS if k in milestones.columns]].copy()
@@ -79,13 +85,7 @@ def write_xlsx(frame: pd.DataFrame, target: Path, *, title: str, note: str = "")
     readme = book.active
     assert readme is not None
     readme.title = "README"
-    lines = [
-        title,
-        note,
-        "",
-        "One row per milestone as at the period end.",
-        "Dates are day/month/year. Text that could run as a formula starts with an apostrophe.",
-    ]
+    lines = [title, note, "", *README_LINES]
     for r, line in enumerate(lines, start=1):
         put(readme, r, 1, line, guard="apostrophe")
     readme["A1"].font = Font(bold=True, size=13)
@@ -103,6 +103,29 @@ def write_xlsx(frame: pd.DataFrame, target: Path, *, title: str, note: str = "")
                 cell.number_format = "DD/MM/YYYY"
     data.freeze_panes = "A2"
     book.save(target)
+
+
+def write_ods(frame: pd.DataFrame, target: Path, *, title: str, note: str = "") -> None:
+    """The XLSX export as an OpenDocument spreadsheet: a README sheet and the data sheet, header
+    frozen; no cell holds a formula, and formula-like text starts with an apostrophe."""
+    from ..opendocument import Sheet, Styled, write_ods
+
+    lines = [title, note, "", *README_LINES]
+    readme = Sheet(
+        "README",
+        [[Styled(neutralise(line), "heading" if r == 0 else "")] for r, line in enumerate(lines)],
+        widths=[100],
+    )
+    header = [Styled(neutralise(str(name)), "bold") for name in frame.columns]
+    rows: list[list[Any]] = [header]
+    rows += [[neutralise(v) for v in row] for row in frame.itertuples(index=False)]
+    data = Sheet(
+        "Milestones",
+        rows,
+        widths=[50 if name in WIDE else 14 for name in frame.columns],
+        frozen_rows=1,
+    )
+    write_ods(target, [readme, data])
 
 
 def csvw_metadata(
