@@ -169,7 +169,8 @@ def _callback_plan() -> str | None:
             for entry in item if isinstance(item, list) else [item]:
                 if isinstance(entry, dict) and entry.get("property") == "pathname":
                     value = entry.get("value")
-                    slugs.add(plan_of_path(value) if isinstance(value, str) else None)
+                    if isinstance(value, str):
+                        slugs.add(plan_of_path(value))
     if len(slugs) > 1:
         raise _Ambiguous("this callback names more than one plan")
     return slugs.pop()

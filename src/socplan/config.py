@@ -132,7 +132,11 @@ def for_plan(settings: Settings, plan: Plan | None) -> Settings:
         return settings
     values: dict[str, Any] = {"strategy": plan.title, **plan.settings}
     coerced = {k: _coerce(k, v, getattr(settings, k)) for k, v in values.items()}
-    return replace(settings, **coerced)
+    chosen = replace(settings, **coerced)
+    # The definitions in the statuses' order (a plan's are kept as JSON, keys sorted).
+    words = chosen.rag_definitions
+    ordered = {s: words[s] for s in chosen.statuses if s in words}
+    return replace(chosen, rag_definitions={**ordered, **words})
 
 
 MIN_SECRET_KEY_BYTES = 32
