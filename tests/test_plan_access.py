@@ -86,7 +86,7 @@ def test_every_address_of_another_plan_is_refused_without_its_data(two_plans):
 
 
 def test_every_callback_about_another_plan_is_refused(two_plans):
-    app, store = two_plans
+    app, _ = two_plans
     client = signed_in(app, "socviewer")
     client.get(f"/plans/{SOC}")  # a page first, as a browser: the CSRF cookie
     client.get("/_dash-layout")  # Dash gathers its callbacks
