@@ -69,7 +69,7 @@ def _send(data: bytes, name: str, fmt: str) -> Response:
 def _rendered(kind: str, fmt: str, make: Callable[[], bytes], *extra: object) -> bytes:
     """A chart or report file: from the cache, else made within the render gate."""
     plan = source().plan()
-    key = (source().version, kind, fmt, _filters().within(plan), _public(), *extra)
+    key = (source().version, kind, fmt, _filters().drawn(plan), _public(), *extra)
     cache: FileCache = current_app.extensions["socplan_files"]
     kept = cache.get(key)
     if kept is not None:

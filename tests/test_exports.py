@@ -432,6 +432,36 @@ def test_dashboard_download_routes(demo_db):
     assert word.status_code == 200 and word.data[:2] == b"PK"
 
 
+def test_a_report_asked_again_comes_from_the_cache(demo_db, monkeypatch):
+    """The same report for the same plan version and filters is made once: asked again, by the
+    same query or another that draws the same (no period and the newest period's label, owners
+    in another order), it comes from the cache; another period is another report."""
+    import dashboard.exports as exports
+    from dashboard.app import create_app
+
+    made: list[tuple[str, str]] = []
+
+    def report(plan, period, public, fmt):
+        made.append((str(period), fmt))
+        return b"PK stand-in"
+
+    monkeypatch.setattr(exports, "_report", report)
+    client = create_app({"db": demo_db, "require_sign_in": False}).server.test_client()
+    owners = "owner=Public+health&owner=West+Mercia+Police"
+    reversed_owners = "owner=West+Mercia+Police&owner=Public+health"
+    for query in (
+        f"?{owners}",
+        f"?{owners}",
+        f"?{reversed_owners}&period=2020%2F21+Q2",
+        f"?period=2020/21+Q2&{owners}&period=nonsense",
+    ):
+        assert client.get(f"/export/report.docx{query}").data == b"PK stand-in"
+    assert made == [("2020/21 Q2", "docx")]
+    client.get(f"/export/report.docx?{owners}&period=2020%2F21+Q1")
+    client.get(f"/export/report.pdf?{owners}")
+    assert made == [("2020/21 Q2", "docx"), ("2020/21 Q1", "docx"), ("2020/21 Q2", "pdf")]
+
+
 def _script(path: Path, body: str) -> Path:
     path.write_text("#!/bin/sh\n" + body)
     path.chmod(0o755)
