@@ -23,6 +23,7 @@ import atexit
 import base64
 import contextlib
 import json
+import os
 import tempfile
 import threading
 from collections.abc import Awaitable, Callable, Sequence
@@ -57,6 +58,7 @@ class ExportServer:
         )
         self._thread.start()
         self._broken = False
+        self.pid = os.getpid()
         self.ready: Future[Any] = asyncio.run_coroutine_threadsafe(self._open(settings), self._loop)
 
     @staticmethod
@@ -118,6 +120,8 @@ def start(settings: Settings | None = None) -> ExportServer:
     has failed; `settings` (default: `load_settings()`) name its Chromium and scratch folder."""
     global _server
     with _server_lock:
+        if _server is not None and _server.pid != os.getpid():
+            _server = None  # forked: the thread and browser are the parent's, not this process's
         if _server is None or _server.failed:
             if _server is None:
                 atexit.register(stop)
