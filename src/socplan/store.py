@@ -225,7 +225,8 @@ def _shared_text(column: pd.Series) -> pd.Series:
 
 def _dates(column: pd.Series) -> pd.Series:
     """Dates as SQLite (ISO text) or PostgreSQL (date objects) give them, as datetime64[ns]."""
-    if column.dtype == object and column.map(type, na_action="ignore").eq(str).any():
+    first = column.dropna().head(1).tolist()
+    if first and isinstance(first[0], str):
         return pd.to_datetime(column, format="%Y-%m-%d").astype("datetime64[ns]")
     return pd.to_datetime(column).astype("datetime64[ns]")
 
