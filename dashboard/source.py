@@ -83,8 +83,14 @@ class PlanSource:
         loaded = False
         with self._lock:
             if self._plan is None or version != self._version:
-                self._plan = None  # the old version goes before the new one comes
-                self._plan = DeliveryPlan.from_store(self.store)
+                # Only what changed is read again: an import changes one period of the history.
+                held = self._plan
+                self._plan = None
+                self._plan = (
+                    held.refreshed(self.store)
+                    if held is not None
+                    else DeliveryPlan.from_store(self.store)
+                )
                 self._version = version
                 self._bytes_held = self._plan.nbytes()
                 self._clear()

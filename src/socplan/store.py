@@ -545,10 +545,13 @@ class Store:
             raise StoreError(f"import {import_id} has no stored file")
         return str(row[0]), bytes(row[1])
 
-    def load(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+    def load(self, known: dict[int, int] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
         """Recommendations and milestones of the current revision of every period.
 
         Both frames carry `period` (label) and `period_index`, plus `revision` and `import_id`.
+        With `known` (period index -> import id of what the caller holds), only the periods
+        whose current revision is another are read (an import changes one period: the rest of
+        the history need not be read again).
         """
         rec_cols = ["period", "period_index", "revision", "import_id", *RECOMMENDATION_FIELDS]
         ms_cols = [
@@ -565,7 +568,7 @@ class Store:
         self.ensure_schema()  # a database from an earlier version is upgraded before it is read
         with self.engine.connect() as conn:
             current = self._current_ids(conn, self.plan_id(conn))
-            ids = list(current.values())
+            ids = [i for p, i in current.items() if (known or {}).get(p) != i]
             meta = pd.DataFrame(
                 conn.execute(
                     sa.select(
