@@ -17,6 +17,10 @@ from socplan.store import Store
 
 from .filters import Filters, clean_query
 
+# What a plan held in a worker costs, as a multiple of its frames' own size (`nbytes`): the
+# frames pages derive from it (per period, per filter) and the allocator's slack come on top.
+# Measured at 10,000 milestones x 20 quarters: frames 31 MB, resident after every page 155 MB.
+FOOTPRINT = 5
 PAGES_KEPT = 256
 PAGE_BYTES_KEPT = 32 * 1024 * 1024  # per plan kept
 
@@ -92,7 +96,7 @@ class PlanSource:
                     else DeliveryPlan.from_store(self.store)
                 )
                 self._version = version
-                self._bytes_held = self._plan.nbytes()
+                self._bytes_held = FOOTPRINT * self._plan.nbytes()
                 self._clear()
                 loaded = True
             plan = self._plan

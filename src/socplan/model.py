@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -53,9 +54,15 @@ class DeliveryPlan:
         )
 
     def nbytes(self) -> int:
-        """What the plan's frames take in memory (strings included)."""
-        frames = (self.recommendations, self.snapshots)
-        return int(sum(f.memory_usage(deep=True).sum() for f in frames))
+        """About what the plan's frames take in memory: their arrays, and each distinct string
+        once (the store keeps repeated text as one object: see `store._shared_text`)."""
+        total = 0
+        for frame in (self.recommendations, self.snapshots):
+            total += int(frame.memory_usage(deep=False, index=True).sum())
+            for name in frame.columns:
+                if frame[name].dtype.kind in "OT" or str(frame[name].dtype) == "str":
+                    total += sum(sys.getsizeof(v) for v in frame[name].dropna().unique())
+        return total
 
     # -- periods ---------------------------------------------------------------------------
     @property
