@@ -106,12 +106,17 @@ def _sign_off_action(state: signoffs.PeriodState) -> Any:
         )
     return html.Div(
         [
-            dbc.Input(
-                id={"type": ids.WITHDRAW_REASON, "period": label},
-                placeholder="Reason for withdrawing",
-                maxLength=signoffs.REASON_MAX,
-                size="sm",
-                **aria(label=f"Reason for withdrawing {label}"),
+            html.Label(  # the input inside its label: a pattern id cannot be a label's target
+                [
+                    html.Span(f"Reason for withdrawing {label}", className="visually-hidden"),
+                    dbc.Input(
+                        id={"type": ids.WITHDRAW_REASON, "period": label},
+                        placeholder="Reason for withdrawing",
+                        maxLength=signoffs.REASON_MAX,
+                        size="sm",
+                    ),
+                ],
+                className="flex-grow-1 mb-0",
             ),
             dbc.Button(
                 "Withdraw",
