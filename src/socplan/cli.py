@@ -419,7 +419,7 @@ def report(
     required=True,
     help="The folder to write the site to: new, empty, or holding a site written before.",
 )
-@period_option("Period to publish (default: the newest with data).")
+@period_option("Period to publish (default: the newest signed off).")
 @click.option("--title", default=None, help="The title on every page (default: the plan's title).")
 @plan_option
 @db_option
