@@ -187,7 +187,7 @@ def draft_banner(periods: list[Period]) -> html.Div:
             f"{draft_note(periods)}: the panel does not see this yet. "
             "Sign it off on the History page.",
         ],
-        className="alert alert-danger draft-banner",
+        className="alert alert-danger draft-banner mt-3",
         role="note",
         **aria(label="Draft"),
     )

@@ -152,7 +152,7 @@ def _sign_off_section() -> html.Section:
             )
         )
     head = html.Thead(
-        html.Tr([html.Th(h, scope="col") for h in ("Period", "State", "Last sign-off", "")])
+        html.Tr([html.Th(h, scope="col") for h in ("Period", "State", "Last sign-off", "Action")])
     )
     return html.Section(
         [
