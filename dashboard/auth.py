@@ -120,6 +120,14 @@ def can(needed: Permission) -> bool:
     return allows(role, needed)
 
 
+def can_on(slug: str, needed: Permission) -> bool:
+    """True when the requester holds `needed` on plan `slug` (for a page about several plans)."""
+    user = current_user()
+    if user is None:
+        return needed == VIEW and not g.get("require_sign_in", True)
+    return allows(user.role_in(slug), needed)
+
+
 def _address() -> str:
     return request.remote_addr or ""
 

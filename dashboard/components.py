@@ -11,7 +11,8 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import dcc, html
 
-from socplan.reporting.charts import Chart
+from socplan.periods import Period
+from socplan.reporting.charts import Chart, draft_note
 from socplan.reporting.figures import style_of
 
 from .context import here, plan_slug
@@ -175,6 +176,21 @@ def section(title: str, *children: Any, level: int = 2) -> html.Section:
 def note(text: str) -> html.P:
     """A muted explanatory line."""
     return html.P(text, className="text-body-secondary small")
+
+
+def draft_banner(periods: list[Period]) -> html.Div:
+    """The DRAFT banner above a page drawn from periods not signed off (only people who edit
+    the plan see drafts; the panel sees the signed-off state)."""
+    return html.Div(
+        [
+            html.Strong("DRAFT", className="me-2"),
+            f"{draft_note(periods)}: the panel does not see this yet. "
+            "Sign it off on the History page.",
+        ],
+        className="alert alert-danger draft-banner mt-3",
+        role="note",
+        **aria(label="Draft"),
+    )
 
 
 def no_plan(title: str) -> html.Div:

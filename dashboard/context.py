@@ -13,6 +13,7 @@ from flask import current_app, g
 
 from socplan.accounts import Accounts
 from socplan.config import Settings, for_plan
+from socplan.permissions import EDIT
 
 if TYPE_CHECKING:
     from socplan.store import Plan
@@ -46,12 +47,21 @@ def sources() -> PlanSources:
     return current_app.extensions["socplan"]
 
 
+def sees_drafts() -> bool:
+    """True when the requester sees this plan's drafts (editors, leads, admins); everyone else
+    sees only what was signed off for the panel."""
+    from .auth import can  # auth reads this module's plan_slug
+
+    return can(EDIT)
+
+
 def source() -> PlanSource:
-    """The source of this request's plan."""
+    """The source of this request's plan, in the view the requester may see: with drafts for
+    those who edit it, else the panel's (signed-off periods only)."""
     slug = plan_slug()
     if slug is None:
         raise NoPlanChosen("this request is about no plan")
-    return sources().get(slug)
+    return sources().get(slug, published=not sees_drafts())
 
 
 def here(path: str = "") -> str:

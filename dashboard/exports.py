@@ -71,6 +71,7 @@ def _rendered(kind: str, fmt: str, make: Callable[[], bytes], *extra: object) ->
     plan = source().plan()
     key = (
         source().store.plan,
+        source().published,  # the panel's files are never an editor's, nor the other way
         source().version,
         kind,
         fmt,

@@ -25,7 +25,8 @@ GRID = "recommendations-grid"
 GRID_SEARCH = "recommendations-search"
 SINCE = "changes-since"
 
-# Editor-only components start with "edit-", admin-only with "admin-": the server refuses any
+# Editor-only components start with "edit-", admin-only with "admin-" (and those who sign off,
+# "signoff-", below): the server refuses any
 # callback request naming them from someone without that role (see auth.py).
 UPLOAD_PERIOD = "edit-period"
 UPLOAD_MODE = "edit-mode"
@@ -38,6 +39,12 @@ UPLOAD_CANCEL = "edit-cancel"
 UPLOAD_MESSAGE = "edit-message"
 RESTORE = "edit-restore"  # pattern-matching: {"type": RESTORE, "period": label, "revision": n}
 RESTORE_MESSAGE = "edit-restore-message"
+# Sign-off components start with "signoff-" (policy leads and admins).
+SIGN_OFF = "signoff-period"  # pattern-matching: {"type": SIGN_OFF, "period": label, "revision": n}
+SIGN_OFF_MESSAGE = "signoff-message"
+WITHDRAW = "signoff-withdraw"  # pattern-matching: {"type": WITHDRAW, "period": label}
+WITHDRAW_REASON = "signoff-reason"  # pattern-matching: {"type": WITHDRAW_REASON, "period": label}
+WITHDRAW_MESSAGE = "signoff-withdraw-message"
 USER_NAME = "admin-user-name"
 USER_ROLE = "admin-user-role"
 USER_ADD = "admin-user-add"

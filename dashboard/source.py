@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
+from dash import html
+
 from socplan.model import DeliveryPlan
 from socplan.periods import Period
 from socplan.store import Store
@@ -70,10 +72,11 @@ class PlanSource:
     """
 
     store: Store
+    published: bool = False  # the panel's view (signed-off periods only), else with drafts
     max_pages: int = PAGES_KEPT
     max_bytes: int = PAGE_BYTES_KEPT
     _plan: DeliveryPlan | None = None
-    _version: tuple[int, int] | None = None
+    _version: tuple[int, ...] | None = None
     _pages: OrderedDict[object, tuple[Any, int]] = field(default_factory=OrderedDict)
     _bytes: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -91,9 +94,9 @@ class PlanSource:
                 held = self._plan
                 self._plan = None
                 self._plan = (
-                    held.refreshed(self.store)
+                    held.refreshed(self.store, published=self.published)
                     if held is not None
-                    else DeliveryPlan.from_store(self.store)
+                    else DeliveryPlan.from_store(self.store, published=self.published)
                 )
                 self._version = version
                 self._bytes_held = FOOTPRINT * self._plan.nbytes()
@@ -119,7 +122,7 @@ class PlanSource:
             self._clear()
 
     @property
-    def version(self) -> tuple[int, int] | None:
+    def version(self) -> tuple[int, ...] | None:
         """The database version the current plan was loaded at."""
         return self._version
 
@@ -143,7 +146,7 @@ class PlanSource:
             keep()
         return rendered
 
-    def _keep(self, version: tuple[int, int] | None, key: object, rendered: Any) -> None:
+    def _keep(self, version: tuple[int, ...] | None, key: object, rendered: Any) -> None:
         size = _size(rendered)
         with self._lock:
             if version == self._version and size <= self.max_bytes // 4:
@@ -157,25 +160,28 @@ class PlanSource:
 
 
 class PlanSources:
-    """One `PlanSource` per plan, made when the plan is first asked for; when the plans held
+    """One `PlanSource` per plan and view (the panel's, or with drafts), made when first asked
+    for; a viewer's pages are never kept with an editor's. When the plans held
     take more than `max_bytes`, the ones viewed least recently are let go (their memory with
     them), so a worker serving many plans holds the few in use, not all of them."""
 
     def __init__(self, store: Store, max_bytes: int):
         self.store = store
         self.max_bytes = max_bytes
-        self._sources: OrderedDict[str, PlanSource] = OrderedDict()
+        self._sources: OrderedDict[tuple[str, bool], PlanSource] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, slug: str) -> PlanSource:
-        """The source of plan `slug` (the caller has checked it exists and may be seen)."""
+    def get(self, slug: str, *, published: bool = True) -> PlanSource:
+        """The source of plan `slug` as the panel sees it (`published`) or with its drafts;
+        the caller has checked the plan exists and that the requester may see that view."""
+        key = (slug, published)
         with self._lock:
-            found = self._sources.get(slug)
+            found = self._sources.get(key)
             if found is None:
-                found = PlanSource(self.store.for_plan(slug))
+                found = PlanSource(self.store.for_plan(slug), published)
                 found.on_load = self._trim
-                self._sources[slug] = found
-            self._sources.move_to_end(slug)
+                self._sources[key] = found
+            self._sources.move_to_end(key)
             return found
 
     def _trim(self) -> None:
@@ -190,8 +196,10 @@ class PlanSources:
 
     @property
     def held(self) -> list[str]:
-        """The slugs of the plans held, least recently used first."""
-        return list(self._sources)
+        """The slugs of the plans held, least recently used first (a plan held in both
+        views is listed where its view used last stands)."""
+        slugs = [slug for slug, _ in self._sources]
+        return [s for i, s in enumerate(slugs) if s not in slugs[i + 1 :]]
 
 
 @dataclass(frozen=True)
@@ -221,7 +229,13 @@ def viewer_page(title: str, render: Callable[[View], Any]) -> Callable[..., Any]
                 from .components import no_plan
 
                 return no_plan(title)
-            return render(View(filters, plan, period, clean))
+            shown = render(View(filters, plan, period, clean))
+            drafts = plan.draft_periods(period)
+            if drafts:
+                from .components import draft_banner
+
+                return html.Div([draft_banner(drafts), shown])
+            return shown
 
         return kept.page(render.__module__, query, build)
 

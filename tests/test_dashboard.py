@@ -15,6 +15,7 @@ from dashboard import ids
 from dashboard.app import create_app, nav_links, sync_filters
 from dashboard.filters import Filters
 from socplan.periods import Period
+from socplan.signoffs import sign_off
 from socplan.store import Store
 
 
@@ -228,6 +229,7 @@ def one_quarter(tmp_path):
     Store(url).commit_import(
         recs(), basic_milestones(), Period(2019, 3), data=b"a", file_name="a", imported_by="x"
     )
+    sign_off(Store(url), Period(2019, 3), "lead")
     return url, create_app({"db": url, "require_sign_in": False})
 
 
@@ -237,6 +239,8 @@ def test_new_import_is_seen_on_next_request(tmp_path):
     Store(url).commit_import(
         recs(), basic_milestones(), Period(2019, 4), data=b"b", file_name="b", imported_by="y"
     )
+    assert "2019/20 Q4" not in text_of(render(app, "/"))  # a draft: not for the panel yet
+    sign_off(Store(url), Period(2019, 4), "lead")
     assert "2019/20 Q4" in text_of(render(app, "/"))
 
 
@@ -281,7 +285,9 @@ def test_rendered_pages_are_kept_until_the_next_import(tmp_path):
     Store(url).commit_import(
         recs(), basic_milestones(), Period(2019, 4), data=b"b", file_name="b", imported_by="y"
     )
-    again = render(app, "/")
+    assert "2019/20 Q4" not in text_of(render(app, "/"))  # a draft: the panel sees no change...
+    sign_off(Store(url), Period(2019, 4), "lead")
+    again = render(app, "/")  # ... until it is signed off
     assert again is not first and "2019/20 Q4" in text_of(again)
 
 

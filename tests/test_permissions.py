@@ -9,6 +9,7 @@ from socplan.permissions import (
     EDIT,
     PERMISSIONS,
     ROLES,
+    SIGN_OFF,
     VIEW,
     allows,
     needed_for_ids,
@@ -27,6 +28,8 @@ def test_rules():
     assert allows("editor", EDIT) and not allows("viewer", EDIT) and not allows(None, VIEW)
     assert not allows("nobody", VIEW)
     assert weakest_role(EDIT) == "editor" and weakest_role(ADMINISTER) == "admin"
+    assert weakest_role(SIGN_OFF) == "lead" and not allows("editor", SIGN_OFF)
+    assert needed_for_ids(['{"period":"2020/21 Q1","type":"signoff-period"}']) == SIGN_OFF
     assert needed_for_path("/files/import/1") == EDIT
     assert needed_for_path("/admin/audit") == ADMINISTER
     assert needed_for_path("/recommendations") == VIEW

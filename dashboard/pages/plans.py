@@ -8,17 +8,20 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from dashboard.auth import can_on
 from dashboard.components import aria, note, register, status_badge
 from dashboard.context import sources
 from dashboard.frame import visible_plans
 from socplan import metrics
 from socplan.periods import Period
+from socplan.permissions import EDIT
 from socplan.schema import OFF_TRACK, STATUSES
 from socplan.store import Plan
 
 
 def _card(plan: Plan) -> dbc.Col:
-    newest = sources().store.for_plan(plan.slug).newest()
+    # The panel's headline for people who do not edit this plan; with drafts for those who do.
+    newest = sources().store.for_plan(plan.slug).newest(published=not can_on(plan.slug, EDIT))
     link = dcc.Link(plan.title, href=f"/plans/{plan.slug}")
     if newest is None:
         body: list[Any] = [html.P("No data yet: an editor uploads the first workbook.")]

@@ -26,23 +26,33 @@ from .cli_common import (
     plan_option,
     plan_settings,
     public_option,
+    published_option,
+    published_wanted,
     user_option,
 )
 from .cli_common import acting_user as _user
 from .cli_plans import plans
+from .cli_signoff import signoff
 from .serve import serve
 
 EXPORT_FORMATS = ["csv", "xlsx", "ods"]
 
 
-def _plan(db: str | None, need_data: bool = True) -> tuple[Any, Any]:
-    """The plan named by --plan (or the only one) and the settings in force for it."""
+def _plan(db: str | None, need_data: bool = True, published: bool | None = None) -> tuple[Any, Any]:
+    """The plan named by --plan (or the only one) and the settings in force for it: with its
+    drafts (the policy team's view), or as the panel sees it with `published` (default:
+    --published)."""
     from .model import DeliveryPlan
 
     store = open_store(db)
-    plan = DeliveryPlan.from_store(store)
+    published = published_wanted() if published is None else published
+    plan = DeliveryPlan.from_store(store, published=published)
     if need_data and plan.latest is None:
+        if published and not store.is_empty():
+            raise Failed("no period is signed off yet; sign one off with `socplan signoff PERIOD`")
         raise Failed("the database holds no plan yet; run `socplan import` or `socplan demo`")
+    for period in plan.draft_periods() if need_data else []:
+        click.echo(f"DRAFT: {period} is not signed off for the panel.", err=True)
     return plan, plan_settings(store)
 
 
@@ -225,6 +235,7 @@ def history(db: str | None) -> None:
 
 @main.command()
 @period_option("Period to report as at (default: the newest).")
+@published_option
 @plan_option
 @db_option
 def summary(period: str | None, db: str | None) -> None:
@@ -261,6 +272,7 @@ def summary(period: str | None, db: str | None) -> None:
 @period_option("Period to export as at (default: the newest).")
 @click.option("--bom", is_flag=True, help="CSV only: start with a byte-order mark, for Excel.")
 @public_option
+@published_option
 @click.option("--theme", "themes", multiple=True, help="Only this theme (repeat for several).")
 @click.option("--owner", "owners", multiple=True, help="Only this owner (repeat for several).")
 @plan_option
@@ -321,6 +333,7 @@ def export(
     "--width-cm", type=float, default=None, help="Width on the page (default 16; 25 for timelines)."
 )
 @public_option
+@published_option
 @click.option("--list", "list_", is_flag=True, help="List the chart names and stop.")
 @plan_option
 @db_option
@@ -363,6 +376,7 @@ def chart(
 @output_option("Where to write the report.")
 @period_option("Period the report covers (default: the newest).")
 @public_option
+@published_option
 @click.option(
     "--meeting-date", default=None, help="The panel meeting's date, e.g. '10 December 2020'."
 )
@@ -407,7 +421,7 @@ def report(
     required=True,
     help="The folder to write the site to: new, empty, or holding a site written before.",
 )
-@period_option("Period to publish (default: the newest with data).")
+@period_option("Period to publish (default: the newest signed off).")
 @click.option("--title", default=None, help="The title on every page (default: the plan's title).")
 @plan_option
 @db_option
@@ -417,7 +431,7 @@ def site(output: Path, period: str | None, title: str | None, db: str | None) ->
     from .reporting.site_folder import check_folder
 
     chosen = parse_period(period)
-    plan, settings = _plan(db)
+    plan, settings = _plan(db, published=True)  # the public only ever sees what was signed off
     with failing(SiteError):
         check_folder(output)
         from .reporting.render import warm_up
@@ -503,6 +517,7 @@ def migrate(db: str | None) -> None:
     click.echo("The database schema is now up to date.")
 
 
+main.add_command(signoff)
 main.add_command(users)
 main.add_command(plans)
 main.add_command(serve)

@@ -75,6 +75,28 @@ def plan_option(func: F) -> F:
     )(func)
 
 
+def _keep_published(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    ctx.meta["socplan_published"] = value
+
+
+def published_option(func: F) -> F:
+    """Add `--published`: read the plan as the panel sees it (signed-off periods only) instead
+    of with its drafts; `published_wanted` reads it."""
+    return click.option(
+        "--published",
+        is_flag=True,
+        expose_value=False,
+        callback=_keep_published,
+        help="Only what was signed off for the panel (default: drafts too, marked DRAFT).",
+    )(func)
+
+
+def published_wanted() -> bool:
+    """True when --published was given."""
+    ctx = click.get_current_context(silent=True)
+    return bool(ctx.meta.get("socplan_published")) if ctx is not None else False
+
+
 def period_option(help_text: str, required: bool = False) -> Callable[[F], F]:
     """Add `--period P` to a command."""
     return click.option(

@@ -48,8 +48,18 @@ def write_sample_files(folder: Path = SAMPLE_DIR) -> list[Path]:
     return paths
 
 
+def _sign_off_all(store: Store) -> None:
+    """Sign off every period loaded: the illustrative quarters were all reported to a panel."""
+    from .signoffs import period_states, sign_off
+
+    for state in period_states(store):
+        if state.draft:
+            sign_off(store, state.period, "socplan demo")
+
+
 def load_demo(store: Store, folder: Path = SAMPLE_DIR) -> list[tuple[Outcome, str]]:
-    """Import the sample returns in order; the committed files are used when present."""
+    """Import the sample returns in order, each period signed off; the committed files are
+    used when present."""
     results = []
     for i, item in enumerate(sample_returns()):
         path = folder / item.file_name
@@ -66,6 +76,7 @@ def load_demo(store: Store, folder: Path = SAMPLE_DIR) -> list[tuple[Outcome, st
         if outcome.revision is None:
             raise RuntimeError(f"sample {item.file_name} did not import: {outcome.report.lines()}")
         results.append((outcome, item.file_name))
+    _sign_off_all(store)
     return results
 
 
@@ -92,7 +103,8 @@ def inspection_workbook(index: int) -> tuple[str, Period, bool, bytes]:
 
 def load_inspection_demo(store: Store) -> list[tuple[Outcome, str]]:
     """Import the illustrative inspection plan's returns in order, built from code (no files
-    are committed for it), checked against the plan's own themes: its report names."""
+    are committed for it), checked against the plan's own themes: its report names; each
+    period signed off."""
     vocabulary = Vocabulary(tuple(INSPECTION_REPORTS), STATUSES)
     results = []
     for item in inspection_returns():
@@ -109,6 +121,7 @@ def load_inspection_demo(store: Store) -> list[tuple[Outcome, str]]:
         if outcome.revision is None:
             raise RuntimeError(f"sample {item.file_name} did not import: {outcome.report.lines()}")
         results.append((outcome, item.file_name))
+    _sign_off_all(store)
     return results
 
 

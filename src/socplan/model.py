@@ -26,31 +26,51 @@ class DeliveryPlan:
 
     recommendations: pd.DataFrame
     snapshots: pd.DataFrame
+    # Indexes of the periods held as drafts (not signed off as they are here); none in the
+    # panel's view, which holds signed-off revisions only.
+    drafts: frozenset[int] = frozenset()
     _cache: dict[object, pd.DataFrame] = field(default_factory=dict, repr=False, compare=False)
     _plans: dict[object, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
-    def from_store(cls, store: Store) -> DeliveryPlan:
-        """The plan as stored now."""
-        recs, ms = store.load()
-        return cls(recs, ms)
+    def from_store(cls, store: Store, *, published: bool = False) -> DeliveryPlan:
+        """The plan as stored now, drafts included; with `published`, as the panel sees it
+        (each period's signed-off revision; periods never signed off are left out)."""
+        from .signoffs import draft_periods
 
-    def refreshed(self, store: Store) -> DeliveryPlan:
-        """The plan as stored now, reading only the periods whose current revision changed
-        since this one was loaded (an import changes one period; the others are this plan's)."""
+        recs, ms = store.load(published=published)
+        return cls(recs, ms, frozenset() if published else draft_periods(store))
+
+    def refreshed(self, store: Store, *, published: bool = False) -> DeliveryPlan:
+        """The plan as stored now, reading only the periods whose revision shown changed since
+        this one was loaded (an import or a sign-off changes one period; the others are this
+        plan's). `published` as for `from_store`."""
+        from .signoffs import draft_periods
+
         held = self.snapshots.drop_duplicates("period_index")
         known = dict(
             zip(held["period_index"].astype(int), held["import_id"].astype(int), strict=True)
         )
-        recs, ms = store.load(known=known)
+        shown = store.shown_ids(published=published)
+        drafts = frozenset() if published else draft_periods(store)
+        if shown == known:  # a sign-off may still have changed which periods are drafts
+            return (
+                self
+                if drafts == self.drafts
+                else DeliveryPlan(self.recommendations, self.snapshots, drafts)
+            )
+        recs, ms = store.load(known=known, published=published)
         changed = set(ms["period_index"].astype(int)) | set(recs["period_index"].astype(int))
-        if not changed:
-            return self
-        kept_recs = self.recommendations[~self.recommendations["period_index"].isin(changed)]
-        kept_ms = self.snapshots[~self.snapshots["period_index"].isin(changed)]
+        kept = {p for p, i in shown.items() if known.get(p) == i} - changed
         return DeliveryPlan(
-            pd.concat([kept_recs, recs], ignore_index=True),
-            pd.concat([kept_ms, ms], ignore_index=True),
+            pd.concat(
+                [self.recommendations[self.recommendations["period_index"].isin(kept)], recs],
+                ignore_index=True,
+            ),
+            pd.concat(
+                [self.snapshots[self.snapshots["period_index"].isin(kept)], ms], ignore_index=True
+            ),
+            frozenset() if published else draft_periods(store),
         )
 
     def nbytes(self) -> int:
@@ -86,6 +106,14 @@ class DeliveryPlan:
                 raise LookupError("the plan is empty; import a workbook first")
             return self.latest
         return period if isinstance(period, Period) else Period.parse(period)
+
+    def draft_periods(self, period: Period | str | None = None) -> list[Period]:
+        """The draft periods that what is shown as at `period` (default: the newest) draws on:
+        that period's data and the trend up to it. Empty when everything shown is signed off."""
+        if not self.drafts or self.latest is None:
+            return []
+        upto = self.resolve(period).index
+        return [p for p in self.periods if p.index in self.drafts and p.index <= upto]
 
     def _source_index(self, period: Period) -> int | None:
         earlier = [p.index for p in self.periods if p.index <= period.index]
@@ -223,7 +251,9 @@ class DeliveryPlan:
             public_recs = recs[["period_index", "ref"]].rename(columns={"ref": "recommendation"})
             ms = ms[ms["public"]].merge(public_recs, on=["period_index", "recommendation"])
         return DeliveryPlan(
-            recs.reset_index(drop=True), ms.drop(columns="theme").reset_index(drop=True)
+            recs.reset_index(drop=True),
+            ms.drop(columns="theme").reset_index(drop=True),
+            self.drafts,
         )
 
     @property

@@ -29,16 +29,22 @@ EDIT = Permission(
     callback_prefix="edit-",
     url_prefixes=("/files/",),
 )
+SIGN_OFF = Permission(
+    "sign off",
+    "publish a period to the panel (sign off) or take it back (withdraw)",
+    callback_prefix="signoff-",
+)
 ADMINISTER = Permission(
     "administer", "accounts and the audit log", callback_prefix="admin-", url_prefixes=("/admin",)
 )
-PERMISSIONS: tuple[Permission, ...] = (VIEW, EDIT, ADMINISTER)
+PERMISSIONS: tuple[Permission, ...] = (VIEW, EDIT, SIGN_OFF, ADMINISTER)
 
 # Each role, weakest first, with what it may do.
 ROLES: dict[str, frozenset[Permission]] = {
     "viewer": frozenset({VIEW}),
     "editor": frozenset({VIEW, EDIT}),
-    "admin": frozenset({VIEW, EDIT, ADMINISTER}),
+    "lead": frozenset({VIEW, EDIT, SIGN_OFF}),  # the policy lead: an editor who signs off
+    "admin": frozenset({VIEW, EDIT, SIGN_OFF, ADMINISTER}),
 }
 ROLE_NAMES: tuple[str, ...] = tuple(ROLES)
 

@@ -33,7 +33,14 @@ from .schema import (
     RECOMMENDATION_FIELDS,
     Kind,
 )
-from .tables import import_files, imports, milestone_rows, plans, recommendation_rows
+from .tables import (
+    import_files,
+    imports,
+    milestone_rows,
+    plans,
+    recommendation_rows,
+    signoffs,
+)
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -81,6 +88,8 @@ class PlanError(StoreError):
         self.slugs = slugs
 
 
+SIGNED_OFF = "sign-off"  # a `signoffs` row's action: the panel sees the import it names
+WITHDRAWN = "withdraw"  # ... or no longer sees the period (see signoffs.py)
 FIRST_PLAN = "main"  # the plan an import into an empty database makes, unless one is named
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 # What a plan may set for itself; the rest is the installation's.
@@ -436,21 +445,26 @@ class Store:
             self.before_commit()
 
     # -- reads -----------------------------------------------------------------------------
-    def version(self) -> tuple[int, int]:
+    def version(self) -> tuple[int, int, int]:
         """A cheap key that changes with every write to the plan: (its number of imports, its
-        last import id)."""
+        last import id, its last sign-off or withdrawal id)."""
         if not self.exists():
-            return (0, 0)
+            return (0, 0, 0)
         with self.engine.connect() as conn:
             plan_id = self.plan_id(conn)
             if plan_id is None:
-                return (0, 0)
-            count, last = conn.execute(
-                sa.select(sa.func.count(), sa.func.max(imports.c.id)).where(
+                return (0, 0, 0)
+            last_signoff = (
+                sa.select(sa.func.max(signoffs.c.id))
+                .where(signoffs.c.plan_id == plan_id)
+                .scalar_subquery()
+            )
+            count, last, signed = conn.execute(
+                sa.select(sa.func.count(), sa.func.max(imports.c.id), last_signoff).where(
                     imports.c.plan_id == plan_id
                 )
             ).one()
-        return (int(count), int(last or 0))
+        return (int(count), int(last or 0), int(signed or 0))
 
     def is_empty(self) -> bool:
         """True when nothing has been imported."""
@@ -477,6 +491,32 @@ class Store:
             .where(mine)
         )
         return {int(p): int(i) for p, i in conn.execute(query)}
+
+    def _published_ids(self, conn: Connection, plan_id: int | None) -> dict[int, int]:
+        """Import id of the signed-off revision of each published period, by period index."""
+        if plan_id is None:
+            return {}
+        latest = (
+            sa.select(sa.func.max(signoffs.c.id))
+            .where(signoffs.c.plan_id == plan_id)
+            .group_by(signoffs.c.period_index)
+        )
+        query = sa.select(signoffs.c.period_index, signoffs.c.import_id).where(
+            signoffs.c.id.in_(latest) & (signoffs.c.action == SIGNED_OFF)
+        )
+        return {int(p): int(i) for p, i in conn.execute(query)}
+
+    def _shown_ids(self, conn: Connection, published: bool) -> dict[int, int]:
+        """The import id read for each period: the signed-off one, or the newest."""
+        plan_id = self.plan_id(conn)
+        return (self._published_ids if published else self._current_ids)(conn, plan_id)
+
+    def shown_ids(self, *, published: bool = False) -> dict[int, int]:
+        """The import id read for each period (see `load`), without reading the rows."""
+        if not self.exists():
+            return {}
+        with self.engine.connect() as conn:
+            return self._shown_ids(conn, published)
 
     def _base_id(self, conn: Connection, plan_id: int, period: Period) -> tuple[int | None, bool]:
         """The revision an import into `period` builds on, and whether it is the period's own."""
@@ -545,8 +585,12 @@ class Store:
             raise StoreError(f"import {import_id} has no stored file")
         return str(row[0]), bytes(row[1])
 
-    def load(self, known: dict[int, int] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """Recommendations and milestones of the current revision of every period.
+    def load(
+        self, known: dict[int, int] | None = None, *, published: bool = False
+    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Recommendations and milestones of the current revision of every period; with
+        `published`, of the signed-off revision of every published period (the panel's view:
+        periods never signed off, or withdrawn, are left out).
 
         Both frames carry `period` (label) and `period_index`, plus `revision` and `import_id`.
         With `known` (period index -> import id of what the caller holds), only the periods
@@ -567,8 +611,8 @@ class Store:
             return pd.DataFrame(columns=rec_cols), pd.DataFrame(columns=ms_cols)
         self.ensure_schema()  # a database from an earlier version is upgraded before it is read
         with self.engine.connect() as conn:
-            current = self._current_ids(conn, self.plan_id(conn))
-            ids = [i for p, i in current.items() if (known or {}).get(p) != i]
+            shown = self._shown_ids(conn, published)
+            ids = [i for p, i in shown.items() if (known or {}).get(p) != i]
             meta = pd.DataFrame(
                 conn.execute(
                     sa.select(
@@ -589,15 +633,14 @@ class Store:
             recs[key] = recs[key].astype(bool)
         return recs, ms[ms_cols]
 
-    def newest(self) -> tuple[Period, pd.DataFrame, datetime] | None:
-        """The newest period's milestones (its current revision) and when the plan was last
-        changed, read without the rest of its history (for a plan's headline); None before
-        the first import."""
+    def newest(self, *, published: bool = False) -> tuple[Period, pd.DataFrame, datetime] | None:
+        """The newest period's milestones (its current revision; with `published`, the newest
+        published period's signed-off revision) and when the plan was last changed, read without
+        the rest of its history (for a plan's headline); None before the first import."""
         if not self.exists():
             return None
         with self.engine.connect() as conn:
-            plan_id = self.plan_id(conn)
-            current = self._current_ids(conn, plan_id)
+            current = self._shown_ids(conn, published)
             if not current:
                 return None
             index = max(current)
@@ -605,8 +648,11 @@ class Store:
                 sa.select(milestone_rows).where(milestone_rows.c.import_id == current[index]),
                 conn,
             )
+            # The newest import is always some period's current revision.
             changed = conn.execute(
-                sa.select(sa.func.max(imports.c.imported_at)).where(imports.c.plan_id == plan_id)
+                sa.select(sa.func.max(imports.c.imported_at)).where(
+                    imports.c.id.in_(list(current.values()))
+                )
             ).scalar()
         for key in (*DATE_FIELDS, "baseline_due"):
             rows[key] = pd.to_datetime(rows[key]).astype("datetime64[ns]")

@@ -157,3 +157,19 @@ staged_uploads = sa.Table(
     sa.Column("base_import_id", sa.Integer, nullable=True),
     sa.Column("files", sa.LargeBinary, nullable=False),
 )
+
+# Sign-offs and withdrawals, oldest first: a period's latest row says whether it is published
+# ("sign-off": the panel sees the import it names) or not ("withdraw", with a reason).
+signoffs = sa.Table(
+    "signoffs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("plan_id", sa.Integer, sa.ForeignKey("plans.id"), nullable=False),
+    sa.Column("period_index", sa.Integer, nullable=False),
+    sa.Column("action", sa.String(16), nullable=False),
+    sa.Column("import_id", sa.Integer, sa.ForeignKey("imports.id"), nullable=False),
+    sa.Column("username", sa.String(150), nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False, server_default=""),
+    sa.Index("ix_signoffs_plan_period", "plan_id", "period_index"),
+)

@@ -6,8 +6,10 @@ same everywhere.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Concatenate, ParamSpec
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -28,8 +30,40 @@ class Chart:
     data: pd.DataFrame
 
 
+Args = ParamSpec("Args")
+
+
 class UnknownChart(KeyError):
     """A chart name that is not in the registry."""
+
+
+def draft_note(periods: list[Period]) -> str:
+    """Which periods a draft is drawn from, in words."""
+    labels = ", ".join(p.label for p in periods)
+    return f"{labels} {'is' if len(periods) == 1 else 'are'} not signed off"
+
+
+def _marked(
+    build: Callable[Concatenate[DeliveryPlan, Period, Args], Chart],
+) -> Callable[Concatenate[DeliveryPlan, Period, Args], Chart]:
+    """A chart builder whose charts say DRAFT (on the figure, in the title and the alt text)
+    when what they show draws on a period that is not signed off."""
+
+    @functools.wraps(build)
+    def marked(plan: DeliveryPlan, period: Period, *args: Args.args, **kw: Args.kwargs) -> Chart:
+        chart = build(plan, period, *args, **kw)
+        drafts = plan.draft_periods(period)
+        if not drafts or chart.title.startswith("DRAFT: "):  # marked once only
+            return chart
+        note = draft_note(drafts)
+        return replace(
+            chart,
+            title=f"DRAFT: {chart.title}",
+            figure=figures.draft_marked(chart.figure, note),
+            caption=f"Draft: {note}. {chart.caption}",
+        )
+
+    return marked
 
 
 def _status(plan: DeliveryPlan, period: Period) -> Chart:
@@ -106,6 +140,7 @@ def _burnup(plan: DeliveryPlan, period: Period) -> Chart:
     return Chart("burnup", "Milestones due and complete", figures.burnup(table), caption, data)
 
 
+@_marked
 def changes_chart(plan: DeliveryPlan, period: Period, since: Period | None = None) -> Chart:
     """Status moves from `since` (default: the quarter before) to `period`."""
     start = since or period.previous()
@@ -121,6 +156,7 @@ def changes_chart(plan: DeliveryPlan, period: Period, since: Period | None = Non
     )
 
 
+@_marked
 def timeline_chart(plan: DeliveryPlan, period: Period, ref: str) -> Chart:
     """The milestones of one recommendation on a timeline."""
     ms = plan.milestones(period)
@@ -190,11 +226,12 @@ def chart_names(plan: DeliveryPlan | None = None) -> list[tuple[str, str]]:
 
 
 def build_chart(plan: DeliveryPlan, name: str, period: Period | str | None = None) -> Chart:
-    """The chart called `name` as at `period` (default: the newest)."""
+    """The chart called `name` as at `period` (default: the newest), marked DRAFT when it
+    draws on a period that is not signed off."""
     target = plan.resolve(period)
     if name.startswith("timeline-"):
         return timeline_chart(plan, target, name.removeprefix("timeline-"))
     if name not in REGISTRY:
         known = ", ".join(REGISTRY) + ", timeline-<ref>"
         raise UnknownChart(f"there is no chart '{name}'; use one of {known}")
-    return REGISTRY[name][1](plan, target)
+    return _marked(REGISTRY[name][1])(plan, target)

@@ -202,6 +202,8 @@ def plan_export(
     chosen = plan.filtered(themes, owners)
     frame = export_frame(plan.filtered(themes, owners, public_only=public).milestones(period))
     title = f"{settings.strategy}: delivery plan as at {period.end:%d %B %Y} ({period})"
+    if plan.draft_periods(period):
+        title = f"DRAFT, not signed off: {title}"
     note = ""
     if public:
         left_out = len(chosen.milestones(period)) - len(frame)

@@ -414,3 +414,28 @@ def flow(moves: pd.DataFrame, before: str, after: str, title: str | None = None)
         )
     )
     return _layout(fig, title or f"Status moves from {before} to {after}", height=380)
+
+
+DRAFT_MARK = "DRAFT"
+
+
+def draft_marked(fig: go.Figure, note: str) -> go.Figure:
+    """A copy of `fig` marked as a draft: a large DRAFT across the plot and after its title,
+    so no copy of it passes as signed off (`note`, which periods are not, is the hover text)."""
+    out = go.Figure(fig)
+    out.add_annotation(
+        text=DRAFT_MARK,
+        name="draft-mark",
+        xref="paper",
+        yref="paper",
+        x=0.5,
+        y=0.5,
+        showarrow=False,
+        textangle=-20,
+        hovertext=note,
+        font={"size": 72, "color": "rgba(178, 34, 34, 0.22)"},
+    )
+    # On the title's own line (the title band has room for one): which periods, in the caption.
+    title = out.layout.title.text or ""
+    out.update_layout(title_text=f'{title} <span style="color:#8b1a1a"><b>{DRAFT_MARK}</b></span>')
+    return out

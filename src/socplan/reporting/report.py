@@ -15,7 +15,7 @@ from ..metrics import labelled
 from ..model import DeliveryPlan
 from ..periods import Period
 from ..schema import CLOSED_STATUSES, OFF_TRACK
-from .charts import Chart, build_chart, changes_chart, timeline_chart
+from .charts import Chart, build_chart, changes_chart, draft_note, timeline_chart
 from .table_layout import readable_width_cm
 
 
@@ -97,6 +97,7 @@ class Report:
 
     panel_line: str
     title: str
+    draft: str = ""  # when not empty, printed on every page: what is not signed off
     blocks: list[Block] = field(default_factory=list)
     figures: list[Figure] = field(default_factory=list)
     tables: list[Table] = field(default_factory=list)
@@ -203,6 +204,9 @@ def build_report(
         panel_line=f"{settings.panel} {meeting}".upper(),
         title=f"{settings.strategy}: delivery plan progress report, {target}",
     )
+    drafts = full.draft_periods(target)
+    if drafts:
+        report.draft = f"DRAFT: {draft_note(drafts)} for the panel"
     report.add(Heading("Recommendation"))
     report.add(
         Para(

@@ -13,7 +13,7 @@ from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.section import Section
-from docx.shared import Cm, Length, Pt
+from docx.shared import Cm, Length, Pt, RGBColor
 from docx.table import Table as DocxTable
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
@@ -140,6 +140,19 @@ def _picture(place: Run, block: Figure, image: bytes) -> None:
     doc_pr.set("title", block.chart.title)
 
 
+def _draft_header(document: DocxDocument, text: str) -> None:
+    """The DRAFT line in the page header (later sections take it over) and above the title."""
+    header = document.sections[0].header.paragraphs[0]
+    run = header.add_run(text)
+    run.bold = True
+    run.font.color.rgb = RGBColor(0x8B, 0x1A, 0x1A)
+    top = document.add_paragraph()
+    big = top.add_run(text)
+    big.bold = True
+    big.font.size = Pt(14)
+    big.font.color.rgb = RGBColor(0x8B, 0x1A, 0x1A)
+
+
 def write_docx(report: Report, target: Path | io.BytesIO, settings: Settings | None = None) -> None:
     """Write the report as .docx; `settings` name the Chromium that renders the charts. The
     charts are drawn while the document is built, and put in their places at the end."""
@@ -152,6 +165,8 @@ def write_docx(report: Report, target: Path | io.BytesIO, settings: Settings | N
     for section in document.sections:
         _page(section, PORTRAIT)  # A4, not the template's US Letter
     document.core_properties.title = report.title
+    if report.draft:
+        _draft_header(document, report.draft)
     document.core_properties.language = "en-GB"
     panel = document.add_paragraph()
     panel.add_run(report.panel_line).bold = True

@@ -43,6 +43,7 @@ figure { margin: 6pt 0 12pt; break-inside: avoid; }
 figure img { display: block; }
 figcaption { font-size: 9.5pt; margin-top: 4pt; }
 .wide { page: wide; }
+.draft-top { color: #8b1a1a; font-weight: bold; font-size: 14pt; border: 1.5pt solid #8b1a1a; padding: 4pt 6pt; }
 .wide section + section { break-before: page; }
 """
 )
@@ -63,9 +64,25 @@ def _table(block: blocks.Table) -> str:
     return f"<table><caption>{_cell(block.caption)}</caption><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
 
 
+def _draft_css(text: str) -> str:
+    """The DRAFT line in the top margin of every page, portrait and landscape."""
+    if not text:
+        return ""
+    quoted = (
+        '"' + "".join(c if c.isalnum() or c in " :/,." else f"\\{ord(c):x} " for c in text) + '"'
+    )
+    box = (
+        f"@top-right {{ content: {quoted}; color: #8b1a1a; font-weight: bold; font-size: 10pt; "
+        'font-family: "Liberation Sans", Arial, sans-serif; }'
+    )
+    return f"@page {{ {box} }}\n@page wide {{ {box} }}\n"
+
+
 def to_html(report: blocks.Report, images: dict[int, bytes], fmt: str = IMAGE_FORMAT) -> str:
     """The report as one self-contained HTML page (images, of format `fmt`, inlined)."""
+    draft = [f'<p class="draft-top">{_cell(report.draft)}</p>'] if report.draft else []
     parts = [
+        *draft,
         f'<p class="panel">{_cell(report.panel_line)}</p>',
         f'<h1 class="title">{_cell(report.title)}</h1>',
     ]
@@ -106,7 +123,7 @@ def to_html(report: blocks.Report, images: dict[int, bytes], fmt: str = IMAGE_FO
             in_section = False
     return (
         f'<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8"><title>{_cell(report.title)}</title>'
-        f"<style>{CSS}</style></head><body>{''.join(parts)}</body></html>"
+        f"<style>{CSS}{_draft_css(report.draft)}</style></head><body>{''.join(parts)}</body></html>"
     )
 
 
