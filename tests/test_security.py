@@ -389,6 +389,7 @@ def test_timeline_of_a_ref_with_any_character_downloads(tmp_path, monkeypatch):
     from socplan.model import DeliveryPlan
     from socplan.periods import Period
     from socplan.reporting.charts import timeline_chart
+    from socplan.signoffs import sign_off
 
     monkeypatch.setenv("SOCPLAN_STATE_DIR", str(tmp_path / "state"))
     url = f"sqlite:///{tmp_path / 'odd.db'}"
@@ -400,6 +401,7 @@ def test_timeline_of_a_ref_with_any_character_downloads(tmp_path, monkeypatch):
     data = template_bytes(Period(2019, 3), r, m)
     outcome = import_bytes(store, data, "odd.xlsx", period=Period(2019, 3), imported_by="test")
     assert not outcome.report.errors, outcome.report
+    sign_off(store, Period(2019, 3), "lead")  # published: anyone may view it
     plan = DeliveryPlan.from_store(store)
     app = create_app({"db": url, "require_sign_in": False})
     with app.server.test_request_context(P):

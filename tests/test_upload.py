@@ -237,7 +237,8 @@ def test_commentary_with_html_is_text(site):
     with app.server.test_request_context(P):
         from flask import g
 
-        g.require_sign_in = False
+        g.require_sign_in = True
+        g.user = User("editor1", "editor")  # the new quarter is a draft: an editor sees it
         g.socplan_plan = "main"
         page = layout(plan="main")
     # The commentary travels as a plain string child (React renders it as text), never as markup.
