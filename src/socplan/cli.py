@@ -29,6 +29,7 @@ from .cli_common import (
     user_option,
 )
 from .cli_common import acting_user as _user
+from .cli_evidence import evidence
 from .cli_plans import plans
 from .serve import serve
 
@@ -503,6 +504,7 @@ def migrate(db: str | None) -> None:
 
 main.add_command(users)
 main.add_command(plans)
+main.add_command(evidence)
 main.add_command(serve)
 
 
