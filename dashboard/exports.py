@@ -16,6 +16,7 @@ from typing import Any
 
 from flask import Flask, Response, abort, current_app, jsonify, request, send_file
 
+from socplan.evidence_store import EvidenceFile, EvidenceStore
 from socplan.model import DeliveryPlan
 from socplan.periods import Period, PeriodError
 from socplan.reporting.charts import UnknownChart, build_chart, changes_chart, timeline_chart
@@ -154,11 +155,13 @@ def data_file(slug: str, fmt: str) -> Response:
         return _send(target.read_bytes(), target.name, fmt)
 
 
-def _report(plan: DeliveryPlan, period: Period, public: bool, fmt: str) -> bytes:
+def _report(
+    plan: DeliveryPlan, period: Period, public: bool, fmt: str, evidence: list[EvidenceFile]
+) -> bytes:
     from socplan.reporting.report import build_report
 
     config = settings()
-    content = build_report(plan, config, period, public=public)
+    content = build_report(plan, config, period, public=public, evidence=evidence)
     with tempfile.TemporaryDirectory() as work:
         target = Path(work) / f"report.{fmt}"
         if fmt == "docx":
@@ -178,7 +181,11 @@ def report_file(slug: str, fmt: str) -> Response:
         abort(404)
     plan, period = _filters().apply(source().plan())
     public = _public()
-    data = _rendered("report", fmt, lambda: _report(plan, period, public, fmt))
+    # Public files only, whoever asks: the report is the panel's, and kept for everyone alike.
+    # Evidence changes without a new plan version, so what is listed is part of the key.
+    evidence = EvidenceStore(source().store).list(public_only=True)
+    listed = tuple((e.id, e.name, e.milestone, e.period.index) for e in evidence)
+    data = _rendered("report", fmt, lambda: _report(plan, period, public, fmt, evidence), listed)
     stem = f"{slug}-panel-report-{period.slug}{'-public' if public else ''}"
     return _send(data, f"{stem}.{fmt}", fmt)
 

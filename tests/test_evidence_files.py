@@ -234,3 +234,44 @@ def test_cli_adds_and_lists_evidence(runner, tmp_path, db_url):
     missing = runner.invoke(main, ["evidence", "add", "R9.9", str(good), *args])
     assert missing.exit_code == 1 and "no milestone 'R9.9'" in missing.stderr
     assert len(EvidenceStore(Store(db_url, plan="soc")).list()) == 1
+
+
+def test_the_panel_report_lists_evidence_by_name_in_an_appendix(tmp_path):
+    from socplan.config import load_settings
+    from socplan.model import DeliveryPlan
+    from socplan.reporting.report import Heading, Table, build_report
+
+    store = planned(f"sqlite:///{tmp_path / 'plan.db'}")
+    add(store, "R1.1", "minutes.pdf", period=Q3, public=True)
+    add(store, "R2.1", "photo.png", png(), period=Q4, public=True)
+    plan, settings = DeliveryPlan.from_store(store), load_settings()
+    evidence = EvidenceStore(store).list(public_only=True)
+
+    def appendix(period: Period) -> list[tuple[str, ...]]:
+        report = build_report(plan, settings, period, evidence=evidence)
+        headings = [b.text for b in report.blocks if isinstance(b, Heading)]
+        tables = [b for b in report.blocks if isinstance(b, Table) and "Evidence" in b.title]
+        if not tables:
+            assert "Appendix B: evidence files" not in headings
+            return []
+        assert headings[-1] == "Appendix B: evidence files"
+        return [tuple(row) for row in tables[0].frame.itertuples(index=False)]
+
+    today = f"{EvidenceStore(store).list()[0].added_at:%-d %B %Y}"
+    assert appendix(Q3) == [("R1.1", "minutes.pdf", f"{len(pdf())} bytes", "2019/20 Q3", today)]
+    assert [row[:2] for row in appendix(Q4)] == [("R1.1", "minutes.pdf"), ("R2.1", "photo.png")]
+    assert not any(
+        isinstance(b, Table) and "Evidence" in b.title
+        for b in build_report(plan, settings, Q4).blocks
+    )
+
+
+@pytest.mark.parametrize(
+    ("size", "said"),
+    [(1, "1 byte"), (812, "812 bytes"), (14 * 1024 + 100, "14 KB"), (int(2.3 * 2**20), "2.3 MB"),
+     (5 * 2**20, "5 MB")],
+)  # fmt: skip
+def test_file_sizes_read_as_people_say_them(size, said):
+    from socplan.reporting.formats import file_size
+
+    assert file_size(size) == said

@@ -215,3 +215,28 @@ def test_an_evidence_id_of_another_plan_is_not_found(site):
     accounts.add("mainviewer", "viewer", PASSWORD, plan="main")
     stranger = client_of(app, "mainviewer")
     assert stranger.get(f"/plans/other/evidence/{theirs.id}").status_code == 403
+
+
+def test_the_panel_report_names_public_evidence_and_notices_new_files(site):
+    import io
+
+    import docx as python_docx
+
+    app, store, _ = site
+    evidence = EvidenceStore(store)
+    evidence.add(REF, "secret.pdf", pdf(), max_bytes=1 << 20, added_by="e")
+    evidence.add(REF, "minutes.pdf", pdf(), max_bytes=1 << 20, added_by="e", public=True)
+    viewer = client_of(app, "viewer1")
+
+    def report_text() -> str:
+        response = viewer.get(f"{P}/export/report.docx")
+        assert response.status_code == 200
+        document = python_docx.Document(io.BytesIO(response.data))
+        cells = [c.text for t in document.tables for row in t.rows for c in row.cells]
+        return "\n".join([p.text for p in document.paragraphs] + cells)
+
+    first = report_text()
+    assert "Appendix B: evidence files" in first and "minutes.pdf" in first
+    assert "secret.pdf" not in first
+    evidence.add(REF, "photo.png", png(), max_bytes=1 << 20, added_by="e", public=True)
+    assert "photo.png" in report_text()  # not an answer kept from before the file was added

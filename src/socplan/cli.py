@@ -382,11 +382,15 @@ def report(
     from .reporting.render import warm_up
 
     warm_up(load_settings())  # the browser starts while the plan loads
+    from .evidence_store import EvidenceStore
     from .reporting.report import build_report
 
     chosen = parse_period(period)
     plan, settings = _plan(db)
-    content = build_report(plan, settings, chosen, public=public, meeting_date=meeting_date)
+    evidence = EvidenceStore(open_store(db)).list(public_only=True)  # the panel's: public only
+    content = build_report(
+        plan, settings, chosen, public=public, meeting_date=meeting_date, evidence=evidence
+    )
     if fmt == "docx":
         from .reporting.report_docx import write_docx
 
