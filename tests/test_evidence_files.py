@@ -233,7 +233,17 @@ def test_cli_adds_and_lists_evidence(runner, tmp_path, db_url):
     assert "its content is a Windows program" in refused.stderr
     missing = runner.invoke(main, ["evidence", "add", "R9.9", str(good), *args])
     assert missing.exit_code == 1 and "no milestone 'R9.9'" in missing.stderr
-    assert len(EvidenceStore(Store(db_url, plan="soc")).list()) == 1
+    [stored] = EvidenceStore(Store(db_url, plan="soc")).list()
+    done = runner.invoke(main, ["evidence", "publish", str(stored.id), "--withdraw", *args])
+    assert done.exit_code == 0 and "editors only" in done.output
+    assert EvidenceStore(Store(db_url, plan="soc")).list(public_only=True) == []
+    elsewhere = ["--plan", "other", "--db", db_url]
+    for command in (["publish", str(stored.id)], ["remove", str(stored.id)]):
+        refused = runner.invoke(main, ["evidence", *command, *elsewhere])
+        assert refused.exit_code == 1 and "no evidence file" in refused.stderr
+    done = runner.invoke(main, ["evidence", "remove", str(stored.id), *args])
+    assert done.exit_code == 0 and f"Removed evidence {stored.id}" in done.output
+    assert EvidenceStore(Store(db_url, plan="soc")).list() == []
 
 
 def test_the_panel_report_lists_evidence_by_name_in_an_appendix(tmp_path):

@@ -95,3 +95,36 @@ def evidence_list(ref: str | None, db: str | None) -> None:
         ]
     )
     echo_rows(frame, "No evidence files.", "added_at", added_by="by", added_at="when (UTC)")
+
+
+@evidence.command(name="publish")
+@click.argument("evidence_id", metavar="ID", type=int)
+@click.option("--withdraw", is_flag=True, help="Make it editors-only again instead of public.")
+@user_option("changing it")
+@plan_option
+@db_option
+def evidence_publish(evidence_id: int, withdraw: bool, user: str | None, db: str | None) -> None:
+    """Mark evidence file ID public (panel members may see it), or with --withdraw, editors-only."""
+    from .evidence_store import EvidenceStore
+    from .store import StoreError
+
+    store = open_store(db)
+    with failing(StoreError):
+        EvidenceStore(store).set_public(evidence_id, not withdraw, by=acting_user(user))
+    click.echo(f"Evidence {evidence_id} is now {'editors only' if withdraw else 'public'}.")
+
+
+@evidence.command(name="remove")
+@click.argument("evidence_id", metavar="ID", type=int)
+@user_option("removing it")
+@plan_option
+@db_option
+def evidence_remove(evidence_id: int, user: str | None, db: str | None) -> None:
+    """Remove evidence file ID from listings and downloads (its bytes are kept, and in backups)."""
+    from .evidence_store import EvidenceStore
+    from .store import StoreError
+
+    store = open_store(db)
+    with failing(StoreError):
+        EvidenceStore(store).remove(evidence_id, by=acting_user(user))
+    click.echo(f"Removed evidence {evidence_id}.")
