@@ -14,6 +14,8 @@ An id of another plan's file is 404 on both: the store only finds files of the r
 
 from __future__ import annotations
 
+import base64
+import binascii
 import io
 from typing import Any
 
@@ -21,15 +23,17 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 from flask import Flask, Response, abort, request, send_file
 
-from socplan.attachments import ACCEPTED, KINDS, MB
+from socplan.attachments import ACCEPTED, KINDS, MB, AttachmentRefused, evidence_max_bytes
 from socplan.evidence_store import EvidenceFile, EvidenceNotFound, EvidenceStore
+from socplan.periods import Period, PeriodError
 from socplan.permissions import EDIT
 from socplan.reporting.formats import file_size
+from socplan.store import StoreError
 
 from . import ids
 from .auth import can, current_user
 from .components import aria, note, section
-from .context import accounts, here, settings, source
+from .context import accounts, here, plan_slug, settings, source
 
 # What the file chooser offers; the server checks every file's content whatever its name.
 ACCEPT = ",".join(ext for kind in KINDS.values() for ext in kind.extensions)
@@ -49,7 +53,8 @@ def listing(items: list[EvidenceFile], editor: bool) -> Any:
     """One milestone's files: name (a download), size, period, who, when; public for editors."""
     if not items:
         return note("No evidence attached yet.")
-    head = ["File", "Size", "Period", "Added by", "Added"] + (["Seen by"] if editor else [])
+    head = ["File", "Size", "Period", "Added by", "Added"]
+    head += ["Seen by", "Change"] if editor else []
     rows = [
         html.Tr(
             [
@@ -58,7 +63,14 @@ def listing(items: list[EvidenceFile], editor: bool) -> Any:
                 html.Td(item.period.label),
                 html.Td(item.added_by),
                 html.Td(f"{item.added_at:%d %b %Y %H:%M}"),
-                *([html.Td("everyone (public)" if item.public else "editors")] if editor else []),
+                *(
+                    [
+                        html.Td("everyone (public)" if item.public else "editors"),
+                        html.Td(actions(item)),
+                    ]
+                    if editor
+                    else []
+                ),
             ]
         )
         for item in items
@@ -73,6 +85,90 @@ def listing(items: list[EvidenceFile], editor: bool) -> Any:
         ),
         className="table-responsive",
     )
+
+
+def actions(item: EvidenceFile) -> list[Any]:
+    """An editor's buttons for one file: publish or withdraw it, remove it."""
+
+    def button(do: str, text: str) -> html.Button:
+        return html.Button(
+            text,
+            id={"type": ids.EVIDENCE_ACTION, "ref": item.milestone, "file": item.id, "do": do},
+            type="button",
+            className="btn btn-sm btn-outline-secondary me-1",
+            **aria(label=f"{text}: {item.name}"),
+        )
+
+    publish = button("withdraw", "Editors only") if item.public else button("publish", "Public")
+    return [publish, button("remove", "Remove")]
+
+
+ACTIONS = {
+    "publish": (
+        "made public",
+        lambda store, i, by, at: store.set_public(i, True, by=by, address=at),
+    ),
+    "withdraw": (
+        "made editors-only",
+        lambda store, i, by, at: store.set_public(i, False, by=by, address=at),
+    ),
+    "remove": ("removed", lambda store, i, by, at: store.remove(i, by=by, address=at)),
+}
+
+
+def _who() -> str:
+    user = current_user()
+    assert user is not None  # the server refuses edit- callbacks to anyone but editors
+    return user.username
+
+
+def act_on(ref: str, evidence_id: int, do: str) -> dbc.Alert:
+    """Publish, withdraw or remove one of milestone `ref`'s files; what happened, in words."""
+    if do not in ACTIONS:
+        return dbc.Alert("That is not something evidence can have done to it.", color="danger")
+    done, action = ACTIONS[do]
+    store = evidence_store()
+    try:
+        item = store.get(evidence_id)
+        if item.milestone != ref:
+            raise EvidenceNotFound(f"there is no evidence file {evidence_id} for {ref}")
+        action(store, evidence_id, _who(), request.remote_addr or "")
+    except EvidenceNotFound as exc:
+        return dbc.Alert(f"Not changed: {exc}.", color="danger")
+    return dbc.Alert(f"{item.name} {done}.", color="success")
+
+
+def attach(
+    ref: str, name: str, contents: str, *, public: bool, period: str | None
+) -> tuple[dbc.Alert, EvidenceFile | None]:
+    """Check a dropped file (a data: URL from dcc.Upload) and store it as evidence for `ref`
+    in `period` (default: the newest); what happened, in words, and the file stored."""
+    try:
+        chosen = Period.parse(period) if period else None
+        if chosen is not None and chosen not in source().plan().periods:
+            raise PeriodError(f"{chosen} is not a period of this plan")
+        data = base64.b64decode(contents.split(",", 1)[-1], validate=True)
+        stored, checked = evidence_store().add(
+            ref,
+            name,
+            data,
+            max_bytes=evidence_max_bytes(settings()),
+            added_by=_who(),
+            period=chosen,
+            public=public,
+            address=request.remote_addr or "",
+        )
+    except (AttachmentRefused, StoreError, PeriodError, binascii.Error) as exc:
+        accounts().audit(
+            _who(),
+            "evidence-refused",
+            f"{name[:150]} for {ref[:64]}: {str(exc)[:300]}",
+            request.remote_addr or "",
+            plan=plan_slug(),
+        )
+        return dbc.Alert(f"Not attached: {exc}", color="danger"), None
+    said = f"Attached {stored.name} to {ref} ({stored.period})."
+    return dbc.Alert(" ".join(x for x in (said, checked.note) if x), color="success"), stored
 
 
 def upload_control(ref: str) -> html.Div:

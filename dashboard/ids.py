@@ -48,3 +48,4 @@ EVIDENCE_LIST = "evidence-list"
 EVIDENCE_UPLOAD = "edit-evidence-upload"
 EVIDENCE_PUBLIC = "edit-evidence-public"
 EVIDENCE_MESSAGE = "edit-evidence-message"
+EVIDENCE_ACTION = "edit-evidence-action"  # {"type": ..., "ref": ref, "file": id, "do": action}

@@ -62,5 +62,6 @@ def skeleton() -> html.Div:
             dcc.Upload(id={"type": ids.EVIDENCE_UPLOAD, "ref": ""}),
             dbc.Checklist(id={"type": ids.EVIDENCE_PUBLIC, "ref": ""}),
             html.Div(id={"type": ids.EVIDENCE_MESSAGE, "ref": ""}),
+            html.Button(id={"type": ids.EVIDENCE_ACTION, "ref": "", "file": 0, "do": ""}),
         ]
     )

@@ -268,7 +268,8 @@ ENDPOINTS = {
                     "id": {"type": "edit-evidence-upload", "ref": "R8.1"},
                     "property": "contents",
                     "value": "data:application/pdf;base64,JVBERi0=",
-                }
+                },
+                [],
             ],
             [
                 {

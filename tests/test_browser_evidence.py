@@ -69,6 +69,10 @@ def test_an_editor_attaches_a_pdf_and_a_viewer_sees_it_only_once_public(browser,
         with page.expect_download() as download:
             link.click()
         assert Path(download.value.path()).read_bytes() == pdf()
+        page.get_by_role("button", name="Public: JAG minutes.pdf").click()
+        page.wait_for_selector("text=JAG minutes.pdf made public.", timeout=20_000)
+        page.get_by_role("button", name="Editors only: JAG minutes.pdf").click()
+        page.wait_for_selector("text=JAG minutes.pdf made editors-only.", timeout=20_000)
         assert serious_axe_violations(page) == []
     context.close()
     [stored] = EvidenceStore(store).list()

@@ -58,7 +58,10 @@ def attach_payload(name: str, data: bytes, ref: str = REF, public: bool = False)
     return {
         "output": ".." + "...".join(f"{wild(k)}.{p}" for k, p in outputs) + "..",
         "outputs": [{"id": key(k), "property": p} for k, p in outputs],
-        "inputs": [{"id": key(ids.EVIDENCE_UPLOAD), "property": "contents", "value": encoded}],
+        "inputs": [
+            {"id": key(ids.EVIDENCE_UPLOAD), "property": "contents", "value": encoded},
+            [],  # the files' buttons (none drawn here)
+        ],
         "state": [
             {"id": key(ids.EVIDENCE_UPLOAD), "property": "filename", "value": name},
             {
@@ -72,6 +75,20 @@ def attach_payload(name: str, data: bytes, ref: str = REF, public: bool = False)
             json.dumps(key(ids.EVIDENCE_UPLOAD), separators=(",", ":")) + ".contents"
         ],
     }
+
+
+def action_payload(ref: str, evidence_id: int, do: str) -> dict:
+    """The callback request when an editor presses a file's button (publish, withdraw, remove)."""
+    payload = attach_payload("", b"", ref=ref)
+    button = {"type": ids.EVIDENCE_ACTION, "ref": ref, "file": evidence_id, "do": do}
+    payload["inputs"] = [
+        {"id": {"type": ids.EVIDENCE_UPLOAD, "ref": ref}, "property": "contents", "value": None},
+        [{"id": button, "property": "n_clicks", "value": 1}],
+    ]
+    payload["changedPropIds"] = [
+        json.dumps(dict(sorted(button.items())), separators=(",", ":")) + ".n_clicks"
+    ]
+    return payload
 
 
 def client_of(app, username: str | None):
@@ -240,3 +257,27 @@ def test_the_panel_report_names_public_evidence_and_notices_new_files(site):
     assert "secret.pdf" not in first
     evidence.add(REF, "photo.png", png(), max_bytes=1 << 20, added_by="e", public=True)
     assert "photo.png" in report_text()  # not an answer kept from before the file was added
+
+
+def test_an_editor_publishes_withdraws_and_removes_a_file_from_the_page(site):
+    app, store, _ = site
+    evidence = EvidenceStore(store)
+    item, _ = evidence.add(REF, "minutes.pdf", pdf(), max_bytes=1 << 20, added_by="editor1")
+    editor, viewer = client_of(app, "editor1"), client_of(app, "viewer1")
+
+    def press(client, do: str, ref: str = REF):
+        return client.post("/_dash-update-component", json=action_payload(ref, item.id, do))
+
+    assert press(viewer, "publish").status_code == 403
+    assert evidence.list(public_only=True) == []
+    answer = press(editor, "publish")
+    assert answer.status_code == 200 and "minutes.pdf made public." in text(answer)
+    assert [e.id for e in evidence.list(public_only=True)] == [item.id]
+    assert "Editors only" in text(answer)  # the button now offers the way back
+    assert "made editors-only" in text(press(editor, "withdraw"))
+    assert evidence.list(public_only=True) == []
+    assert "Not changed: there is no evidence file" in text(press(editor, "remove", ref="R8.2"))
+    assert "minutes.pdf removed." in text(press(editor, "remove"))
+    assert evidence.list() == []
+    actions = list(Accounts(store).audit_log()["action"])[:3]
+    assert actions == ["evidence-remove", "evidence-public", "evidence-public"]

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from typing import Any
 
-import dash_bootstrap_components as dbc
-import flask
 import pandas as pd
-from dash import MATCH, Input, Output, State, callback_context, dcc, html, no_update
+from dash import ALL, MATCH, Input, Output, State, callback_context, dcc, html, no_update
 
 from dashboard import ids
-from dashboard.auth import current_user
 from dashboard.components import (
     chart,
     no_plan,
@@ -23,15 +18,12 @@ from dashboard.components import (
     status_badge,
     table,
 )
-from dashboard.context import accounts, here, plan_slug, settings, source
-from dashboard.evidence import evidence_section, evidence_store, listing
+from dashboard.context import here, source
+from dashboard.evidence import act_on, attach, evidence_section, evidence_store, listing
 from dashboard.filters import Filters, clean_query
 from socplan import metrics
-from socplan.attachments import AttachmentRefused, evidence_max_bytes
-from socplan.periods import Period, PeriodError
 from socplan.reporting.charts import timeline_chart
 from socplan.reporting.formats import percent
-from socplan.store import StoreError
 
 
 def status_by_period(history: pd.DataFrame) -> pd.DataFrame:
@@ -186,51 +178,36 @@ def _layout(ref: str | None = None, **query: Any) -> html.Div:
     Output({"type": ids.EVIDENCE_MESSAGE, "ref": MATCH}, "children"),
     Output({"type": ids.EVIDENCE_UPLOAD, "ref": MATCH}, "contents"),
     Input({"type": ids.EVIDENCE_UPLOAD, "ref": MATCH}, "contents"),
+    Input({"type": ids.EVIDENCE_ACTION, "ref": MATCH, "file": ALL, "do": ALL}, "n_clicks"),
     State({"type": ids.EVIDENCE_UPLOAD, "ref": MATCH}, "filename"),
     State({"type": ids.EVIDENCE_PUBLIC, "ref": MATCH}, "value"),
     State(ids.PERIOD, "value"),
     prevent_initial_call=True,
 )
-def attach_evidence(
-    contents: str | None, name: str | None, public: list[str] | None, period: str | None
+def change_evidence(
+    contents: str | None,
+    _clicks: list[int | None],
+    name: str | None,
+    public: list[str] | None,
+    period: str | None,
 ) -> Any:
-    """Check a dropped file and store it as evidence for its milestone (editors only: the
-    server refuses edit- callbacks to others); a refusal says why and what to do."""
+    """A milestone's evidence changed by an editor (the server refuses edit- callbacks to
+    others): a dropped file checked and stored, or one made public, editors-only or removed."""
+    trigger = callback_context.triggered_id
+    ref = str(trigger["ref"])
+    if trigger["type"] == ids.EVIDENCE_ACTION:
+        if not callback_context.triggered[0]["value"]:  # a button drawn, not pressed
+            return no_update, no_update, no_update
+        message = act_on(ref, int(trigger["file"]), str(trigger["do"]))
+        return listing(evidence_store().list(milestone=ref), True), message, no_update
     if not contents:
         return no_update, no_update, no_update
-    ref = str(callback_context.triggered_id["ref"])
-    user = current_user()
-    assert user is not None  # the server refuses edit- callbacks to anyone but editors
-    try:
-        chosen = Period.parse(period) if period else None
-        if chosen is not None and chosen not in source().plan().periods:
-            raise PeriodError(f"{chosen} is not a period of this plan")
-        data = base64.b64decode(contents.split(",", 1)[-1], validate=True)
-        stored, checked = evidence_store().add(
-            ref,
-            name or "",
-            data,
-            max_bytes=evidence_max_bytes(settings()),
-            added_by=user.username,
-            period=chosen,
-            public="public" in (public or []),
-            address=flask.request.remote_addr or "",
-        )
-    except (AttachmentRefused, StoreError, PeriodError, binascii.Error) as exc:
-        accounts().audit(
-            user.username,
-            "evidence-refused",
-            f"{(name or '')[:150]} for {ref[:64]}: {str(exc)[:300]}",
-            flask.request.remote_addr or "",
-            plan=plan_slug(),
-        )
-        return no_update, dbc.Alert(f"Not attached: {exc}", color="danger"), None
-    said = f"Attached {stored.name} to {ref} ({stored.period})."
-    return (
-        listing(evidence_store().list(milestone=ref), True),
-        dbc.Alert(" ".join(x for x in (said, checked.note) if x), color="success"),
-        None,
+    message, stored = attach(
+        ref, name or "", contents, public="public" in (public or []), period=period
     )
+    if not stored:
+        return no_update, message, None
+    return listing(evidence_store().list(milestone=ref), True), message, None
 
 
 register(__name__, "/recommendation/<ref>", "Recommendation", layout)
