@@ -75,7 +75,7 @@ def _rendered(kind: str, fmt: str, make: Callable[[], bytes], *extra: object) ->
         source().version,
         kind,
         fmt,
-        _filters().within(plan),
+        _filters().drawn(plan),
         _public(),
         *extra,
     )

@@ -8,7 +8,7 @@ links it echoes, nor the cache key grow with what was sent.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
@@ -118,18 +118,28 @@ class Filters:
 
     def apply(self, plan: DeliveryPlan) -> tuple[DeliveryPlan, Period]:
         """The plan narrowed to the themes and owners, and the as-at period to show."""
-        narrowed = plan.filtered(self.themes, self.owners)
+        return plan.filtered(self.themes, self.owners), self.as_at(plan)
+
+    def as_at(self, plan: DeliveryPlan) -> Period:
+        """The as-at period to show: the one chosen, else (none, or one the plan cannot show)
+        the newest; before any import, the next one due."""
         if plan.latest is None:  # nothing imported yet
             from socplan.intake.uploads import next_due
 
-            return narrowed, next_due(plan)
+            return next_due(plan)
         try:
             period = plan.resolve(self.period)
         except PeriodError:
             period = plan.resolve(None)
         if plan.periods and period < plan.periods[0]:
             period = plan.periods[0]
-        return narrowed, period
+        return period
+
+    def drawn(self, plan: DeliveryPlan) -> Filters:
+        """These filters as what they draw: `within(plan)` with the period resolved, so that
+        no period and the newest one's label (which show the same) are one key."""
+        known = self.within(plan)
+        return replace(known, period=known.as_at(plan).label)
 
 
 def clean_query(query: dict[str, object], plan: DeliveryPlan) -> dict[str, object]:

@@ -17,6 +17,10 @@ from socplan.store import Store
 
 from .filters import Filters, clean_query
 
+# What a plan held in a worker costs, as a multiple of its frames' own size (`nbytes`): the
+# frames pages derive from it (per period, per filter) and the allocator's slack come on top.
+# Measured at 10,000 milestones x 20 quarters: frames 31 MB, resident after every page 155 MB.
+FOOTPRINT = 5
 PAGES_KEPT = 256
 PAGE_BYTES_KEPT = 32 * 1024 * 1024  # per plan kept
 
@@ -83,10 +87,16 @@ class PlanSource:
         loaded = False
         with self._lock:
             if self._plan is None or version != self._version:
-                self._plan = None  # the old version goes before the new one comes
-                self._plan = DeliveryPlan.from_store(self.store)
+                # Only what changed is read again: an import changes one period of the history.
+                held = self._plan
+                self._plan = None
+                self._plan = (
+                    held.refreshed(self.store)
+                    if held is not None
+                    else DeliveryPlan.from_store(self.store)
+                )
                 self._version = version
-                self._bytes_held = self._plan.nbytes()
+                self._bytes_held = FOOTPRINT * self._plan.nbytes()
                 self._clear()
                 loaded = True
             plan = self._plan

@@ -39,9 +39,11 @@ def urls(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[str, str]:
     )
 
 
-def state(url: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, list[tuple[str, bytes]]]:
-    """The plan's frames, the history and every original file."""
-    store = Store(url)
+def state(
+    url: str, plan: str | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, list[tuple[str, bytes]]]:
+    """A plan's frames, its history and every original file."""
+    store = Store(url, plan=plan)
     plan = DeliveryPlan.from_store(store)
     recommendations = plan.recommendations.sort_values(["period_index", "ref"])
     snapshots = plan.snapshots.sort_values(["period_index", "ref"])
@@ -62,14 +64,15 @@ def test_backup_restored_into_an_empty_database_is_the_same(runner, urls, tmp_pa
     backup = tmp_path / "plan-backup.zip"
     result = runner.invoke(main, ["backup", "-o", str(backup), "--db", source])
     assert result.exit_code == 0, result.output
-    assert "5 import(s)" in result.output
+    assert "8 import(s)" in result.output  # both sample plans
     result = runner.invoke(main, ["restore-backup", str(backup), "--db", target])
     assert result.exit_code == 0, result.output
-    before, after = state(source), state(target)
-    pd.testing.assert_frame_equal(before[0], after[0])
-    pd.testing.assert_frame_equal(before[1], after[1])
-    pd.testing.assert_frame_equal(before[2], after[2])
-    assert before[3] == after[3]
+    for plan in ("soc-strategy", "hmicfrs-inspections"):
+        before, after = state(source, plan), state(target, plan)
+        pd.testing.assert_frame_equal(before[0], after[0])
+        pd.testing.assert_frame_equal(before[1], after[1])
+        pd.testing.assert_frame_equal(before[2], after[2])
+        assert before[3] == after[3]
     assert Store(target).schema_current()
 
 
@@ -78,8 +81,11 @@ def test_restored_database_takes_new_imports(postgres, tmp_path, runner):
     runner.invoke(main, ["demo", "--db", source])
     runner.invoke(main, ["backup", "-o", str(tmp_path / "b.zip"), "--db", source])
     runner.invoke(main, ["restore-backup", str(tmp_path / "b.zip"), "--db", target])
-    store = Store(target)
-    last = int(store.history()["id"].max())
+    store = Store(target, plan="soc-strategy")
+    last = max(
+        int(Store(target, plan=s).history()["id"].max())
+        for s in ("soc-strategy", "hmicfrs-inspections")
+    )
     rev = store.commit_import(
         recs(), basic_milestones(), Period(2020, 3), data=b"x", file_name="q.xlsx", imported_by="t"
     )
@@ -90,12 +96,12 @@ def test_restore_refuses_a_database_that_holds_a_plan(runner, tmp_path, backend_
     runner.invoke(main, ["demo", "--db", backend_url])
     backup = tmp_path / "b.zip"
     runner.invoke(main, ["backup", "-o", str(backup), "--db", backend_url])
-    before = Store(backend_url).history()
+    before = Store(backend_url, plan="soc-strategy").history()
     result = runner.invoke(main, ["restore-backup", str(backup), "--db", backend_url])
     assert result.exit_code == 1
-    assert "already holds 5 import(s)" in result.stderr
+    assert "already holds 8 import(s)" in result.stderr
     assert "empty database" in result.stderr
-    pd.testing.assert_frame_equal(before, Store(backend_url).history())
+    pd.testing.assert_frame_equal(before, Store(backend_url, plan="soc-strategy").history())
 
 
 def test_backup_file_layout(runner, demo_db, tmp_path):

@@ -63,6 +63,37 @@ def test_print_sizing_keeps_fonts_at_least_9pt(plan):
     assert all(size >= 12 for size in sizes)
 
 
+def test_print_spec_is_the_validated_figure_sized_for_print(plan):
+    """The renderer sizes figures on their dicts (no second validation); the result is what the
+    validated figure gives."""
+    import json
+
+    from plotly.io.json import to_json_plotly
+
+    from socplan.reporting.charts import chart_names
+    from socplan.reporting.render import for_print, print_spec
+
+    for name, _ in chart_names(plan):
+        fig = build_chart(plan, name).figure
+        fast = json.loads(to_json_plotly(print_spec(fig, 25.0)))
+        checked = json.loads(to_json_plotly(for_print(fig, 25.0).to_dict()))
+        assert fast == checked, name
+
+
+def test_a_batch_of_images_comes_back_in_order(plan):
+    from socplan.reporting.render import images
+
+    charts = [build_chart(plan, n) for n in ("burnup", "status", "timeline-R3", "by-owner")]
+    widths = [16.0, 8.0, 25.0, 16.0]
+    drawn = images([(c.figure, w) for c, w in zip(charts, widths, strict=True)], "svg")
+    for svg, item, width in zip(drawn, charts, widths, strict=True):
+        root = ET.fromstring(svg)
+        assert item.title in " ".join(root.itertext()), f"{item.name} came back as another chart"
+        assert int(float(root.get("width"))) == cm_to_px(width)
+    pngs = images([(c.figure, w) for c, w in zip(charts, widths, strict=True)], "png")
+    assert [png_size(p)[0] for p in pngs] == [2 * cm_to_px(w) for w in widths]
+
+
 def test_eight_threads_each_get_their_own_chart(plan):
     names = [
         "status",
@@ -85,6 +116,23 @@ def test_eight_threads_each_get_their_own_chart(plan):
         assert title == item.title
         text = " ".join(t for t in ET.fromstring(svg).itertext())
         assert item.title in text, f"{item.name} came back as another chart"
+
+
+def test_a_browser_that_died_is_replaced_on_the_next_call(plan):
+    """Chromium killed under the server (out of memory, say): the call that finds it gone
+    fails, and the one after starts a new browser rather than failing for good."""
+    from socplan.reporting import export_server
+
+    figure = build_chart(plan, "status").figure
+    to_bytes(figure, "svg")
+    server = export_server.start()
+    browser = server.ready.result()
+    browser.subprocess.kill()
+    browser.subprocess.wait()
+    with pytest.raises(Exception):  # noqa: B017 (whichever error choreographer raises)
+        to_bytes(figure, "svg")
+    assert export_server.start() is not server
+    assert ET.fromstring(to_bytes(figure, "svg")).tag.endswith("svg")
 
 
 def test_chart_command(runner, demo_db, tmp_path):
@@ -320,6 +368,7 @@ def test_pdf_pages_render_and_are_not_blank(demo_db, tmp_path, runner):
     info = subprocess.run(["pdfinfo", str(out)], capture_output=True, text=True, check=True).stdout
     pages = int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
     assert pages >= 15
+    assert "Tagged:          yes" in info  # headings, tables and figures' alt text for readers
     subprocess.run(["pdftoppm", "-r", "20", "-gray", str(out), str(tmp_path / "page")], check=True)
     images = sorted(tmp_path.glob("page-*.pgm"))
     assert len(images) == pages
@@ -384,6 +433,36 @@ def test_dashboard_download_routes(demo_db):
     assert word.status_code == 200 and word.data[:2] == b"PK"
 
 
+def test_a_report_asked_again_comes_from_the_cache(demo_db, monkeypatch):
+    """The same report for the same plan version and filters is made once: asked again, by the
+    same query or another that draws the same (no period and the newest period's label, owners
+    in another order), it comes from the cache; another period is another report."""
+    import dashboard.exports as exports
+    from dashboard.app import create_app
+
+    made: list[tuple[str, str]] = []
+
+    def report(plan, period, public, fmt):
+        made.append((str(period), fmt))
+        return b"PK stand-in"
+
+    monkeypatch.setattr(exports, "_report", report)
+    client = create_app({"db": demo_db, "require_sign_in": False}).server.test_client()
+    owners = "owner=Public+health&owner=West+Mercia+Police"
+    reversed_owners = "owner=West+Mercia+Police&owner=Public+health"
+    for query in (
+        f"?{owners}",
+        f"?{owners}",
+        f"?{reversed_owners}&period=2020%2F21+Q2",
+        f"?period=2020/21+Q2&{owners}&period=nonsense",
+    ):
+        assert client.get(f"{P}/export/report.docx{query}").data == b"PK stand-in"
+    assert made == [("2020/21 Q2", "docx")]
+    client.get(f"{P}/export/report.docx?{owners}&period=2020%2F21+Q1")
+    client.get(f"{P}/export/report.pdf?{owners}")
+    assert made == [("2020/21 Q2", "docx"), ("2020/21 Q1", "docx"), ("2020/21 Q2", "pdf")]
+
+
 def _script(path: Path, body: str) -> Path:
     path.write_text("#!/bin/sh\n" + body)
     path.chmod(0o755)
@@ -410,38 +489,78 @@ def test_chromium_is_found_as_before_or_named_by_the_setting(tmp_path, monkeypat
         browser.chromium(load_settings())
 
 
-def test_pdf_runs_the_chromium_setting_with_its_profile_in_scratch(tmp_path):
+def test_pdf_is_printed_by_the_chromium_setting_with_its_profile_in_scratch(tmp_path):
+    """The export server (one per process; started here by the first call after `stop`) runs
+    the Chromium the settings name, with its profile in the scratch folder; the page printed is
+    written there too, and both are gone when they are done with."""
     from socplan.browser import chromium
     from socplan.config import Settings
+    from socplan.reporting import export_server
     from socplan.reporting.report_pdf import html_to_pdf
 
     log = tmp_path / "args.txt"
     real = chromium(Settings())
     wrapper = _script(tmp_path / "logged-chromium", f'echo "$@" > {log}\nexec {real} "$@"\n')
     settings = Settings(chromium_path=str(wrapper), state_dir=str(tmp_path / "state"))
-    html_to_pdf("<p>Scratch test</p>", tmp_path / "out.pdf", settings)
-    assert (tmp_path / "out.pdf").read_bytes().startswith(b"%PDF")
-    args = log.read_text().split()
     scratch = tmp_path / "state" / "scratch"
-    profile = next(a.removeprefix("--user-data-dir=") for a in args if "user-data-dir" in a)
-    assert Path(profile).parent.parent == scratch and "--headless" in args
-    assert scratch.is_dir() and not any(scratch.iterdir())  # the working folder is gone
+    export_server.stop()
+    try:
+        html_to_pdf("<p>Scratch test</p>", tmp_path / "out.pdf", settings)
+        assert (tmp_path / "out.pdf").read_bytes().startswith(b"%PDF")
+        args = log.read_text().split()
+        profile = Path(
+            next(a.removeprefix("--user-data-dir=") for a in args if "user-data-dir" in a)
+        )
+        assert profile.parent == scratch and "--headless" in args
+        assert list(scratch.iterdir()) == [profile]  # the page's folder is gone
+    finally:
+        export_server.stop()
+    assert scratch.is_dir() and not any(scratch.iterdir())  # the profile went with the browser
+
+
+def test_the_printed_page_runs_no_script(tmp_path):
+    """The report page is printed with scripts off: kaleido's browser runs without web security."""
+    from socplan.reporting.report_pdf import html_to_pdf
+
+    page = (
+        '<p id="x">as written</p>'
+        '<script>document.getElementById("x").textContent = "changed by a script"</script>'
+    )
+    html_to_pdf(page, tmp_path / "out.pdf")
+    text = subprocess.run(
+        ["pdftotext", str(tmp_path / "out.pdf"), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "as written" in text and "changed by a script" not in text
 
 
 def test_chart_server_runs_the_chromium_setting_with_its_profile_in_scratch(tmp_path, monkeypatch):
     import kaleido
 
     from socplan.config import Settings
-    from socplan.reporting import render
+    from socplan.reporting import export_server, render
 
     started: list[dict] = []
-    monkeypatch.setattr(render, "_server_started", False)
-    monkeypatch.setattr(kaleido, "start_sync_server", lambda **kw: started.append(kw))
+
+    class Browser:  # stands in for kaleido.Kaleido: records how it was made
+        def __init__(self, **kwargs):
+            started.append(kwargs)
+
+        async def open(self):
+            pass
+
+        async def close(self):
+            pass
+
+    monkeypatch.setattr(kaleido, "Kaleido", Browser)
     fake = _script(tmp_path / "chromium", "exit 0\n")
     settings = Settings(chromium_path=str(fake), state_dir=str(tmp_path / "state"))
-    render.warm_up(settings).join()
+    export_server.stop()
+    try:
+        render.warm_up(settings).ready.result()
+    finally:
+        export_server.stop()
     assert started == [
-        {"silence_warnings": True, "path": str(fake), "tmp_dir": str(settings.scratch_path)}
+        {"n": 1, "path": str(fake), "mathjax": False, "tmp_dir": str(settings.scratch_path)}
     ]
     assert settings.scratch_path.is_dir()
 

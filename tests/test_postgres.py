@@ -22,18 +22,15 @@ def test_cli_on_postgresql_matches_sqlite(runner, postgres, demo_db, tmp_path):
     result = runner.invoke(main, ["demo", "--db", url])
     assert result.exit_code == 0, result.output
     for args in (["summary"], ["summary", "--period", "2019/20 Q4"]):
-        on_pg = runner.invoke(main, [*args, "--db", url])
+        on_pg = runner.invoke(main, [*args, "--plan", "soc-strategy", "--db", url])
         on_sqlite = runner.invoke(main, [*args, "--db", demo_db])
         assert on_pg.exit_code == 0 and on_pg.output == on_sqlite.output
-    history = runner.invoke(main, ["history", "--db", url])
+    history = runner.invoke(main, ["history", "--plan", "soc-strategy", "--db", url])
     assert history.exit_code == 0 and history.output.count("socplan demo") == 5
     for name, db in (("pg.csv", url), ("sqlite.csv", demo_db)):
-        assert (
-            runner.invoke(
-                main, ["export", "--format", "csv", "-o", str(tmp_path / name), "--db", db]
-            ).exit_code
-            == 0
-        )
+        chosen = ["--plan", "soc-strategy"] if db == url else []
+        out = str(tmp_path / name)
+        assert runner.invoke(main, ["export", "-o", out, *chosen, "--db", db]).exit_code == 0
     assert (tmp_path / "pg.csv").read_bytes() == (tmp_path / "sqlite.csv").read_bytes()
     # A second demo is refused: the database is shared, not replaced.
     assert runner.invoke(main, ["demo", "--db", url]).exit_code == 1

@@ -171,3 +171,35 @@ def test_a_database_from_an_earlier_version_is_upgraded_before_it_is_read(db_url
     assert not store.schema_current()
     after = DeliveryPlan.from_store(Store(db_url)).milestones()  # a read, no write first
     assert Store(db_url).schema_current() and len(after) == len(before)
+
+
+def test_a_plan_refreshed_after_an_import_reads_only_what_changed(store, monkeypatch):
+    import socplan.store as store_module
+    from socplan.model import DeliveryPlan
+
+    put(store, Q3, basic_milestones())
+    put(store, Q4, basic_milestones())
+    held = DeliveryPlan.from_store(store)
+    changed = basic_milestones().iloc[:1].assign(status="Off track", update="Slipped: a fix")
+    store.commit_import(
+        recs(), changed, Q4, data=b"p", file_name="p.xlsx", imported_by="t", partial=True
+    )
+    read: list[list[int]] = []
+    real = store_module._read_rows
+    monkeypatch.setattr(
+        store_module,
+        "_read_rows",
+        lambda conn, table, ids: read.append(ids) or real(conn, table, ids),
+    )
+    refreshed = held.refreshed(store)
+    assert read and all(ids == [int(store.history()["id"].iloc[-1])] for ids in read)  # Q4 only
+    fresh = DeliveryPlan.from_store(store)
+
+    def ordered(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame.sort_values(["period_index", "ref"]).reset_index(drop=True)
+
+    pd.testing.assert_frame_equal(ordered(refreshed.snapshots), ordered(fresh.snapshots))
+    pd.testing.assert_frame_equal(
+        ordered(refreshed.recommendations), ordered(fresh.recommendations)
+    )
+    assert refreshed.refreshed(store) is refreshed  # nothing new: nothing read, the same plan

@@ -379,9 +379,11 @@ def report(
 ) -> None:
     """Write the panel progress report (Word or PDF) in the shape of a panel paper."""
     from .config import load_settings
-    from .reporting.render import warm_up
+    from .reporting import export_server
 
-    warm_up(load_settings())  # the browser starts while the plan loads
+    # Chromium and plotly.js load (about two seconds) while the plan loads and the figures are
+    # built; export_server imports nothing heavy, so it starts before anything else is read.
+    export_server.start(load_settings())
     from .evidence_store import EvidenceStore
     from .reporting.report import build_report
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -34,10 +35,34 @@ class DeliveryPlan:
         recs, ms = store.load()
         return cls(recs, ms)
 
+    def refreshed(self, store: Store) -> DeliveryPlan:
+        """The plan as stored now, reading only the periods whose current revision changed
+        since this one was loaded (an import changes one period; the others are this plan's)."""
+        held = self.snapshots.drop_duplicates("period_index")
+        known = dict(
+            zip(held["period_index"].astype(int), held["import_id"].astype(int), strict=True)
+        )
+        recs, ms = store.load(known=known)
+        changed = set(ms["period_index"].astype(int)) | set(recs["period_index"].astype(int))
+        if not changed:
+            return self
+        kept_recs = self.recommendations[~self.recommendations["period_index"].isin(changed)]
+        kept_ms = self.snapshots[~self.snapshots["period_index"].isin(changed)]
+        return DeliveryPlan(
+            pd.concat([kept_recs, recs], ignore_index=True),
+            pd.concat([kept_ms, ms], ignore_index=True),
+        )
+
     def nbytes(self) -> int:
-        """What the plan's frames take in memory (strings included)."""
-        frames = (self.recommendations, self.snapshots)
-        return int(sum(f.memory_usage(deep=True).sum() for f in frames))
+        """About what the plan's frames take in memory: their arrays, and each distinct string
+        once (the store keeps repeated text as one object: see `store._shared_text`)."""
+        total = 0
+        for frame in (self.recommendations, self.snapshots):
+            total += int(frame.memory_usage(deep=False, index=True).sum())
+            for name in frame.columns:
+                if frame[name].dtype.kind in "OT" or str(frame[name].dtype) == "str":
+                    total += sum(sys.getsizeof(v) for v in frame[name].dropna().unique())
+        return total
 
     # -- periods ---------------------------------------------------------------------------
     @property

@@ -1,29 +1,23 @@
-"""Static and interactive chart files: PNG, SVG and PDF through kaleido (the system Chromium),
-HTML with plotly.js inlined. One export server per process; calls are serialised by a lock
-because the server mixes up concurrent requests (an upstream bug).
-
-The server runs the Chromium the settings name, with its profile in the settings' scratch
-folder. Kaleido also writes the page it loads (plotly.js, no plan data: figures go over a pipe)
-to a folder of its own in the system's temporary folder; it has no option for that folder.
-"""
+"""Static and interactive chart files: PNG, SVG and PDF drawn by the export server (kaleido
+driving the system Chromium, one per process: see `export_server`), HTML with plotly.js inlined.
+Figures are sized for print here, on the figure's dict, and drawn in batches: a report's
+figures go to Chromium in one call."""
 
 from __future__ import annotations
 
-import copy
-import threading
-import warnings
+from collections.abc import Sequence
+from concurrent.futures import Future
+from typing import Any
 
 import plotly.graph_objects as go
 
-from ..config import Settings, load_settings
+from ..config import Settings
+from . import export_server
 
 FORMATS = ("png", "svg", "pdf", "html")
 CM_PER_INCH = 2.54
 CSS_DPI = 96
 MIN_FONT_PX = 12  # 9 pt when a figure made at its print width is placed at that width
-
-_lock = threading.Lock()
-_server_started = False
 
 
 def cm_to_px(cm: float) -> int:
@@ -31,52 +25,70 @@ def cm_to_px(cm: float) -> int:
     return round(cm / CM_PER_INCH * CSS_DPI)
 
 
+def print_spec(
+    fig: go.Figure, width_cm: float = 16.0, min_font_px: int = MIN_FONT_PX
+) -> dict[str, Any]:
+    """The figure's dict (a copy) sized for a page `width_cm` wide, with no text smaller than
+    `min_font_px`. Worked on the dict: a figure object would validate every property again,
+    which took longer than drawing the image."""
+    spec = fig.to_dict()
+    layout = spec.setdefault("layout", {})
+    layout["width"] = cm_to_px(width_cm)
+    layout.setdefault("font", {})["size"] = max(min_font_px, 12)
+    for annotation in layout.get("annotations") or ():
+        font = annotation.setdefault("font", {})
+        if font.get("size") is None or font["size"] < min_font_px:
+            font["size"] = min_font_px
+    for trace in spec.get("data") or ():
+        size = (trace.get("textfont") or {}).get("size")
+        if size is not None and size < min_font_px:
+            trace["textfont"]["size"] = min_font_px
+    title = layout.get("title")
+    size = ((title.get("font") or {}).get("size")) if isinstance(title, dict) else None
+    if size is not None and size < min_font_px + 2:
+        title["font"]["size"] = min_font_px + 2
+    return spec
+
+
 def for_print(fig: go.Figure, width_cm: float = 16.0, min_font_px: int = MIN_FONT_PX) -> go.Figure:
     """A copy sized for a page `width_cm` wide, with no text smaller than `min_font_px`."""
-    out = go.Figure(copy.deepcopy(fig.to_dict()))
-    out.update_layout(width=cm_to_px(width_cm), font={"size": max(min_font_px, 12)})
-    for annotation in out.layout.annotations or ():
-        size = annotation.font.size
-        if size is None or size < min_font_px:
-            annotation.font.size = min_font_px
-    for trace in out.data:
-        textfont = getattr(trace, "textfont", None)
-        if textfont is not None and textfont.size is not None and textfont.size < min_font_px:
-            textfont.size = min_font_px
-    if out.layout.title.font.size is not None and out.layout.title.font.size < min_font_px + 2:
-        out.layout.title.font.size = min_font_px + 2
-    return out
+    return go.Figure(print_spec(fig, width_cm, min_font_px))
 
 
-def _ensure_server(settings: Settings | None) -> None:
-    global _server_started
-    if not _server_started:
-        import kaleido
-
-        from ..browser import chromium, scratch
-
-        settings = settings or load_settings()
-        folder = scratch(settings)
-        kaleido.start_sync_server(
-            silence_warnings=True,
-            path=chromium(settings),
-            **({"tmp_dir": str(folder)} if folder else {}),
-        )
-        _server_started = True
+def warm_up(settings: Settings | None = None) -> export_server.ExportServer:
+    """Start the export server in the background (Chromium and plotly.js take a second or two
+    to load), so a command can build its figures meanwhile; later calls wait until it is up.
+    `settings` (default: `load_settings()`) name the Chromium and the scratch folder of the
+    process's one server."""
+    return export_server.start(settings)
 
 
-def warm_up(settings: Settings | None = None) -> threading.Thread:
-    """Start the export server in the background (it takes a second or two), so a command can
-    build its figures meanwhile; later calls wait on the lock until it is up. `settings` (default:
-    `load_settings()`) name the Chromium and the scratch folder of the process's one server."""
+def images_later(
+    figures: Sequence[tuple[go.Figure, float]],
+    fmt: str,
+    *,
+    scale: float = 2.0,
+    settings: Settings | None = None,
+) -> Future[list[bytes]]:
+    """Each (figure, width on the page in cm) as a PNG, SVG or PDF file, drawn in one batch
+    while the caller goes on (the files are the future's result); `scale` multiplies a PNG's
+    pixels (2: sharp in print and on high-density screens)."""
+    if fmt not in ("png", "svg", "pdf"):
+        raise ValueError(f"unknown image format '{fmt}'; use png, svg or pdf")
+    specs = [print_spec(fig, width_cm) for fig, width_cm in figures]
+    return export_server.draw_later(specs, fmt, scale if fmt == "png" else 1.0, settings)
 
-    def start() -> None:
-        with _lock:
-            _ensure_server(settings)
 
-    thread = threading.Thread(target=start, name="socplan-export-server", daemon=True)
-    thread.start()
-    return thread
+def images(
+    figures: Sequence[tuple[go.Figure, float]],
+    fmt: str,
+    *,
+    scale: float = 2.0,
+    settings: Settings | None = None,
+) -> list[bytes]:
+    """Each (figure, width on the page in cm) as a PNG, SVG or PDF file, drawn in one batch
+    (see `images_later`)."""
+    return images_later(figures, fmt, scale=scale, settings=settings).result()
 
 
 def to_bytes(
@@ -91,18 +103,14 @@ def to_bytes(
     `settings` are used if this call starts the export server (see `warm_up`)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format '{fmt}'; use one of {', '.join(FORMATS)}")
-    printable = for_print(fig, width_cm)
     if fmt == "html":
-        return printable.to_html(
-            include_plotlyjs=True, full_html=True, config={"displaylogo": False, "responsive": True}
-        ).encode("utf-8")
-    height = printable.layout.height or 400
-    with _lock, warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        _ensure_server(settings)
-        return printable.to_image(
-            format=fmt,
-            width=printable.layout.width,
-            height=height,
-            scale=scale if fmt == "png" else 1,
+        return (
+            for_print(fig, width_cm)
+            .to_html(
+                include_plotlyjs=True,
+                full_html=True,
+                config={"displaylogo": False, "responsive": True},
+            )
+            .encode("utf-8")
         )
+    return images([(fig, width_cm)], fmt, scale=scale, settings=settings)[0]

@@ -16,6 +16,7 @@ from docx.section import Section
 from docx.shared import Cm, Length, Pt
 from docx.table import Table as DocxTable
 from docx.text.paragraph import Paragraph
+from docx.text.run import Run
 
 from ..config import Settings
 from .report import (
@@ -30,7 +31,7 @@ from .report import (
     Report,
     Table,
 )
-from .report_images import render_images
+from .report_images import ReportImages
 from .table_layout import column_widths
 
 
@@ -123,20 +124,27 @@ def _landscape(document: DocxDocument, on: bool) -> None:
     _tiny(document.paragraphs[-1])
 
 
-def _figure(document: DocxDocument, block: Figure, image: bytes) -> None:
-    document.add_picture(io.BytesIO(image), width=Cm(block.width_cm))
-    shape = document.inline_shapes[-1]
-    doc_pr = shape._inline.docPr
-    doc_pr.set("descr", block.chart.caption)
-    doc_pr.set("title", block.chart.title)
+def _figure(document: DocxDocument, block: Figure) -> Run:
+    """The figure's paragraph, its picture to come (see `_picture`), and its caption."""
+    place = document.add_paragraph().add_run()  # as Document.add_picture makes it
     caption = document.add_paragraph(style="Caption")
     caption.add_run(f"Figure {block.number}: {block.chart.title}. ").bold = True
     caption.add_run(block.chart.caption)
+    return place
+
+
+def _picture(place: Run, block: Figure, image: bytes) -> None:
+    shape = place.add_picture(io.BytesIO(image), width=Cm(block.width_cm))
+    doc_pr = shape._inline.docPr
+    doc_pr.set("descr", block.chart.caption)
+    doc_pr.set("title", block.chart.title)
 
 
 def write_docx(report: Report, target: Path | io.BytesIO, settings: Settings | None = None) -> None:
-    """Write the report as .docx; `settings` name the Chromium that renders the charts."""
-    images = render_images(report, settings=settings)
+    """Write the report as .docx; `settings` name the Chromium that renders the charts. The
+    charts are drawn while the document is built, and put in their places at the end."""
+    drawing = ReportImages(report, "png", settings)
+    places: list[tuple[Run, Figure]] = []
     document = Document()
     styles = document.styles
     styles["Normal"].font.name = "Arial"
@@ -167,8 +175,11 @@ def write_docx(report: Report, target: Path | io.BytesIO, settings: Settings | N
         elif isinstance(block, Table):
             _table(document, block)
         elif isinstance(block, Figure):
-            _figure(document, block, images[block.number])
+            places.append((_figure(document, block), block))
         elif isinstance(block, Landscape):
             _landscape(document, block.on)
             in_appendix = first_page = block.on
+    images = drawing.get()
+    for place, block in places:
+        _picture(place, block, images[block.number])
     document.save(str(target) if isinstance(target, Path) else target)

@@ -1,22 +1,23 @@
 """The panel report as PDF: the same blocks laid out as HTML with CSS paged media and printed by
-headless Chromium. Chromium is already required (it renders the chart images), is fast to start,
-and prints named pages, so the timelines get landscape pages without a second tool."""
+headless Chromium. Chromium is already running (the export server draws the charts: as SVG
+here, so they print as vectors) and prints named pages, so the timelines get landscape pages
+without a second tool."""
 
 from __future__ import annotations
 
 import base64
 import html
-import shutil
-import subprocess
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 
-from ..browser import FLAGS, chromium, scratch
 from ..config import Settings, load_settings
+from . import export_server
 from . import report as blocks  # the report's block types
-from .report_images import render_images
+from .report_images import ReportImages
+
+IMAGE_FORMAT = "svg"
+MEDIA_TYPES = {"svg": "image/svg+xml", "png": "image/png"}
 
 PAGES = (
     f"@page {{ size: A4 portrait; margin: {blocks.PORTRAIT.margin_y}cm {blocks.PORTRAIT.margin_x}cm; }}\n"
@@ -62,8 +63,8 @@ def _table(block: blocks.Table) -> str:
     return f"<table><caption>{_cell(block.caption)}</caption><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
 
 
-def to_html(report: blocks.Report, images: dict[int, bytes]) -> str:
-    """The report as one self-contained HTML page (images inlined)."""
+def to_html(report: blocks.Report, images: dict[int, bytes], fmt: str = IMAGE_FORMAT) -> str:
+    """The report as one self-contained HTML page (images, of format `fmt`, inlined)."""
     parts = [
         f'<p class="panel">{_cell(report.panel_line)}</p>',
         f'<h1 class="title">{_cell(report.title)}</h1>',
@@ -91,7 +92,7 @@ def to_html(report: blocks.Report, images: dict[int, bytes]) -> str:
         elif isinstance(block, blocks.Figure):
             data = base64.b64encode(images[block.number]).decode()
             parts.append(
-                f'<figure><img src="data:image/png;base64,{data}" style="width:{block.width_cm}cm" '
+                f'<figure><img src="data:{MEDIA_TYPES[fmt]};base64,{data}" style="width:{block.width_cm}cm" '
                 f'alt="{_cell(block.chart.caption)}"><figcaption><strong>Figure {block.number}: '
                 f"{_cell(block.chart.title)}.</strong> {_cell(block.chart.caption)}</figcaption></figure>"
             )
@@ -110,32 +111,13 @@ def to_html(report: blocks.Report, images: dict[int, bytes]) -> str:
 
 
 def html_to_pdf(page: str, target: Path, settings: Settings | None = None) -> None:
-    """Print an HTML page to PDF with headless Chromium. The page, the PDF and Chromium's profile
-    are made in a new folder in the scratch folder (see browser.scratch), removed afterwards."""
-    settings = settings or load_settings()
-    program = chromium(settings)
-    with tempfile.TemporaryDirectory(prefix="socplan-pdf-", dir=scratch(settings)) as work:
-        source = Path(work) / "report.html"
-        source.write_text(page, encoding="utf-8")
-        out = Path(work) / "report.pdf"
-        subprocess.run(
-            [
-                program,
-                "--headless",
-                *FLAGS,
-                "--no-pdf-header-footer",
-                f"--user-data-dir={Path(work) / 'profile'}",
-                f"--print-to-pdf={out}",
-                source.as_uri(),
-            ],
-            check=True,
-            capture_output=True,
-            timeout=120,
-        )
-        shutil.copyfile(out, target)
+    """Print an HTML page to PDF with the export server's headless Chromium (see
+    export_server.print_pdf: the page is written to the scratch folder, removed afterwards)."""
+    target.write_bytes(export_server.print_pdf(page, settings))
 
 
 def write_pdf(report: blocks.Report, target: Path, settings: Settings | None = None) -> None:
     """Write the report as PDF; `settings` name the Chromium and its scratch folder."""
     settings = settings or load_settings()
-    html_to_pdf(to_html(report, render_images(report, settings=settings)), target, settings)
+    images = ReportImages(report, IMAGE_FORMAT, settings).get()
+    html_to_pdf(to_html(report, images, IMAGE_FORMAT), target, settings)

@@ -180,7 +180,9 @@ def _attributes(element: ET.Element, ids: _Ids) -> list[tuple[str, str]]:
                 continue
             value = checked
         out.append((name, value))
-    return out
+    # In name order: the browser that draws the charts may set a reused element's attributes
+    # in another order from one drawing to the next, and the same chart must give the same bytes.
+    return sorted(out)
 
 
 def _write(element: ET.Element, ids: _Ids, out: list[str]) -> None:
