@@ -155,13 +155,17 @@ def data_file(slug: str, fmt: str) -> Response:
         return _send(target.read_bytes(), target.name, fmt)
 
 
-def _report(
-    plan: DeliveryPlan, period: Period, public: bool, fmt: str, evidence: list[EvidenceFile]
-) -> bytes:
+def _evidence() -> list[EvidenceFile]:
+    """The evidence files a panel report lists: the public ones, whoever asks (the report is
+    the panel's, and kept for everyone alike)."""
+    return EvidenceStore(source().store).list(public_only=True)
+
+
+def _report(plan: DeliveryPlan, period: Period, public: bool, fmt: str) -> bytes:
     from socplan.reporting.report import build_report
 
     config = settings()
-    content = build_report(plan, config, period, public=public, evidence=evidence)
+    content = build_report(plan, config, period, public=public, evidence=_evidence())
     with tempfile.TemporaryDirectory() as work:
         target = Path(work) / f"report.{fmt}"
         if fmt == "docx":
@@ -181,11 +185,9 @@ def report_file(slug: str, fmt: str) -> Response:
         abort(404)
     plan, period = _filters().apply(source().plan())
     public = _public()
-    # Public files only, whoever asks: the report is the panel's, and kept for everyone alike.
-    # Evidence changes without a new plan version, so what is listed is part of the key.
-    evidence = EvidenceStore(source().store).list(public_only=True)
-    listed = tuple((e.id, e.name, e.milestone, e.period.index) for e in evidence)
-    data = _rendered("report", fmt, lambda: _report(plan, period, public, fmt, evidence), listed)
+    # Evidence changes without a new plan version, so the files listed are part of the key.
+    listed = tuple((e.id, e.name, e.milestone, e.period.index) for e in _evidence())
+    data = _rendered("report", fmt, lambda: _report(plan, period, public, fmt), listed)
     stem = f"{slug}-panel-report-{period.slug}{'-public' if public else ''}"
     return _send(data, f"{stem}.{fmt}", fmt)
 
