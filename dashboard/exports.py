@@ -16,6 +16,7 @@ from typing import Any
 
 from flask import Flask, Response, abort, current_app, jsonify, request, send_file
 
+from socplan.evidence_store import EvidenceFile, EvidenceStore
 from socplan.model import DeliveryPlan
 from socplan.periods import Period, PeriodError
 from socplan.reporting.charts import UnknownChart, build_chart, changes_chart, timeline_chart
@@ -155,11 +156,17 @@ def data_file(slug: str, fmt: str) -> Response:
         return _send(target.read_bytes(), target.name, fmt)
 
 
+def _evidence() -> list[EvidenceFile]:
+    """The evidence files a panel report lists: the public ones, whoever asks (the report is
+    the panel's, and kept for everyone alike)."""
+    return EvidenceStore(source().store).list(public_only=True)
+
+
 def _report(plan: DeliveryPlan, period: Period, public: bool, fmt: str) -> bytes:
     from socplan.reporting.report import build_report
 
     config = settings()
-    content = build_report(plan, config, period, public=public)
+    content = build_report(plan, config, period, public=public, evidence=_evidence())
     with tempfile.TemporaryDirectory() as work:
         target = Path(work) / f"report.{fmt}"
         if fmt == "docx":
@@ -179,7 +186,9 @@ def report_file(slug: str, fmt: str) -> Response:
         abort(404)
     plan, period = _filters().apply(source().plan())
     public = _public()
-    data = _rendered("report", fmt, lambda: _report(plan, period, public, fmt))
+    # Evidence changes without a new plan version, so the files listed are part of the key.
+    listed = tuple((e.id, e.name, e.milestone, e.period.index) for e in _evidence())
+    data = _rendered("report", fmt, lambda: _report(plan, period, public, fmt), listed)
     stem = f"{slug}-panel-report-{period.slug}{'-public' if public else ''}"
     return _send(data, f"{stem}.{fmt}", fmt)
 

@@ -50,3 +50,9 @@ USER_ROLE = "admin-user-role"
 USER_ADD = "admin-user-add"
 USER_REMOVE = "admin-user-remove"
 USER_MESSAGE = "admin-user-message"
+# Evidence on the recommendation page, pattern-matching by milestone: {"type": ..., "ref": ref}.
+EVIDENCE_LIST = "evidence-list"
+EVIDENCE_UPLOAD = "edit-evidence-upload"
+EVIDENCE_PUBLIC = "edit-evidence-public"
+EVIDENCE_MESSAGE = "edit-evidence-message"
+EVIDENCE_ACTION = "edit-evidence-action"  # {"type": ..., "ref": ref, "file": id, "do": action}

@@ -58,5 +58,10 @@ def skeleton() -> html.Div:
             dcc.Link("", href="/", id={"type": ids.NAV_LINK, "page": "/"}, className=""),
             dash.page_container,
             dcc.ConfirmDialogProvider(id={"type": ids.RESTORE, "period": "", "revision": 0}),
+            html.Div(id={"type": ids.EVIDENCE_LIST, "ref": ""}),
+            dcc.Upload(id={"type": ids.EVIDENCE_UPLOAD, "ref": ""}),
+            dbc.Checklist(id={"type": ids.EVIDENCE_PUBLIC, "ref": ""}),
+            html.Div(id={"type": ids.EVIDENCE_MESSAGE, "ref": ""}),
+            html.Button(id={"type": ids.EVIDENCE_ACTION, "ref": "", "file": 0, "do": ""}),
         ]
     )

@@ -251,7 +251,43 @@ ENDPOINTS = {
             [{"id": "admin-user-name", "property": "value", "value": "editor1"}],
         ),
     ),
+    "attach evidence": (
+        "POST",
+        "/_dash-update-component",
+        callback_payload(
+            '..{"ref":["MATCH"],"type":"evidence-list"}.children...'
+            '{"ref":["MATCH"],"type":"edit-evidence-message"}.children...'
+            '{"ref":["MATCH"],"type":"edit-evidence-upload"}.contents..',
+            [
+                {"id": {"type": "evidence-list", "ref": "R8.1"}, "property": "children"},
+                {"id": {"type": "edit-evidence-message", "ref": "R8.1"}, "property": "children"},
+                {"id": {"type": "edit-evidence-upload", "ref": "R8.1"}, "property": "contents"},
+            ],
+            [
+                {
+                    "id": {"type": "edit-evidence-upload", "ref": "R8.1"},
+                    "property": "contents",
+                    "value": "data:application/pdf;base64,JVBERi0=",
+                },
+                [],
+            ],
+            [
+                {
+                    "id": {"type": "edit-evidence-upload", "ref": "R8.1"},
+                    "property": "filename",
+                    "value": "a.pdf",
+                },
+                {
+                    "id": {"type": "edit-evidence-public", "ref": "R8.1"},
+                    "property": "value",
+                    "value": [],
+                },
+                {"id": "filter-period", "property": "value", "value": None},
+            ],
+        ),
+    ),
     "original file": ("GET", f"{P}/files/import/1", None),
+    "evidence file": ("GET", f"{P}/files/evidence/1", None),
     "template": ("GET", f"{P}/files/template.xlsx", None),
     "audit page": ("GET", "/admin/audit", None),
 }

@@ -69,6 +69,8 @@ def hmic_routes(store: Store) -> list[str]:
         f"{base}/files/template.xlsx",
         f"{base}/files/template.ods",
         f"{base}/files/import/{first_import}",
+        f"{base}/files/evidence/1",
+        f"{base}/evidence/1",
     ]
     assert len(pages) >= 8
     return pages + downloads

@@ -5,10 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
-from dash import dcc, html
+from dash import ALL, MATCH, Input, Output, State, callback_context, dcc, html, no_update
 
-from dashboard.components import chart, no_plan, note, register, section, status_badge, table
+from dashboard import ids
+from dashboard.components import (
+    chart,
+    no_plan,
+    note,
+    page_callback,
+    register,
+    section,
+    status_badge,
+    table,
+)
 from dashboard.context import here, source
+from dashboard.evidence import act_on, attach, evidence_section, evidence_store, listing
 from dashboard.filters import Filters, clean_query
 from socplan import metrics
 from socplan.reporting.charts import timeline_chart
@@ -32,7 +43,13 @@ def layout(ref: str | None = None, **query: Any) -> html.Div:
     if ref is None or plan.latest is None or ref not in plan.refs:
         # Not found: cheap to say, so never kept; the text sent is cut short.
         return _layout(ref[:MAX_REF] if ref else ref, **clean_query(query, plan))
-    return source().page((__name__, ref), query, lambda **clean: _layout(ref, **clean))
+    kept = source().page((__name__, ref), query, lambda **clean: _layout(ref, **clean))
+    # Evidence depends on who asks (and changes without an import): drawn fresh, never kept.
+    ms = plan.milestones(plan.latest)
+    ms = ms[ms["recommendation"] == ref]
+    names = zip(ms["ref"].astype(str), ms["milestone"].astype(str), strict=True)
+    evidence = evidence_section(list(names))
+    return html.Div([kept, evidence]) if evidence is not None else kept
 
 
 MAX_REF = 40
@@ -154,6 +171,43 @@ def _layout(ref: str | None = None, **query: Any) -> html.Div:
             ),
         ]
     )
+
+
+@page_callback(
+    Output({"type": ids.EVIDENCE_LIST, "ref": MATCH}, "children"),
+    Output({"type": ids.EVIDENCE_MESSAGE, "ref": MATCH}, "children"),
+    Output({"type": ids.EVIDENCE_UPLOAD, "ref": MATCH}, "contents"),
+    Input({"type": ids.EVIDENCE_UPLOAD, "ref": MATCH}, "contents"),
+    Input({"type": ids.EVIDENCE_ACTION, "ref": MATCH, "file": ALL, "do": ALL}, "n_clicks"),
+    State({"type": ids.EVIDENCE_UPLOAD, "ref": MATCH}, "filename"),
+    State({"type": ids.EVIDENCE_PUBLIC, "ref": MATCH}, "value"),
+    State(ids.PERIOD, "value"),
+    prevent_initial_call=True,
+)
+def change_evidence(
+    contents: str | None,
+    _clicks: list[int | None],
+    name: str | None,
+    public: list[str] | None,
+    period: str | None,
+) -> Any:
+    """A milestone's evidence changed by an editor (the server refuses edit- callbacks to
+    others): a dropped file checked and stored, or one made public, editors-only or removed."""
+    trigger = callback_context.triggered_id
+    ref = str(trigger["ref"])
+    if trigger["type"] == ids.EVIDENCE_ACTION:
+        if not callback_context.triggered[0]["value"]:  # a button drawn, not pressed
+            return no_update, no_update, no_update
+        message = act_on(ref, int(trigger["file"]), str(trigger["do"]))
+        return listing(evidence_store().list(milestone=ref), True), message, no_update
+    if not contents:
+        return no_update, no_update, no_update
+    message, stored = attach(
+        ref, name or "", contents, public="public" in (public or []), period=period
+    )
+    if not stored:
+        return no_update, message, None
+    return listing(evidence_store().list(milestone=ref), True), message, None
 
 
 register(__name__, "/recommendation/<ref>", "Recommendation", layout)

@@ -31,6 +31,7 @@ from .cli_common import (
     user_option,
 )
 from .cli_common import acting_user as _user
+from .cli_evidence import evidence
 from .cli_plans import plans
 from .cli_signoff import signoff
 from .serve import serve
@@ -397,11 +398,15 @@ def report(
     # Chromium and plotly.js load (about two seconds) while the plan loads and the figures are
     # built; export_server imports nothing heavy, so it starts before anything else is read.
     export_server.start(load_settings())
+    from .evidence_store import EvidenceStore
     from .reporting.report import build_report
 
     chosen = parse_period(period)
     plan, settings = _plan(db)
-    content = build_report(plan, settings, chosen, public=public, meeting_date=meeting_date)
+    evidence = EvidenceStore(open_store(db)).list(public_only=True)  # the panel's: public only
+    content = build_report(
+        plan, settings, chosen, public=public, meeting_date=meeting_date, evidence=evidence
+    )
     if fmt == "docx":
         from .reporting.report_docx import write_docx
 
@@ -520,6 +525,7 @@ def migrate(db: str | None) -> None:
 main.add_command(signoff)
 main.add_command(users)
 main.add_command(plans)
+main.add_command(evidence)
 main.add_command(serve)
 
 

@@ -173,3 +173,25 @@ signoffs = sa.Table(
     sa.Column("reason", sa.Text, nullable=False, server_default=""),
     sa.Index("ix_signoffs_plan_period", "plan_id", "period_index"),
 )
+
+# Evidence files attached to a milestone's update (see evidence_store.py): checked by content
+# before they are stored, never deleted (`removed_at` hides one), editors' only unless `public`.
+evidence_files = sa.Table(
+    "evidence_files",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("plan_id", sa.Integer, sa.ForeignKey("plans.id"), nullable=False, index=True),
+    sa.Column("milestone", sa.String(64), nullable=False),
+    sa.Column("recommendation", sa.String(64), nullable=False),
+    sa.Column("period_index", sa.Integer, nullable=False),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("media_type", sa.String(128), nullable=False),
+    sa.Column("size", sa.Integer, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("content", sa.LargeBinary, nullable=False),
+    sa.Column("public", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("added_by", sa.String(150), nullable=False),
+    sa.Column("added_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("removed_at", sa.DateTime(timezone=True), nullable=True),
+)

@@ -13,3 +13,12 @@ def percent(value: object) -> str:
     if math.isnan(number):
         return ""
     return f"{number:.1f}".removesuffix(".0") + "%"
+
+
+def file_size(size: int) -> str:
+    """A file's size as people say it: "812 bytes", "14 KB", "2.3 MB"."""
+    if size < 1024:
+        return f"{size} bytes" if size != 1 else "1 byte"
+    if size < 1024 * 1024:
+        return f"{round(size / 1024)} KB"
+    return f"{size / (1024 * 1024):.1f}".removesuffix(".0") + " MB"

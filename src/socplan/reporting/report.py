@@ -5,8 +5,10 @@ Renderers turn the blocks into Word (`report_docx`) or PDF (`report_pdf`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -16,7 +18,11 @@ from ..model import DeliveryPlan
 from ..periods import Period
 from ..schema import CLOSED_STATUSES, OFF_TRACK
 from .charts import Chart, build_chart, changes_chart, draft_note, timeline_chart
+from .formats import file_size
 from .table_layout import readable_width_cm
+
+if TYPE_CHECKING:
+    from ..evidence_store import EvidenceFile
 
 
 @dataclass(frozen=True)
@@ -190,8 +196,10 @@ def build_report(
     *,
     public: bool = False,
     meeting_date: str | None = None,
+    evidence: Sequence[EvidenceFile] = (),
 ) -> Report:
-    """The panel progress report as at `period` (default: the newest)."""
+    """The panel progress report as at `period` (default: the newest); `evidence` (files the
+    panel may see) is listed by name in an appendix, for the milestones and periods shown."""
     full = plan
     if public:
         plan = plan.filtered(public_only=True)
@@ -354,6 +362,8 @@ def build_report(
             f"quarter ends on {_dmy(target.next().end)}. The next report will come to the Panel after that."
         )
     )
+    shown_refs = set(ms["ref"].astype(str))
+    files = [e for e in evidence if e.milestone in shown_refs and e.period <= target]
     report.add(Heading("Supporting information"))
     report.add(
         Para(
@@ -362,6 +372,14 @@ def build_report(
             numbered=False,
         )
     )
+    if files:
+        report.add(
+            Para(
+                f"Appendix B: the {len(files)} evidence files held for these milestones, by name; "
+                "ask the policy team for a copy.",
+                numbered=False,
+            )
+        )
     report.add(Heading("Contact points"))
     report.add(Bullets(tuple(settings.contacts)))
 
@@ -380,4 +398,18 @@ def build_report(
                 Table(f"Milestones of {ref}", data)
             )  # unnumbered, on its recommendation's page
     report.add(Landscape(False))
+    if files:
+        report.add(Heading("Appendix B: evidence files"))
+        report.add(
+            Table(
+                f"Evidence files of the {settings.strategy} delivery plan",
+                pd.DataFrame(
+                    [
+                        (e.milestone, e.name, file_size(e.size), str(e.period), _dmy(e.added_at))
+                        for e in files
+                    ],
+                    columns=["Milestone", "File", "Size", "Period", "Added"],
+                ),
+            )
+        )
     return report
