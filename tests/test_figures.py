@@ -228,3 +228,16 @@ def test_title_legend_and_plot_each_have_their_own_space(demo_db):
                     assert not overlap, f"{name} at {width_cm:.1f} cm: {a} overlaps {b}: {bands}"
             checked += 1
     assert checked >= 3 * 20
+
+
+def test_a_quarter_with_no_status_moves_still_draws():
+    """A quarter returned unchanged has no moves: Chromium refuses a Sankey with no links, so
+    the chart says so in words instead (it used to fail the whole panel report)."""
+    import pandas as pd
+
+    from socplan.reporting.figures import flow
+    from socplan.reporting.render import to_bytes
+
+    fig = flow(pd.DataFrame(columns=["from", "to", "count"]), "2020/21 Q2", "2020/21 Q3")
+    assert "No milestone changed status" in fig.layout.annotations[0].text
+    assert to_bytes(fig, "png")[:8] == b"\x89PNG\r\n\x1a\n"

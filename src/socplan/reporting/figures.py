@@ -396,6 +396,21 @@ def flow(moves: pd.DataFrame, before: str, after: str, title: str | None = None)
     right = [f"{s} ({after})" for s in STATUSES]
     index = {s: i for i, s in enumerate(STATUSES)}
     rows = moves[moves["from"].isin(index) & moves["to"].isin(index)]
+    title = title or f"Status moves from {before} to {after}"
+    if rows.empty:  # a Sankey with no links is no picture (Chromium refuses to draw it)
+        fig = _figure()
+        fig.add_annotation(
+            text=f"No milestone changed status between {before} and {after}.",
+            xref="paper",
+            yref="paper",
+            x=0.5,
+            y=0.5,
+            showarrow=False,
+            font={"size": 15},
+        )
+        fig.update_xaxes(visible=False)
+        fig.update_yaxes(visible=False)
+        return _layout(fig, title, height=220)
     fig = _figure(
         go.Sankey(
             node={
@@ -413,7 +428,7 @@ def flow(moves: pd.DataFrame, before: str, after: str, title: str | None = None)
             },
         )
     )
-    return _layout(fig, title or f"Status moves from {before} to {after}", height=380)
+    return _layout(fig, title, height=380)
 
 
 DRAFT_MARK = "DRAFT"
