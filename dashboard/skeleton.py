@@ -63,5 +63,10 @@ def skeleton() -> html.Div:
             dbc.Checklist(id={"type": ids.EVIDENCE_PUBLIC, "ref": ""}),
             html.Div(id={"type": ids.EVIDENCE_MESSAGE, "ref": ""}),
             html.Button(id={"type": ids.EVIDENCE_ACTION, "ref": "", "file": 0, "do": ""}),
+            html.Div(id=ids.SIGN_OFF_MESSAGE),
+            html.Div(id=ids.WITHDRAW_MESSAGE),
+            dcc.ConfirmDialogProvider(id={"type": ids.SIGN_OFF, "period": "", "revision": 0}),
+            dbc.Button(id={"type": ids.WITHDRAW, "period": ""}),
+            dbc.Input(id={"type": ids.WITHDRAW_REASON, "period": ""}),
         ]
     )

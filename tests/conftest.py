@@ -187,16 +187,20 @@ def watched_page(context: Any) -> Iterator[Any]:
     page = context.new_page()
     errors: list[str] = []
     refused: list[str] = []
+    dash_errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on(
-        "console",
-        lambda message: (
-            refused.append(message.text) if "Content Security Policy" in message.text else None
-        ),
-    )
+
+    def console(message: Any) -> None:
+        if "Content Security Policy" in message.text:
+            refused.append(message.text)
+        elif message.type == "error" and message.text.startswith("{message:"):
+            dash_errors.append(message.text)  # the renderer's own: a callback or prop gone wrong
+
+    page.on("console", console)
     yield page
     assert not errors, f"JavaScript errors: {errors}"
     assert not refused, f"blocked by the Content-Security-Policy: {refused}"
+    assert not dash_errors, f"Dash's renderer reported: {dash_errors}"
 
 
 def serious_axe_violations(page: Any) -> list[str]:
