@@ -27,14 +27,27 @@ from socplan.synthetic import synthetic_history
 PLAN = "main"  # the plan an import into an empty database makes
 
 
+def publish(store: Store) -> None:
+    """Sign off every period of the store's plan, where this socplan has sign-off: panel
+    members (viewers, the people these benchmarks stand for) see signed-off periods only."""
+    try:
+        from socplan.signoffs import period_states, sign_off
+    except ImportError:  # a socplan from before sign-off: every period is shown
+        return
+    for state in period_states(store):
+        if state.draft:
+            sign_off(store, state.period, "bench")
+
+
 def build(url: str, milestones: int, periods: int, plan: str | None = None) -> None:
     """Import a synthetic history straight into the store (as plan `plan`; by default the
-    plan the first import into an empty database makes, `main`)."""
+    plan the first import into an empty database makes, `main`), every period signed off."""
     store = Store(url, plan=plan)
     for period, recs, ms in synthetic_history(milestones, periods):
         store.commit_import(
             recs, ms, period, data=b"bench", file_name="bench.xlsx", imported_by="bench"
         )
+    publish(store)
     store.engine.dispose()
 
 

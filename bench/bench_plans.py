@@ -106,6 +106,8 @@ def copy_plan(engine: sa.Engine, source_id: int, target_id: int) -> None:
 
 def build(url: str, plans: int, milestones: int) -> dict[str, Any]:
     """Plans plan-0 ... plan-N in one database: the first imported, the rest copied by SQL."""
+    from bench_dashboard import publish
+
     from socplan.store import Store
     from socplan.synthetic import synthetic_history
 
@@ -125,6 +127,8 @@ def build(url: str, plans: int, milestones: int) -> dict[str, Any]:
         made = store.add_plan(f"plan-{i}", f"Synthetic plan {i}")
         copy_plan(store.engine, first.id, made.id)
     copied = watch.seconds
+    for slug in (f"plan-{i}" for i in range(plans)):
+        publish(store.for_plan(slug))  # what viewers see: signed-off periods (where there are)
     store.engine.dispose()
     return {"import_first_s": imported, "copy_rest_s": copied, "before": history[-2][0].label}
 

@@ -105,10 +105,12 @@ def child_import(url: str, workbook: str, period: str) -> dict[str, Any]:
 
 def child_dashboard(url: str, repeat: int) -> dict[str, Any]:
     import plotly.io.json as pio_json
-    from bench_dashboard import PLAN, pages, plan_request
+    from bench_dashboard import PLAN, pages, plan_request, publish
 
     from dashboard.app import create_app
+    from socplan.store import Store
 
+    publish(Store(url))  # the imported quarter too: what the panel sees (untimed)
     watch = Stopwatch()
     app = create_app({"db": url})
     source = app.server.extensions["socplan"].get(PLAN)
