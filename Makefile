@@ -14,7 +14,7 @@ lint:
 	.venv/bin/ruff format --check src dashboard tests bench scripts
 	.venv/bin/mypy src dashboard
 
-bench:  ## every benchmark in bench/ (import, dashboard, exports, load test, scale curve): one table
+bench:  ## every benchmark in bench/ (import, dashboard, exports, load test, scale curve, plans): one table
 	.venv/bin/python bench/run_all.py
 
 sample:  ## rebuild the sample workbooks in data/sample from src/socplan/sample.py

@@ -3,7 +3,9 @@ drawn and the grid's rows shown, signed in as a viewer, on loopback.
 
 Plans: the sample plan, 10,000 milestones x 20 quarters, and the Recommendations grid at 1,000 and
 5,000 recommendations. Each page is loaded once to warm the server and the browser cache, then timed
-over several more loads in the same signed-in browser; the median is reported.
+over several more loads in the same signed-in browser; the median is reported. Each database
+holds one plan (its first import made it, `main`), so the pages are at /plans/main/...; they are
+named below by their path within the plan.
 
     python bench/bench_browser.py [--repeat N]
 """
@@ -22,12 +24,13 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_dashboard import build
+from bench_dashboard import PLAN, build
 from timing import Stopwatch
 
 PASSWORD = "a long benchmark password"
 TARGET = "< 1.5 s"
-PAGES = ["/", "/recommendations", "/recommendation/R1", "/partners", "/changes"]
+PAGES = ["/", "/recommendations", "/recommendation/R1", "/partners", "/changes"]  # in the plan
+BASE = f"/plans/{PLAN}"
 
 
 @contextmanager
@@ -81,7 +84,9 @@ def drawn(page: Any, timeout: float = 60.0) -> None:
 
 def time_page(browser: Any, base: str, state: Any, path: str, repeat: int) -> float:
     """Median seconds from navigation to the page drawn, over `repeat` loads in one signed-in
-    browser (its cache warm, as for a reader moving around the dashboard)."""
+    browser (its cache warm, as for a reader moving around the dashboard). `path` is within
+    the plan; the browser goes straight to the plan's address (no redirect)."""
+    path = BASE + ("" if path == "/" else path)
     context = browser.new_context(
         base_url=base, storage_state=state, viewport={"width": 1280, "height": 900}
     )
@@ -92,6 +97,8 @@ def time_page(browser: Any, base: str, state: Any, path: str, repeat: int) -> fl
         watch = Stopwatch()
         page.goto(path)
         drawn(page)
+        if not page.url.split("?")[0].endswith(path):  # signed out, say, or sent elsewhere
+            raise RuntimeError(f"asked for {path}, shown {page.url}")
         if attempt:
             times.append(watch.seconds)
     context.close()

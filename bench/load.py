@@ -1,9 +1,12 @@
 """Load test: simulated viewers against gunicorn on loopback; p50, p95, p99 and errors.
 
 Each viewer behaves like a browser on the dashboard: on arrival it signs in (when the site asks;
-a viewer account is made for the test), loads the page ("/"), its stylesheets and scripts (once:
-a browser caches them), "/_dash-layout" and "/_dash-dependencies", then the callbacks Dash fires
-on load (render the page, sync the filters, mark the nav link). It then reads for 1 to 3 seconds
+a viewer account is made for the test), loads the plan's overview ("/plans/main": each database
+here holds one plan, which its first import made), its stylesheets and scripts (once: a browser
+caches them), "/_dash-layout" and "/_dash-dependencies", then the callbacks Dash fires on load
+(render the page, sync the filters, mark the nav link, fill the frame: the plan's title, its
+periods, themes and owners for the filters). Every callback carries the page's path, as the
+renderer does (`socplan_path`). It then reads for 1 to 3 seconds
 (think time; a panel member reads for longer, so this is demanding) and moves to another page
 the way Dash Pages navigates: callbacks only. Pages are picked at random: overview,
 recommendations, one recommendation, partners, changes, sometimes with a theme filter. Viewers
@@ -52,7 +55,8 @@ REQUEST_TIMEOUT = 30.0
 RAMP_UP = 10.0  # viewers arrive over this many seconds (5 a second), then all stay `duration` s
 PAGES_OUTPUT = ".._pages_content.children..._pages_store.data.."
 SYNC_OUTPUT = "..url.search...filter-period.value...filter-theme.value...filter-owner.value.."
-NAV_PAGES = ["/", "/recommendations", "/partners", "/changes"]
+PLAN = "main"  # the plan the first import into an empty database makes
+BASE = f"/plans/{PLAN}"  # where its pages live
 SOCPLAN = str(Path(sys.executable).with_name("socplan"))
 
 
@@ -134,6 +138,7 @@ class Viewer:
         self.setup = setup
         self.cookies: dict[str, str] = {}
         self.phase = "arrival"
+        self.page_path = BASE  # the page the browser shows; every callback carries it
         self.conn = http.client.HTTPConnection(HOST, port, timeout=REQUEST_TIMEOUT)
 
     def request(
@@ -188,16 +193,17 @@ class Viewer:
         return status, message, payload
 
     def open_site(self) -> bytes:
-        """GET "/", signing in first when the site asks for it (as a viewer would)."""
-        status, message, page = self.request("index", "GET", "/", ok=(200, 302))
+        """GET the plan's overview, signing in first when the site asks (as a viewer would)."""
+        status, message, page = self.request("index", "GET", BASE, ok=(200, 302))
         if status == 302 and message is not None and "/login" in message.get("Location", ""):
             username, password = self.setup["credentials"]
             _, _, form = self.request("sign in", "GET", "/login")
             found = re.search(rb'name="csrf" value="([^"]+)"', form)
-            fields = {"username": username, "password": password, "next": "/"}
+            fields = {"username": username, "password": password, "next": BASE}
             fields["csrf"] = found.group(1).decode() if found else ""
             self.request("sign in", "POST", "/login", form=fields, ok=(302,))
-            status, message, page = self.request("index", "GET", "/")
+            status, message, page = self.request("index", "GET", BASE)
+        self.page_path = BASE
         return page
 
     def arrive(self) -> None:
@@ -210,17 +216,29 @@ class Viewer:
         self.navigate("/", "", first=True)
         self.phase = "browsing"
 
-    def callback(self, name: str, output: str, outputs: list, inputs: list, **more: Any) -> None:
-        """One Dash callback request, as the renderer sends it (`more`: state, changedPropIds)."""
+    def callback(self, name: str, output: str, outputs: list, inputs: list, **more: Any) -> bytes:
+        """One Dash callback request, as the renderer sends it (`more`: state, changedPropIds),
+        with the page's path, as the renderer hook in dashboard/app.py adds it."""
         payload = {"output": output, "outputs": outputs, "inputs": inputs, "state": [], **more}
-        self.request(name, "POST", "/_dash-update-component", payload)
+        payload["socplan_path"] = self.page_path
+        return self.request(name, "POST", "/_dash-update-component", payload)[2]
+
+    def frame(self, path: str, first: bool = False) -> bytes:
+        """The frame's callback (the plan's title, role, definitions, filter options)."""
+        output = self.setup["frame_output"]
+        return self.callback(
+            "callback: frame",
+            output,
+            outputs_of(output),
+            [prop("url", "pathname", path)],
+            changedPropIds=[] if first else ["url.pathname"],
+        )
 
     def navigate(self, path: str, search: str, first: bool = False) -> None:
-        """What Dash fires when the URL changes: render the page, nav links, filter sync."""
-
-        def prop(ident: object, name: str, *value: object) -> dict[str, object]:
-            return {"id": ident, "property": name, **({"value": value[0]} if value else {})}
-
+        """What Dash fires when the URL changes: render the page, nav links, filter sync, the
+        frame. `path` is within the plan ("/", "/recommendations", ...)."""
+        path = BASE + ("" if path == "/" else path)
+        self.page_path = path
         self.callback(
             "callback: render page",
             PAGES_OUTPUT,
@@ -228,11 +246,11 @@ class Viewer:
             [prop("_pages_location", "pathname", path), prop("_pages_location", "search", search)],
             changedPropIds=[] if first else ["_pages_location.pathname"],
         )
-        link = [{"page": p, "type": "nav-link"} for p in NAV_PAGES]
+        link = [{"page": p, "type": "nav-link"} for p in self.setup["nav_pages"]]
         self.callback(
             "callback: nav links",
             self.setup["nav_output"],
-            [[prop(i, "href") for i in link], [prop(i, "aria-current") for i in link]],
+            [[prop(i, name) for i in link] for name in ("href", "children", "className")],
             [prop("url", "search", search), prop("url", "pathname", path)],
             state=[[prop(i, "id", i) for i in link]],
             changedPropIds=[] if first else ["url.pathname"],
@@ -243,10 +261,14 @@ class Viewer:
             "callback: sync filters",
             SYNC_OUTPUT,
             [prop("url", "search"), *(prop(f, "value") for f, _ in filters)],
-            [prop("url", "search", search), *(prop(f, "value", v) for f, v in filters)],
-            state=[prop("filter-period", "options", [{"label": p, "value": p} for p in periods])],
+            [
+                prop("url", "search", search),
+                *(prop(f, "value", v) for f, v in filters),
+                prop("url", "pathname", path),
+            ],
             changedPropIds=[] if first else ["url.search"],
         )
+        self.frame(path, first)
 
     def next_page(self) -> tuple[str, str]:
         rng = self.rng
@@ -274,24 +296,34 @@ class Viewer:
             self.conn.close()
 
 
+def prop(ident: object, name: str, *value: object) -> dict[str, object]:
+    """One entry of a callback request's outputs, inputs or state."""
+    return {"id": ident, "property": name, **({"value": value[0]} if value else {})}
+
+
+def outputs_of(output: str) -> list[dict[str, object]]:
+    """The `outputs` of a callback request from its dependency's `output` ("..a.b...c.d..")."""
+    return [prop(*item.rsplit(".", 1)) for item in output.strip(".").split("...")]
+
+
 def discover(port: int, credentials: tuple[str, str]) -> dict[str, Any]:
-    """What a browser learns from the first page: static files, callbacks, filter options."""
+    """What a browser learns from the first page: static files, callbacks, the nav links, and
+    the filter options (the frame's callback fills them in for the plan)."""
     browser = Viewer(port, Results(), random.Random(0), [], {"credentials": credentials})
     index = browser.open_site().decode()
     assets = re.findall(r'(?:src|href)="(/(?:_dash-component-suites|assets)/[^"]+)"', index)
     dependencies = json.loads(browser.request("setup", "GET", "/_dash-dependencies")[2])
     nav_output = next(d["output"] for d in dependencies if '"nav-link"' in d["output"])
+    frame_output = next(d["output"] for d in dependencies if "brand-title." in d["output"])
     layout = json.loads(browser.request("setup", "GET", "/_dash-layout")[2])
-    browser.conn.close()
-    if browser.results.errors:
-        raise RuntimeError("the dashboard did not answer: " + "; ".join(browser.results.errors))
-    found: dict[str, Any] = {}
+    nav_pages: list[str] = []
 
     def walk(node: Any) -> None:
         if isinstance(node, dict):
             props = node.get("props", {})
-            if isinstance(props, dict) and props.get("id") in ("filter-period", "filter-theme"):
-                found[props["id"]] = props.get("options") or []
+            ident = props.get("id") if isinstance(props, dict) else None
+            if isinstance(ident, dict) and ident.get("type") == "nav-link":
+                nav_pages.append(ident["page"])
             for value in node.values():
                 walk(value)
         elif isinstance(node, list):
@@ -299,12 +331,24 @@ def discover(port: int, credentials: tuple[str, str]) -> dict[str, Any]:
                 walk(value)
 
     walk(layout)
+    browser.setup["frame_output"] = frame_output
+    frame = json.loads(browser.frame(BASE, first=True) or b"{}").get("response", {})
+    browser.conn.close()
+    if browser.results.errors:
+        raise RuntimeError("the dashboard did not answer: " + "; ".join(browser.results.errors))
+    found = {
+        key: frame.get(key, {}).get("options") or [] for key in ("filter-period", "filter-theme")
+    }
     periods = [o["value"] if isinstance(o, dict) else o for o in found["filter-period"]]
     themes = [o["value"] if isinstance(o, dict) else o for o in found["filter-theme"]]
+    if not periods or not nav_pages:
+        raise RuntimeError(f"no periods or no nav links found for {BASE}")
     return {
         "credentials": credentials,
         "assets": assets,
         "nav_output": nav_output,
+        "nav_pages": nav_pages,
+        "frame_output": frame_output,
         "periods": periods,
         "themes": themes,
         "index_bytes": len(index),

@@ -4,9 +4,11 @@ Each benchmark runs in its own fresh process and prints its own detail; the tabl
 puts each figure beside a baseline measured in the same run, the ratio between them, and the
 target from PRODUCT.md with a verdict. Baselines: a bare calamine read for the import; the same
 callbacks on 1,000 milestones for the dashboard; the sample plan for the load test; 1,000
-milestones for the scale curve. Any other bench/bench_*.py is run too and its output shown.
+milestones for the scale curve; for many plans in one worker, the same worker holding every
+plan. Any other bench/bench_*.py is run too and its output shown.
 
-    python bench/run_all.py [--quick]    # --quick: short load test, no 100,000-milestone plan
+    python bench/run_all.py [--quick]    # --quick: short load test, no 100,000-milestone plan,
+                                         # 3 plans of 2,000 milestones instead of 10 of 10,000
 """
 
 from __future__ import annotations
@@ -26,7 +28,14 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 from timing import Stopwatch  # noqa: E402 (bench/ is on the path from the line above)
 
-KNOWN = {"bench_import.py", "bench_dashboard.py", "load.py", "scale.py", "run_all.py"}
+KNOWN = {
+    "bench_import.py",
+    "bench_dashboard.py",
+    "bench_plans.py",
+    "load.py",
+    "scale.py",
+    "run_all.py",
+}
 HELPERS = {"timing.py"}  # shared by the benchmarks, not one of them
 
 Row = tuple[
@@ -170,6 +179,61 @@ def scale_rows(rows: list[dict[str, Any]]) -> list[Row]:
     return out
 
 
+def plans_rows(r: dict[str, Any]) -> list[Row]:
+    """Many plans in one worker: the default plan cache against one holding every plan."""
+    n, bounded, every, probe = r["plans"], r["bounded"], r["every"], r["probe"]
+    name = f"plans: {n} × {r['milestones']:,} × 20"
+    base = "all held" + (f" (capped at {every['visits']} visits)" if every["capped"] else "")
+    nbytes_ratio = probe["rss_per_plan_mb"] / probe["nbytes_mb"] if probe["nbytes_mb"] else 0.0
+    return [
+        (
+            name,
+            "one worker, plan_cache_mb 1024: peak RSS",
+            f"{bounded['peak_mb']:.0f} MiB",
+            f"{base}: {every['peak_mb']:.0f} MiB",
+            f"{bounded['peak_mb'] / every['peak_mb']:.2f}×",
+            "< 2 GiB",
+            verdict(bounded["peak_mb"] < 2048),
+        ),
+        (
+            name,
+            "  median page render, plan held",
+            ms(bounded["render_median_s"]),
+            f"{base}: {ms(every['render_median_s'])}",
+            f"{bounded['render_median_s'] / every['render_median_s']:.1f}×",
+            "< 150 ms",
+            verdict(bounded["render_median_s"] < 0.150),
+        ),
+        (
+            name,
+            "  plan load (first page of a plan not held): median, count",
+            f"{bounded['load_median_s']:.2f} s, {bounded['loads']}",
+            f"{base}: {every['load_median_s']:.2f} s, {every['loads']}",
+            "",
+            "",
+            "",
+        ),
+        (
+            name,
+            "  plans held at the end (bytes the cache counts)",
+            f"{len(bounded['held'])} of {n} ({bounded['held_mb']:.0f} MiB)",
+            f"{base}: {len(every['held'])} ({every['held_mb']:.0f} MiB)",
+            "",
+            "",
+            "",
+        ),
+        (
+            name,
+            "  resident memory per plan loaded, against nbytes()",
+            f"+{probe['rss_per_plan_mb']:.0f} MiB",
+            f"nbytes() {probe['nbytes_mb']:.0f} MiB",
+            f"{nbytes_ratio:.1f}×",
+            "",
+            "",
+        ),
+    ]
+
+
 def generic_rows(name: str, rows: Any) -> list[Row] | None:
     """Rows of (measure, seconds, ratio, target), the convention bench_*.py files follow."""
     if not isinstance(rows, list) or not all(
@@ -228,6 +292,7 @@ def print_table(rows: list[Row]) -> None:
 def main(quick: bool = False) -> None:
     import bench_dashboard
     import bench_import
+    import bench_plans
     import load
     import scale
 
@@ -244,6 +309,8 @@ def main(quick: bool = False) -> None:
     print("\n== scale.py", flush=True)
     sizes = (1_000, 10_000) if quick else (1_000, 10_000, 100_000)
     rows += scale_rows(isolated(scale.main, sizes))
+    print("\n== bench_plans.py", flush=True)
+    rows += plans_rows(isolated(bench_plans.main, *((3, 2_000) if quick else (10, 10_000))))
     rows += others()
     print_table(rows)
     print(
@@ -255,5 +322,9 @@ def main(quick: bool = False) -> None:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="short load test, sizes up to 10,000")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="short load test, sizes up to 10,000, 3 plans of 2,000 milestones",
+    )
     main(parser.parse_args().quick)

@@ -104,16 +104,18 @@ def child_import(url: str, workbook: str, period: str) -> dict[str, Any]:
 
 
 def child_dashboard(url: str, repeat: int) -> dict[str, Any]:
-    import dash
     import plotly.io.json as pio_json
+    from bench_dashboard import PLAN, pages, plan_request, publish
 
     from dashboard.app import create_app
+    from socplan.store import Store
 
+    publish(Store(url))  # the imported quarter too: what the panel sees (untimed)
     watch = Stopwatch()
     app = create_app({"db": url})
-    source = app.server.extensions["socplan"]
-    registry = {p.get("path_template") or p["path"]: p for p in dash.page_registry.values()}
-    with app.server.test_request_context("/"):
+    source = app.server.extensions["socplan"].get(PLAN)
+    registry = pages()
+    with plan_request(app):
         source.plan()
         load_s = watch.seconds
         medians = {}
@@ -121,7 +123,7 @@ def child_dashboard(url: str, repeat: int) -> dict[str, Any]:
             page = registry[path]
 
             def render(page=page, query=query) -> None:
-                pio_json.to_json_plotly(page["layout"](**query))
+                pio_json.to_json_plotly(page["layout"](plan=PLAN, **query))
 
             render()  # warm this page's memo
             label = path.replace("<ref>", "R7") + ("?theme=Pursue" if query.get("theme") else "")
