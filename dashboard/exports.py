@@ -41,6 +41,17 @@ SAFE_NAME = re.compile(r"^[A-Za-z0-9_.\-]+$")
 CACHE_BYTES = 64 * 1024 * 1024
 
 
+class NothingYet(Exception):
+    """A download of a plan with no data to show this person yet (a 404)."""
+
+
+def _some_data() -> None:
+    """Refuse a download when there is nothing to put in it: no import yet, or for the panel,
+    no period signed off yet (an empty file labelled with some quarter would mislead)."""
+    if source().plan().latest is None:
+        raise NothingYet()
+
+
 class Refused(Exception):
     """A download that cannot be made as asked; the message says why (a 400)."""
 
@@ -114,6 +125,7 @@ def chart_file(slug: str, name: str, fmt: str) -> Response:
     """One chart as PNG, SVG, PDF or HTML."""
     if fmt not in FORMATS or not SAFE_NAME.match(name):
         abort(404)
+    _some_data()
     plan, period, _ = _chosen()
     try:
         item = _chart(name, plan, period)
@@ -137,6 +149,7 @@ def data_file(slug: str, fmt: str) -> Response:
     """The milestones as at the period, filtered, as CSV or XLSX (formula-safe)."""
     if fmt not in ("csv", "xlsx"):
         abort(404)
+    _some_data()
     plan, period = _filters().apply(source().plan())
     out = plan_export(plan, period, settings(), public=_public())
     config = settings()
@@ -184,6 +197,7 @@ def report_file(slug: str, fmt: str) -> Response:
     """The panel report as Word or PDF."""
     if fmt not in ("docx", "pdf"):
         abort(404)
+    _some_data()
     plan, period = _filters().apply(source().plan())
     public = _public()
     # Evidence changes without a new plan version, so the files listed are part of the key.
@@ -214,3 +228,7 @@ def register(server: Flask, render_slots: int) -> None:
     @server.errorhandler(Refused)
     def refused(error: Refused) -> Any:
         return jsonify(error=str(error)), 400
+
+    @server.errorhandler(NothingYet)
+    def nothing_yet(_: NothingYet) -> Any:
+        return jsonify(error="nothing to download yet: this plan has no period to show"), 404

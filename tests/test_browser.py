@@ -137,7 +137,7 @@ def test_changes_period_picker_updates_url(page):
     page.goto(f"{P}/changes")
     loaded(page)
     page.locator("#changes-since").select_option("2019/20 Q3")
-    page.wait_for_url("**/changes?since=2019%2F20+Q3", timeout=10_000)
+    page.wait_for_url("**/changes?since=2019%2F20+Q3", timeout=20_000)
     expect(page.locator("h1")).to_contain_text("from 2019/20 Q3", timeout=10_000)
 
 

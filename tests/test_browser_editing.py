@@ -20,6 +20,7 @@ from socplan.demo import load_demo
 from socplan.intake.template import write_template
 from socplan.model import DeliveryPlan
 from socplan.schema import MILESTONE_FIELDS
+from socplan.signoffs import sign_off
 from socplan.store import Store
 
 pytestmark = pytest.mark.browser
@@ -182,6 +183,7 @@ def test_html_in_commentary_shows_as_text(page, site):
         file_name="x.xlsx",
         imported_by="t",
     )
+    sign_off(store, plan.latest, "lead")  # the panel sees it once signed off
     sign_in(page, "viewer1")
     page.goto(P)
     page.wait_for_selector("text=Off track (")

@@ -580,3 +580,25 @@ def test_a_report_with_nothing_left_by_the_filters_still_writes(plan, tmp_path):
     write_pdf(content, tmp_path / "empty.pdf")
     assert docx.Document(str(tmp_path / "empty.docx")).paragraphs
     assert (tmp_path / "empty.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_nothing_to_download_before_anything_is_published(tmp_path, monkeypatch):
+    """A viewer of a plan with no signed-off period gets 404, not an empty file labelled with
+    some quarter."""
+    from builders import basic_milestones, recs
+
+    from dashboard.app import create_app
+    from socplan.store import Store
+
+    monkeypatch.setenv("SOCPLAN_STATE_DIR", str(tmp_path / "state"))
+    url = f"sqlite:///{tmp_path / 'draft.db'}"
+    Store(url).commit_import(
+        recs(), basic_milestones(), Period(2019, 3), data=b"d", file_name="d", imported_by="t"
+    )
+    client = create_app({"db": url, "require_sign_in": False}).server.test_client()
+    for path in ("/export/data.csv", "/export/chart/status.svg", "/export/report.docx"):
+        response = client.get(P + path)
+        assert (
+            response.status_code == 404
+            and "nothing to download yet" in response.get_json()["error"]
+        )

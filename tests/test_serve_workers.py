@@ -88,6 +88,8 @@ def test_app_servers_share_state_through_postgresql(tmp_path, postgres):
     url = postgres.new_url()
     q3 = write(tmp_path / "q3.xlsx", Period(2019, 3), recs(), basic_milestones())
     subprocess.run([SOCPLAN, "import", str(q3), "--db", url], check=True, capture_output=True)
+    signoff = [SOCPLAN, "signoff", "--db", url]
+    subprocess.run([*signoff, "2019/20 Q3"], check=True, capture_output=True)  # for the panel
     subprocess.run(
         [SOCPLAN, "users", "add", "panel", "--role", "viewer", "--password-stdin", "--db", url],
         input="a long enough password\n",
@@ -110,5 +112,6 @@ def test_app_servers_share_state_through_postgresql(tmp_path, postgres):
             get(two + "/_dash-layout")  # without the session cookie
         q4 = write(tmp_path / "q4.xlsx", Period(2019, 4), recs(), basic_milestones())
         subprocess.run([SOCPLAN, "import", str(q4), "--db", url], check=True, capture_output=True)
+        subprocess.run([*signoff, "2019/20 Q4"], check=True, capture_output=True)
         for base in (one, two):
             assert newest(base) == "main-2019-20-Q4.csv"

@@ -95,11 +95,14 @@ def test_app_servers_share_state_through_the_database(tmp_path, db_url):
     subprocess.run(
         [sys.executable, "-m", "socplan.cli", "import", str(path), "--db", db_url], check=True
     )
+    signoff = [sys.executable, "-m", "socplan.cli", "signoff", "--db", db_url]
+    subprocess.run([*signoff, "2019/20 Q3"], check=True)  # published: anyone may view it
     with gunicorn(db_url, workers=1) as one, gunicorn(db_url, workers=1) as two:
         assert newest_period(one) == "main-2019-20-Q3.csv"
         q4 = write(tmp_path / "q4.xlsx", Period(2019, 4), recs(), basic_milestones())
         subprocess.run(
             [sys.executable, "-m", "socplan.cli", "import", str(q4), "--db", db_url], check=True
         )
+        subprocess.run([*signoff, "2019/20 Q4"], check=True)
         for base in (one, two):
             assert newest_period(base) == "main-2019-20-Q4.csv"
