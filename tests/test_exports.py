@@ -588,6 +588,7 @@ def test_nothing_to_download_before_anything_is_published(tmp_path, monkeypatch)
     from builders import basic_milestones, recs
 
     from dashboard.app import create_app
+    from socplan.periods import Period
     from socplan.store import Store
 
     monkeypatch.setenv("SOCPLAN_STATE_DIR", str(tmp_path / "state"))
