@@ -107,7 +107,7 @@ def _sheet_ref(name: str) -> str:
 
 
 def column_letter(index: int) -> str:
-    """Column letters for a zero-based index (0 -> A)."""
+    """Excel's column letters for a zero-based column index (0 -> A, 27 -> AB)."""
     letters = ""
     index += 1
     while index:

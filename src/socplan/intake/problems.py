@@ -6,17 +6,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
+# Excel's column letters (0 -> A, 27 -> AB), for the places problems name; written once, in core.
+from ..opendocument import column_letter as column_letter
+
 Level = Literal["error", "warning", "notice"]
-
-
-def column_letter(index: int) -> str:
-    """Excel's column letters for a zero-based column index (0 -> A, 27 -> AB)."""
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
 
 _CELL = re.compile(r"^(?P<sheet>.*)!(?P<col>[A-Z]+)(?P<row>\d+)$")
