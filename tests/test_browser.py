@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from urllib.parse import urlparse
@@ -80,8 +81,10 @@ def test_filters_live_in_the_url_and_back_works(page):
     # Playwright's expect, not wait_for_function: the page's CSP forbids evaluating strings.
     expect(page.locator("body")).to_contain_text("Pursue")
     expect(page.locator("#_dash-global-error-container .dash-fe-error")).to_have_count(0)
-    page.get_by_role("link", name="Recommendations").click()
-    page.wait_for_url("**/recommendations?theme=Pursue", timeout=10_000)
+    link = page.locator(".main-nav").get_by_role("link", name="Recommendations", exact=True)
+    expect(link).to_have_attribute("href", re.compile(r"theme=Pursue"), timeout=20_000)
+    link.click()
+    page.wait_for_url("**/recommendations?theme=Pursue", timeout=20_000)
     page.wait_for_selector(".ag-row", timeout=20_000)
     themes = set(page.locator(".ag-cell[col-id='theme']").all_inner_texts())
     assert themes == {"Pursue"}
