@@ -46,7 +46,7 @@ LOGIN_PAGE = """<!DOCTYPE html>
 <title>Sign in: delivery plan</title>
 <link rel="stylesheet" href="/assets/01_bootstrap.min.css"><link rel="stylesheet" href="/assets/02_socplan.css"></head>
 <body><header class="site-header"><div class="header-inner container-xl"><div class="brand">
-<div><div class="brand-org">{{ organisation }}</div><div class="brand-title">{{ strategy }}: delivery plan</div></div>
+<div><div class="brand-org">{{ organisation }}</div><div class="brand-title">Delivery plans</div></div>
 </div></div></header>
 <main id="main" class="container login-main"><h1>Sign in</h1>
 {% if message %}<div class="alert alert-{{ level }}" role="alert">{{ message }}</div>{% endif %}
@@ -305,7 +305,6 @@ def install(
         body = render_template_string(
             LOGIN_PAGE,
             organisation=settings.organisation,
-            strategy=settings.strategy,
             message=message,
             level=level,
             csrf=generate_csrf(),

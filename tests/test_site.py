@@ -413,3 +413,24 @@ def test_a_plan_with_nothing_public_gives_a_site_that_says_so(tmp_path, db_url):
     assert not [n for n in written.files if n.startswith("recommendations/")]
     lines = (tmp_path / "s" / "data" / "milestones.csv").read_text().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Ref,")
+
+
+def test_evidence_files_never_reach_the_site(runner, db, tmp_path):
+    """Evidence is for those who may see it on the dashboard; the public site carries none, not
+    even a file marked public (its name could say what the document is)."""
+    from test_attachments import pdf
+
+    from socplan.evidence_store import EvidenceStore
+
+    name = "Signed-partnership-agreement-Zebrafinch.pdf"
+    store = Store(db)
+    ref = DeliveryPlan.from_store(store).milestones(Q2)["ref"].iloc[0]
+    EvidenceStore(store).add(
+        ref, name, pdf(), max_bytes=10**6, added_by="editor", period=Q2, public=True
+    )
+    out = tmp_path / "public"
+    result = runner.invoke(main, ["site", "-o", str(out), "--db", db])
+    assert result.exit_code == 0, result.output + result.stderr
+    for path in out.rglob("*"):
+        if path.is_file():
+            assert b"Zebrafinch" not in path.read_bytes(), path
