@@ -341,9 +341,10 @@ def install(
         except _Ambiguous as exc:
             return jsonify(error=str(exc)), 400
         if slug is not None:
-            if slug not in {p.slug for p in accounts.store.plans()}:
+            found = next((p for p in accounts.store.plans() if p.slug == slug), None)
+            if found is None:
                 return jsonify(error="there is no such plan"), 404
-            g.socplan_plan = slug
+            g.socplan_plan, g.socplan_plan_record = slug, found  # read once per request
             if current_user() is not None and not sees(slug):
                 return jsonify(error="you have no role on this plan"), 403
         if path.startswith("/_dash-update-component"):

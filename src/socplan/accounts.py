@@ -138,6 +138,27 @@ _DUMMY_HASH = (
 )
 
 
+def write_audit(
+    conn: sa.Connection,
+    username: str,
+    action: str,
+    detail: str = "",
+    address: str = "",
+    plan_id: int | None = None,
+) -> None:
+    """One audit entry, in `conn`'s transaction (so nothing is done without its entry)."""
+    conn.execute(
+        audit_log.insert().values(
+            at=datetime.now(UTC),
+            username=username[:150],
+            action=action,
+            detail=detail,
+            address=address[:64],
+            plan_id=plan_id,
+        )
+    )
+
+
 class Accounts:
     """Users and the audit log, in the plan's database."""
 
@@ -417,16 +438,7 @@ class Accounts:
         address: str = "",
         plan_id: int | None = None,
     ) -> None:
-        conn.execute(
-            audit_log.insert().values(
-                at=datetime.now(UTC),
-                username=username[:150],
-                action=action,
-                detail=detail,
-                address=address[:64],
-                plan_id=plan_id,
-            )
-        )
+        write_audit(conn, username, action, detail, address, plan_id)
 
     def audit(
         self,

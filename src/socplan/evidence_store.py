@@ -16,10 +16,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from .accounts import write_audit
 from .attachments import Attachment, check_attachment
 from .periods import Period
 from .store import Store, StoreError
-from .tables import audit_log, evidence_files, milestone_rows
+from .tables import evidence_files, milestone_rows
 
 # Every column but the bytes: listings never read file content.
 _LISTED = [c for c in evidence_files.c if c.name not in ("content", "plan_id")]
@@ -97,16 +98,7 @@ class EvidenceStore:
         self, conn: Connection, plan_id: int, by: str, action: str, detail: str, address: str
     ) -> None:
         # In the change's own transaction: no file is added or removed without its entry.
-        conn.execute(
-            audit_log.insert().values(
-                at=datetime.now(UTC),
-                username=by[:150],
-                action=action,
-                detail=detail,
-                address=address[:64],
-                plan_id=plan_id,
-            )
-        )
+        write_audit(conn, by, action, detail, address, plan_id)
 
     def add(
         self,
