@@ -49,6 +49,21 @@ class Settings:
     parse_timeout_seconds: int = 120
     isolate_parsing: bool = True
     chromium_path: str = ""  # empty: found on this machine (see browser.find_chromium)
+    # Returns rounds: partners' update links start with `base_url`; mail goes through SMTP when
+    # `smtp_host` is set, else into `outbox_dir` (default: the state folder's "outbox") as .eml.
+    base_url: str = "http://localhost:8050"
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_starttls: bool = True
+    smtp_user: str = ""
+    smtp_password: str = ""
+    mail_from: str = "socplan@localhost"
+    outbox_dir: str = ""
+    team_email: tuple[str, ...] = ()  # the policy team, copied on escalations
+    reminder_days: int = 7  # a reminder this many days before the due date (and one on it)
+    escalate_every_days: int = 7  # after the due date, escalate again this often
+    link_days_after_due: int = 28  # an update link stops working this long after the due date
+    link_uploads_per_hour: int = 20
     contacts: tuple[str, ...] = (
         "Policy team, Office of the Police and Crime Commissioner (see the office's website for "
         "contact details)",
@@ -67,6 +82,11 @@ class Settings:
     def scratch_path(self) -> Path:
         """Where Chromium keeps its throwaway profiles while it runs (see browser.scratch)."""
         return self.state_path / "scratch"
+
+    @property
+    def outbox_path(self) -> Path:
+        """Where messages go as .eml files when no mail server is configured."""
+        return Path(self.outbox_dir) if self.outbox_dir else self.state_path / "outbox"
 
     @property
     def database_url(self) -> str:
@@ -155,9 +175,15 @@ def check_settings(settings: Settings) -> None:
         "max_request_mb",
         "plan_cache_mb",
         "max_evidence_mb",
+        "smtp_port",
+        "escalate_every_days",
+        "link_uploads_per_hour",
     ):
         if getattr(settings, name) < 1:
             raise ValueError(f"{ENV_PREFIX}{name.upper()}: must be at least 1")
+    for name in ("reminder_days", "link_days_after_due"):
+        if getattr(settings, name) < 0:
+            raise ValueError(f"{ENV_PREFIX}{name.upper()}: must be 0 or more")
     if settings.trusted_proxies < 0:
         raise ValueError(f"{ENV_PREFIX}TRUSTED_PROXIES: must be 0 or more")
     for colour, status in settings.status_colours.items():

@@ -777,12 +777,14 @@ class Store:
         imported_by: str,
         partial: bool,
         expected_last_import: int | None = None,
+        after: Callable[[Connection, list[Revision]], None] | None = None,
     ) -> list[Revision]:
         """Store several checked returns for one period in one transaction: the first as a full
         or partial import, the rest merged into it as partial returns.
 
         With `expected_last_import`, the commit is refused (StalePreview) when anything was
         imported since the preview was made, so nobody commits over a change they did not see.
+        `after(conn, revisions)` runs in the same transaction (e.g. to mark returns committed).
         """
         with self.transaction(imports=True) as conn:
             last = conn.execute(
@@ -793,12 +795,15 @@ class Store:
                     "someone else imported a workbook after this preview was made; "
                     "check the fresh preview and commit again"
                 )
-            return [
+            revisions = [
                 self._commit(
                     conn, period, Incoming(*one), imported_by, "partial" if partial or i else "full"
                 )
                 for i, one in enumerate(returns)
             ]
+            if after is not None:
+                after(conn, revisions)
+            return revisions
 
     def _commit(
         self, conn: Connection, period: Period, new: Incoming, by: str, kind: str

@@ -195,3 +195,106 @@ evidence_files = sa.Table(
     sa.Column("added_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("removed_at", sa.DateTime(timezone=True), nullable=True),
 )
+
+# Returns rounds (see rounds.py). Owners' contacts are personal data: editors and admins only.
+owner_contacts = sa.Table(
+    "owner_contacts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("plan_id", sa.Integer, sa.ForeignKey("plans.id"), nullable=False, index=True),
+    sa.Column("owner", sa.String(255), nullable=False),
+    sa.Column("name", sa.String(255), nullable=False, server_default=""),
+    sa.Column("email", sa.String(320), nullable=False),
+    sa.Column("escalation", sa.Boolean, nullable=False, server_default=sa.false()),
+)
+
+owner_preferences = sa.Table(
+    "owner_preferences",
+    metadata,
+    sa.Column("plan_id", sa.Integer, sa.ForeignKey("plans.id"), primary_key=True),
+    sa.Column("owner", sa.String(255), primary_key=True),
+    sa.Column("workbook_format", sa.String(8), nullable=False, server_default="xlsx"),
+)
+
+# A period open for returns, with its due date; one per plan and period.
+return_rounds = sa.Table(
+    "return_rounds",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("plan_id", sa.Integer, sa.ForeignKey("plans.id"), nullable=False),
+    sa.Column("period", sa.String(16), nullable=False),
+    sa.Column("period_index", sa.Integer, nullable=False),
+    sa.Column("due", sa.Date, nullable=False),
+    sa.Column("opened_by", sa.String(150), nullable=False),
+    sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
+    sa.UniqueConstraint("plan_id", "period_index", name="uq_return_rounds_plan_period"),
+)
+
+# One owner's place in a round: the workbook sent, the milestones it may update (`refs`, JSON)
+# and the update link, kept only as the SHA-256 of its token (the token is derived from the
+# installation's secret key and `nonce`; a new nonce re-issues the link).
+return_links = sa.Table(
+    "return_links",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("round_id", sa.Integer, sa.ForeignKey("return_rounds.id"), nullable=False),
+    sa.Column("owner", sa.String(255), nullable=False),
+    sa.Column("nonce", sa.String(64), nullable=False),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("workbook_format", sa.String(8), nullable=False),
+    sa.Column("workbook", sa.LargeBinary, nullable=False),
+    sa.Column("refs", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("committed_at", sa.DateTime(timezone=True), nullable=True),
+    sa.UniqueConstraint("round_id", "owner", name="uq_return_links_round_owner"),
+)
+
+# What partners sent through their link: "checked" (passed, not yet submitted), "submitted"
+# (awaiting review), "committed", "rejected" (with a message) or "superseded" (sent again).
+return_submissions = sa.Table(
+    "return_submissions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("link_id", sa.Integer, sa.ForeignKey("return_links.id"), nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("submitted_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("file_name", sa.String(255), nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("size", sa.Integer, nullable=False),
+    sa.Column("content", sa.LargeBinary, nullable=False),
+    sa.Column("milestones", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("decided_by", sa.String(150), nullable=True),
+    sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("message", sa.Text, nullable=False, server_default=""),
+    sa.Column("import_id", sa.Integer, sa.ForeignKey("imports.id"), nullable=True),
+    sa.Index("ix_return_submissions_link", "link_id"),
+)
+
+# Every upload through a link, accepted or not: the per-link rate limit counts these.
+return_uploads = sa.Table(
+    "return_uploads",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("link_id", sa.Integer, sa.ForeignKey("return_links.id"), nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_return_uploads_link_at", "link_id", "at"),
+)
+
+# Each message about a link (invitation, reminder, due, escalation) and what became of it:
+# "sent", "outbox" (written as .eml) or "failed" (retried next run). No addresses: a count.
+return_mail = sa.Table(
+    "return_mail",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("link_id", sa.Integer, sa.ForeignKey("return_links.id"), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("day", sa.Date, nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("status", sa.String(8), nullable=False),
+    sa.Column("recipients", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("detail", sa.Text, nullable=False, server_default=""),
+    sa.Index("ix_return_mail_link", "link_id"),
+)

@@ -9,7 +9,7 @@ from ..periods import Period, PeriodError
 from .isolation import ChildFailed, ChildLimits, run_isolated
 from .problems import Report
 from .safety import Limits, UnsafeFile, check_workbook_bytes
-from .workbook import ParsedWorkbook, Vocabulary, parse_workbook
+from .workbook import ParsedWorkbook, Scope, Vocabulary, parse_workbook
 
 if TYPE_CHECKING:  # the store (SQLAlchemy) stays out of the child processes that parse
     from ..store import Revision, Store
@@ -34,14 +34,25 @@ def check(
     known_recommendations: set[str] | frozenset[str] = frozenset(),
     vocabulary: Vocabulary | None = None,
     limits: Limits | None = None,
+    scope: Scope | None = None,
 ) -> Outcome:
-    """Every problem with a workbook, without writing anything.
+    """Every problem with a workbook, without writing anything (with `scope`, a partner's
+    return: only the scope's milestones).
 
     The file is checked and parsed in a child process with the memory and time `limits` allow
     (unless `limits.isolate` is off), so no workbook can take down the calling process.
     """
     limits = limits or Limits()
-    args = (data, name, period, partial, frozenset(known_recommendations), vocabulary, limits)
+    args = (
+        data,
+        name,
+        period,
+        partial,
+        frozenset(known_recommendations),
+        vocabulary,
+        limits,
+        scope,
+    )
     if not limits.isolate:
         return _check_here(*args)
     child = ChildLimits(
@@ -70,6 +81,7 @@ def _check_here(
     known_recommendations: frozenset[str],
     vocabulary: Vocabulary | None,
     limits: Limits,
+    scope: Scope | None = None,
 ) -> Outcome:
     """`check` in this process: refuse hostile files, then read and check the workbook."""
     try:
@@ -85,6 +97,7 @@ def _check_here(
         partial=partial,
         known_recommendations=known_recommendations,
         vocabulary=vocabulary,
+        scope=scope,
     )
     chosen = period or parsed.period
     if chosen is None and parsed.report.ok:

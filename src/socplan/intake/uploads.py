@@ -3,6 +3,7 @@ what they change, and commit them, refusing a commit whose preview has gone stal
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -12,7 +13,7 @@ from ..store import Revision, Store
 from .importer import Outcome, check
 from .preview import Preview, merge_returns, preview
 from .safety import Limits
-from .workbook import Vocabulary
+from .workbook import Scope, Vocabulary
 
 
 @dataclass(frozen=True)
@@ -113,4 +114,40 @@ def commit_returns(
         returns.append((outcome.parsed.recommendations, outcome.parsed.milestones, data, name))
     return store.commit_batch(
         returns, period, imported_by=imported_by, partial=partial, expected_last_import=last_import
+    )
+
+
+def check_partner_return(
+    store: Store,
+    plan: DeliveryPlan,
+    owner: str,
+    refs: Iterable[str],
+    name: str,
+    data: bytes,
+    period: Period,
+    *,
+    vocabulary: Vocabulary | None = None,
+    limits: Limits | None = None,
+) -> Checked:
+    """Check a partner's return (only `refs`, owned by `owner`) and preview it against their
+    own milestones only: nothing of other owners reaches the result."""
+    last_import = store.version()[1]
+    outcome = check(
+        data,
+        name,
+        period=period,
+        partial=True,
+        known_recommendations=store.known_recommendations(),
+        vocabulary=vocabulary,
+        limits=limits,
+        scope=Scope(owner, frozenset(refs)),
+    )
+    result = Checked([(name, outcome)], None, last_import)
+    if not result.ok or outcome.parsed is None:
+        return result
+    theirs = plan.filtered(owners=[owner])
+    return Checked(
+        [(name, outcome)],
+        preview(theirs, period, outcome.parsed.milestones, partial=True),
+        last_import,
     )

@@ -54,6 +54,31 @@ class ParsedWorkbook:
 
 
 @dataclass(frozen=True)
+class Scope:
+    """A partner's return: only these milestones, all owned by `owner`."""
+
+    owner: str
+    refs: frozenset[str]
+
+
+def _check_scope(report: Report, table: _Table, ms: pd.DataFrame, scope: Scope) -> None:
+    """Errors for rows a partner may not send: other milestones, or another owner."""
+    for row, ref in ms["ref"].items():
+        if ref and ref not in scope.refs:
+            report.error(
+                table.place("ref", row),
+                f"'{ref}' is not one of the milestones asked of {scope.owner}; remove the row "
+                "(the policy team adds new milestones)",
+            )
+    for ref, owner, row in zip(ms["ref"], ms["owner"], ms.index, strict=True):
+        if owner and owner != scope.owner and ref in scope.refs:
+            report.error(
+                table.place("owner", row),
+                f"the owner must stay '{scope.owner}'; ask the policy team to move a milestone",
+            )
+
+
+@dataclass(frozen=True)
 class Vocabulary:
     """The configured words a workbook is checked against, and the fill colours (colour,
     status) an empty Status cell may show its status by."""
@@ -468,11 +493,13 @@ def parse_workbook(
     partial: bool = False,
     known_recommendations: Iterable[str] = (),
     vocabulary: Vocabulary | None = None,
+    scope: Scope | None = None,
 ) -> ParsedWorkbook:
     """Read and check a workbook's bytes; the report holds every problem found.
 
     `known_recommendations` are refs already in the plan (a partial return may leave out the
     Recommendations sheet). `period`, when given, must agree with the workbook's About sheet.
+    With `scope` (a partner's return), only the scope's milestones of its owner are allowed.
     """
     vocab = vocabulary or Vocabulary()
     report = Report()
@@ -495,6 +522,8 @@ def parse_workbook(
     recs = _recommendations(rec_table, report, vocab) if rec_table is not None else empty_recs
     known = set(known_recommendations) | set(recs["ref"])
     ms = _milestones(ms_table, report, vocab, known) if ms_table is not None else empty_ms
+    if scope is not None and ms_table is not None:
+        _check_scope(report, ms_table, ms, scope)
     if ms_table is not None and ms.empty and not report.errors:
         report.error(
             f"{ms_table.sheet}!A1", "the Milestones sheet has no milestones under its header row"

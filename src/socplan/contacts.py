@@ -1,0 +1,260 @@
+"""Who to ask for each owner's return: one or more contacts (name, email), escalation contacts
+and the workbook format the owner prefers, per plan.
+
+Contacts are personal data. Only editors and admins reach them (the Contacts page, `socplan
+contacts`, the mail of a returns round); nothing here is written to the audit log or to any
+log but a count, and no viewer's page, public output or export reads this table.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from .accounts import write_audit
+from .store import Store, StoreError
+from .tables import owner_contacts, owner_preferences
+
+FORMATS = ("xlsx", "ods")
+NAME_MAX = 255
+EMAIL_MAX = 320
+# One address, as people type it: no spaces, separators or quotes, a dot in the domain.
+_EMAIL = re.compile(r"^[^@\s<>,;:\"'()\[\]\\]+@[^@\s<>,;:\"'()\[\]\\]+\.[^@\s<>,;:\"'()\[\]\\]+$")
+
+
+class ContactError(StoreError):
+    """A contact that cannot be kept (the message names the field and says what to do)."""
+
+
+@dataclass(frozen=True)
+class Contact:
+    """One person to ask (or to escalate to)."""
+
+    name: str
+    email: str
+
+    @property
+    def address(self) -> str:
+        """For a mail header: 'Name <email>' or the bare address."""
+        from email.utils import formataddr
+
+        return formataddr((self.name, self.email)) if self.name else self.email
+
+
+@dataclass(frozen=True)
+class OwnerContacts:
+    """An owner organisation's contacts, escalation contacts and preferred workbook format."""
+
+    owner: str
+    contacts: tuple[Contact, ...] = ()
+    escalation: tuple[Contact, ...] = ()
+    workbook_format: str = "xlsx"
+
+    @property
+    def described(self) -> str:
+        """'2 contacts, 1 escalation' (no names: for messages that may be logged)."""
+        return f"{len(self.contacts)} contacts, {len(self.escalation)} escalation"
+
+
+def check_email(email: str, place: str = "email") -> str:
+    """The address trimmed, or ContactError naming `place`."""
+    value = (email or "").strip()
+    if not value:
+        raise ContactError(f"{place}: the email address is empty; enter one like name@example.org")
+    if len(value) > EMAIL_MAX or not _EMAIL.match(value):
+        raise ContactError(
+            f"{place}: '{value[:80]}' is not an email address; enter one like name@example.org"
+        )
+    return value
+
+
+def check_name(name: str, place: str = "name") -> str:
+    """The name trimmed (it may be empty), or ContactError naming `place`."""
+    value = " ".join((name or "").split())
+    if len(value) > NAME_MAX:
+        raise ContactError(f"{place}: the name is longer than {NAME_MAX} characters; shorten it")
+    return value
+
+
+def check_owner(owner: str, place: str = "owner") -> str:
+    """The owner's name trimmed, or ContactError naming `place`."""
+    value = " ".join((owner or "").split())
+    if not value:
+        raise ContactError(f"{place}: the owner is empty; give the organisation's name")
+    if len(value) > NAME_MAX:
+        raise ContactError(f"{place}: the owner is longer than {NAME_MAX} characters")
+    return value
+
+
+def check_format(fmt: str, place: str = "format") -> str:
+    """xlsx or ods, or ContactError naming `place`."""
+    value = (fmt or "").strip().lower().lstrip(".")
+    if value not in FORMATS:
+        raise ContactError(f"{place}: '{fmt}' is not a workbook format; use xlsx or ods")
+    return value
+
+
+class Contacts:
+    """The contacts of one plan: the plan of `store` (see `Store.for_plan`)."""
+
+    def __init__(self, store: Store):
+        self.store = store
+
+    def _plan_id(self, conn: Connection) -> int:
+        plan_id = self.store.plan_id(conn)
+        if plan_id is None:
+            raise StoreError("there is no plan yet: import a workbook first")
+        return plan_id
+
+    def all(self) -> dict[str, OwnerContacts]:
+        """Every owner with contacts or a preference, by owner name."""
+        with self.store.engine.connect() as conn:
+            return self.read(conn)
+
+    def read(self, conn: Connection) -> dict[str, OwnerContacts]:
+        """`all`, in `conn`."""
+        plan_id = self.store.plan_id(conn)
+        if plan_id is None:
+            return {}
+        rows = conn.execute(
+            sa.select(owner_contacts)
+            .where(owner_contacts.c.plan_id == plan_id)
+            .order_by(owner_contacts.c.owner, owner_contacts.c.id)
+        ).all()
+        prefs = dict(
+            conn.execute(
+                sa.select(owner_preferences.c.owner, owner_preferences.c.workbook_format).where(
+                    owner_preferences.c.plan_id == plan_id
+                )
+            ).all()
+        )
+        found: dict[str, tuple[list[Contact], list[Contact]]] = {}
+        for row in rows:
+            ordinary, escalation = found.setdefault(row.owner, ([], []))
+            (escalation if row.escalation else ordinary).append(Contact(row.name, row.email))
+        owners = sorted(set(found) | set(prefs))
+        return {
+            owner: OwnerContacts(
+                owner,
+                tuple(found.get(owner, ([], []))[0]),
+                tuple(found.get(owner, ([], []))[1]),
+                str(prefs.get(owner, "xlsx")),
+            )
+            for owner in owners
+        }
+
+    def get(self, owner: str) -> OwnerContacts:
+        """One owner's (empty when none are kept)."""
+        return self.all().get(owner, OwnerContacts(owner))
+
+    def set(
+        self,
+        owner: str,
+        contacts: Iterable[tuple[str, str]] | None = None,
+        *,
+        escalation: Iterable[tuple[str, str]] | None = None,
+        workbook_format: str | None = None,
+        by: str,
+    ) -> OwnerContacts:
+        """Replace what is given (contacts, escalation contacts, format) for `owner`; what is
+        None is kept. Every value is checked before anything is written."""
+        name = check_owner(owner)
+        current = self.get(name)
+        chosen = OwnerContacts(
+            name,
+            _checked(contacts, "contact") if contacts is not None else current.contacts,
+            _checked(escalation, "escalation contact")
+            if escalation is not None
+            else current.escalation,
+            check_format(workbook_format) if workbook_format else current.workbook_format,
+        )
+        self.write([chosen], by=by)
+        return chosen
+
+    def write(
+        self, owners: Iterable[OwnerContacts], *, by: str, conn: Connection | None = None
+    ) -> None:
+        """Replace these owners' contacts and preferences, in one transaction (or in `conn`)."""
+        chosen = list(owners)
+        if conn is None:
+            with self.store.transaction() as own:
+                self._write(own, chosen, by)
+        else:
+            self._write(conn, chosen, by)
+
+    def _write(self, conn: Connection, owners: list[OwnerContacts], by: str) -> None:
+        plan_id = self._plan_id(conn)
+        for item in owners:
+            conn.execute(
+                owner_contacts.delete().where(
+                    (owner_contacts.c.plan_id == plan_id) & (owner_contacts.c.owner == item.owner)
+                )
+            )
+            rows = [(c, False) for c in item.contacts] + [(c, True) for c in item.escalation]
+            if rows:
+                conn.execute(
+                    owner_contacts.insert(),
+                    [
+                        {
+                            "plan_id": plan_id,
+                            "owner": item.owner,
+                            "name": c.name,
+                            "email": c.email,
+                            "escalation": esc,
+                        }
+                        for c, esc in rows
+                    ],
+                )
+            conn.execute(
+                owner_preferences.delete().where(
+                    (owner_preferences.c.plan_id == plan_id)
+                    & (owner_preferences.c.owner == item.owner)
+                )
+            )
+            conn.execute(
+                owner_preferences.insert().values(
+                    plan_id=plan_id, owner=item.owner, workbook_format=item.workbook_format
+                )
+            )
+        if owners:
+            # Counts only: contacts are personal data and stay out of the audit log.
+            detail = "; ".join(f"{o.owner}: {o.described}, {o.workbook_format}" for o in owners)
+            write_audit(conn, by, "contacts", detail, plan_id=plan_id)
+
+    def remove(self, owner: str, *, by: str) -> bool:
+        """Forget an owner's contacts and preference; False when there were none."""
+        with self.store.transaction() as conn:
+            plan_id = self._plan_id(conn)
+            gone = conn.execute(
+                owner_contacts.delete().where(
+                    (owner_contacts.c.plan_id == plan_id) & (owner_contacts.c.owner == owner)
+                )
+            ).rowcount
+            gone += conn.execute(
+                owner_preferences.delete().where(
+                    (owner_preferences.c.plan_id == plan_id) & (owner_preferences.c.owner == owner)
+                )
+            ).rowcount
+            if gone:
+                write_audit(conn, by, "contacts", f"{owner}: removed", plan_id=plan_id)
+            return bool(gone)
+
+
+def _checked(pairs: Iterable[tuple[str, str]], what: str) -> tuple[Contact, ...]:
+    out: list[Contact] = []
+    for i, (name, email) in enumerate(pairs, start=1):
+        address = check_email(email, f"{what} {i}")
+        if any(c.email.lower() == address.lower() for c in out):
+            continue
+        out.append(Contact(check_name(name, f"{what} {i}"), address))
+    return tuple(out)
+
+
+def parse_pairs(emails: Iterable[str], names: Iterable[str] = ()) -> list[tuple[str, str]]:
+    """(name, email) pairs from parallel lists; names may run short (those contacts have none)."""
+    given = list(names)
+    return [(given[i] if i < len(given) else "", e) for i, e in enumerate(emails)]
