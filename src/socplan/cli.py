@@ -33,6 +33,7 @@ from .cli_common import (
 from .cli_common import acting_user as _user
 from .cli_evidence import evidence
 from .cli_plans import plans
+from .cli_rounds import contacts, round_
 from .cli_signoff import signoff
 from .serve import serve
 
@@ -523,6 +524,8 @@ def migrate(db: str | None) -> None:
 
 
 main.add_command(signoff)
+main.add_command(round_)
+main.add_command(contacts)
 main.add_command(users)
 main.add_command(plans)
 main.add_command(evidence)
