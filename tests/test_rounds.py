@@ -363,3 +363,63 @@ def test_round_commands(runner, tmp_path, monkeypatch):
     assert none.exit_code == 1 and "no returns round" in none.output
     c = runner.invoke(main, ["contacts", "set", "Public health", "--email", "x@", "--db", db])
     assert c.exit_code == 1 and "contact 1" in c.output
+
+
+def _with_contacts_sheet(data: bytes, rows: list[list[str]]) -> bytes:
+    from openpyxl import load_workbook
+
+    wb = load_workbook(io.BytesIO(data))
+    ws = wb.create_sheet("Contacts")
+    for row in [["Owner", "Name", "Email", "Escalation", "Format"], *rows]:
+        ws.append(row)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def test_a_contacts_sheet_sets_the_owners_it_lists_in_the_import(runner, tmp_path, monkeypatch):
+    from socplan.intake.template import write_plan_template
+
+    monkeypatch.setenv("SOCPLAN_STATE_DIR", str(tmp_path / "state"))
+    db = f"sqlite:///{tmp_path / 'plan.db'}"
+    store = Store(db)
+    load_demo(store)
+    Contacts(store).set("West Mercia Police", [("Old", "old@example.org")], by="t")
+    Contacts(store).set("NHS and clinical commissioning groups", [("K", "k@example.org")], by="t")
+    buffer = io.BytesIO()
+    write_plan_template(buffer, DeliveryPlan.from_store(store), load_settings(db=db), ROUND)
+    bad = _with_contacts_sheet(
+        buffer.getvalue(),
+        [
+            ["West Mercia Police", "Jo Bloggs", "jo@example.org", "No", ""],
+            ["West Mercia Police", "Chief", "not-an-address", "Yes", ""],
+            ["Public health", "", "ph@example.org", "maybe", "ods"],
+        ],
+    )
+    path = tmp_path / "return.xlsx"
+    path.write_bytes(bad)
+    before = store.version()
+    result = runner.invoke(main, ["import", str(path), "--period", "2020/21 Q3", "--db", db])
+    assert result.exit_code == 1, result.output
+    assert "Contacts!C3" in result.output and "Contacts!D4" in result.output, result.output
+    assert store.version() == before
+    assert Contacts(store).get("West Mercia Police").contacts[0].email == "old@example.org"
+    good = _with_contacts_sheet(
+        buffer.getvalue(),
+        [
+            ["West Mercia Police", "Jo Bloggs", "jo@example.org", "No", ""],
+            ["West Mercia Police", "Chief", "chief@example.org", "Yes", ""],
+            ["Public health", "", "ph@example.org", "", "ods"],
+        ],
+    )
+    path.write_bytes(good)
+    result = runner.invoke(main, ["import", str(path), "--period", "2020/21 Q3", "--db", db])
+    assert result.exit_code == 0, result.output
+    kept = Contacts(store).all()
+    police = kept["West Mercia Police"]
+    assert [c.email for c in police.contacts] == ["jo@example.org"]
+    assert [c.email for c in police.escalation] == ["chief@example.org"]
+    assert kept["Public health"].workbook_format == "ods"
+    # Owners the sheet does not list keep theirs.
+    assert kept["NHS and clinical commissioning groups"].contacts[0].email == "k@example.org"
+    assert "@" not in result.output  # the import's messages name no one

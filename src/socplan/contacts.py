@@ -8,26 +8,18 @@ log but a count, and no viewer's page, public output or export reads this table.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from .accounts import write_audit
+from .contact_rules import ContactError as ContactError
+from .contact_rules import check_email, check_format, check_name, check_owner
 from .store import Store, StoreError
 from .tables import owner_contacts, owner_preferences
-
-FORMATS = ("xlsx", "ods")
-NAME_MAX = 255
-EMAIL_MAX = 320
-# One address, as people type it: no spaces, separators or quotes, a dot in the domain.
-_EMAIL = re.compile(r"^[^@\s<>,;:\"'()\[\]\\]+@[^@\s<>,;:\"'()\[\]\\]+\.[^@\s<>,;:\"'()\[\]\\]+$")
-
-
-class ContactError(StoreError):
-    """A contact that cannot be kept (the message names the field and says what to do)."""
 
 
 @dataclass(frozen=True)
@@ -58,44 +50,6 @@ class OwnerContacts:
     def described(self) -> str:
         """'2 contacts, 1 escalation' (no names: for messages that may be logged)."""
         return f"{len(self.contacts)} contacts, {len(self.escalation)} escalation"
-
-
-def check_email(email: str, place: str = "email") -> str:
-    """The address trimmed, or ContactError naming `place`."""
-    value = (email or "").strip()
-    if not value:
-        raise ContactError(f"{place}: the email address is empty; enter one like name@example.org")
-    if len(value) > EMAIL_MAX or not _EMAIL.match(value):
-        raise ContactError(
-            f"{place}: '{value[:80]}' is not an email address; enter one like name@example.org"
-        )
-    return value
-
-
-def check_name(name: str, place: str = "name") -> str:
-    """The name trimmed (it may be empty), or ContactError naming `place`."""
-    value = " ".join((name or "").split())
-    if len(value) > NAME_MAX:
-        raise ContactError(f"{place}: the name is longer than {NAME_MAX} characters; shorten it")
-    return value
-
-
-def check_owner(owner: str, place: str = "owner") -> str:
-    """The owner's name trimmed, or ContactError naming `place`."""
-    value = " ".join((owner or "").split())
-    if not value:
-        raise ContactError(f"{place}: the owner is empty; give the organisation's name")
-    if len(value) > NAME_MAX:
-        raise ContactError(f"{place}: the owner is longer than {NAME_MAX} characters")
-    return value
-
-
-def check_format(fmt: str, place: str = "format") -> str:
-    """xlsx or ods, or ContactError naming `place`."""
-    value = (fmt or "").strip().lower().lstrip(".")
-    if value not in FORMATS:
-        raise ContactError(f"{place}: '{fmt}' is not a workbook format; use xlsx or ods")
-    return value
 
 
 class Contacts:
@@ -224,6 +178,25 @@ class Contacts:
             # Counts only: contacts are personal data and stay out of the audit log.
             detail = "; ".join(f"{o.owner}: {o.described}, {o.workbook_format}" for o in owners)
             write_audit(conn, by, "contacts", detail, plan_id=plan_id)
+
+    def write_rows(self, conn: Connection, rows: Iterable[Any], *, by: str) -> None:
+        """Replace the contacts of the owners a Contacts sheet lists (its checked rows), in
+        `conn`; a row's blank format keeps the owner's preference."""
+        current = self.read(conn)
+        grouped: dict[str, tuple[list[Contact], list[Contact], str]] = {}
+        for row in rows:
+            ordinary, escalation, _ = grouped.setdefault(
+                row.owner,
+                ([], [], current.get(row.owner, OwnerContacts(row.owner)).workbook_format),
+            )
+            (escalation if row.escalation else ordinary).append(Contact(row.name, row.email))
+            if row.workbook_format:
+                grouped[row.owner] = (ordinary, escalation, row.workbook_format)
+        self._write(
+            conn,
+            [OwnerContacts(o, tuple(a), tuple(b), f) for o, (a, b, f) in grouped.items()],
+            by,
+        )
 
     def remove(self, owner: str, *, by: str) -> bool:
         """Forget an owner's contacts and preference; False when there were none."""

@@ -755,8 +755,10 @@ class Store:
         imported_by: str,
         partial: bool = False,
         kind: str | None = None,
+        after: Callable[[Connection, list[Revision]], None] | None = None,
     ) -> Revision:
-        """Store checked frames as a new revision of `period`, in one transaction.
+        """Store checked frames as a new revision of `period`, in one transaction (`after`
+        as for `commit_batch`).
 
         The base is the period's current revision or else the newest earlier period: its
         milestones that the workbook leaves out are carried forward (flagged as no update,
@@ -765,9 +767,12 @@ class Store:
         """
         incoming = Incoming(recommendations, milestones, data, file_name)
         with self.transaction(imports=True) as conn:
-            return self._commit(
+            revision = self._commit(
                 conn, period, incoming, imported_by, kind or ("partial" if partial else "full")
             )
+            if after is not None:
+                after(conn, [revision])
+            return revision
 
     def commit_batch(
         self,

@@ -12,6 +12,10 @@ from .safety import Limits, UnsafeFile, check_workbook_bytes
 from .workbook import ParsedWorkbook, Scope, Vocabulary, parse_workbook
 
 if TYPE_CHECKING:  # the store (SQLAlchemy) stays out of the child processes that parse
+    from collections.abc import Callable
+
+    from sqlalchemy.engine import Connection
+
     from ..store import Revision, Store
 
 
@@ -142,8 +146,31 @@ def import_bytes(
         imported_by=imported_by,
         partial=partial,
         kind=kind,
+        after=contacts_writer(store, [outcome], imported_by),
     )
     return outcome
 
 
-__all__ = ["Outcome", "PeriodError", "check", "import_bytes"]
+def contacts_writer(
+    store: Store, outcomes: list[Outcome], by: str
+) -> Callable[[Connection, list[Revision]], None] | None:
+    """What keeps the workbooks' Contacts sheets, in the import's own transaction (None when no
+    workbook has one)."""
+    rows = [
+        row
+        for o in outcomes
+        if o.parsed is not None and o.parsed.contacts
+        for row in o.parsed.contacts
+    ]
+    if not rows:
+        return None
+
+    def write(conn: Connection, _: list[Revision]) -> None:
+        from ..contacts import Contacts
+
+        Contacts(store).write_rows(conn, rows, by=by)
+
+    return write
+
+
+__all__ = ["Outcome", "PeriodError", "check", "contacts_writer", "import_bytes"]

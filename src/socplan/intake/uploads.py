@@ -10,7 +10,7 @@ from datetime import date
 from ..model import DeliveryPlan
 from ..periods import Period
 from ..store import Revision, Store
-from .importer import Outcome, check
+from .importer import Outcome, check, contacts_writer
 from .preview import Preview, merge_returns, preview
 from .safety import Limits
 from .workbook import Scope, Vocabulary
@@ -106,14 +106,18 @@ def commit_returns(
     """Check the files again and store them as revisions of `period` in one transaction; raises
     StalePreview if anything was imported since `last_import` (the preview's version)."""
     returns = []
-    for (name, data), (_, outcome) in zip(
-        files, _check_each(store, files, period, partial, vocabulary, limits), strict=True
-    ):
+    outcomes = _check_each(store, files, period, partial, vocabulary, limits)
+    for (name, data), (_, outcome) in zip(files, outcomes, strict=True):
         if not outcome.report.ok or outcome.parsed is None:
             raise ValueError(f"{name} no longer passes its checks; upload it again")
         returns.append((outcome.parsed.recommendations, outcome.parsed.milestones, data, name))
     return store.commit_batch(
-        returns, period, imported_by=imported_by, partial=partial, expected_last_import=last_import
+        returns,
+        period,
+        imported_by=imported_by,
+        partial=partial,
+        expected_last_import=last_import,
+        after=contacts_writer(store, [o for _, o in outcomes], imported_by),
     )
 
 

@@ -32,7 +32,7 @@ from ..schema import (
     Column,
     Kind,
 )
-from . import fills
+from . import contacts_sheet, fills
 from . import normalise as norm
 from .extents import column_number
 from .problems import Level, Report, column_letter
@@ -51,6 +51,8 @@ class ParsedWorkbook:
     report: Report
     has_recommendations_sheet: bool = True
     extra_columns: dict[str, list[str]] = field(default_factory=dict)
+    # The optional Contacts sheet's rows (None: the workbook has no such sheet).
+    contacts: tuple[contacts_sheet.ContactRow, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,7 @@ def read_sheets(data: bytes, name: str, report: Report) -> dict[str, RawSheet] |
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         wanted = {find_sheet(book.sheet_names, s) for s in (RECOMMENDATIONS, MILESTONES, ABOUT)}
+        wanted.add(contacts_sheet.find({s: [] for s in book.sheet_names}))
         return {
             sheet: book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
             if sheet in wanted
@@ -524,6 +527,14 @@ def parse_workbook(
     ms = _milestones(ms_table, report, vocab, known) if ms_table is not None else empty_ms
     if scope is not None and ms_table is not None:
         _check_scope(report, ms_table, ms, scope)
+    contacts = None
+    contact_sheet = contacts_sheet.find(sheets)
+    if contact_sheet is not None and scope is not None:
+        report.notice(
+            f"{contact_sheet}!A1", "the Contacts sheet is not read from a partner's return"
+        )
+    elif contact_sheet is not None:
+        contacts = contacts_sheet.read(contact_sheet, sheets[contact_sheet], report)
     if ms_table is not None and ms.empty and not report.errors:
         report.error(
             f"{ms_table.sheet}!A1", "the Milestones sheet has no milestones under its header row"
@@ -535,4 +546,5 @@ def parse_workbook(
         report,
         has_recommendations_sheet=rec_table is not None,
         extra_columns=extra,
+        contacts=contacts,
     )
