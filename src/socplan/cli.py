@@ -463,8 +463,9 @@ def site(output: Path, period: str | None, title: str | None, db: str | None) ->
 @db_option
 def demo(if_empty: bool, db: str | None) -> None:
     """Load the illustrative plans into a fresh database: the SOC strategy's delivery plan
-    (four quarters) as `soc-strategy`, and inspection recommendations grouped by report."""
-    from .demo import load_demo_plans
+    (four quarters) as `soc-strategy`, with fictitious contacts for its owners, and inspection
+    recommendations grouped by report."""
+    from .demo import SOC_PLAN, demo_contacts, load_demo_plans
     from .store import Store
 
     store = Store(db)
@@ -477,6 +478,11 @@ def demo(if_empty: bool, db: str | None) -> None:
         rev = outcome.revision
         assert rev is not None
         click.echo(f"{slug}: imported {name} as {rev.period} revision {rev.revision} ({rev.kind}).")
+    owners = demo_contacts(store.for_plan(SOC_PLAN[0]))
+    click.echo(
+        f"{SOC_PLAN[0]}: fictitious contacts (example.org) for its {owners} owners, for returns "
+        "rounds (see socplan contacts list)."
+    )
 
 
 @main.command()

@@ -142,3 +142,27 @@ def load_demo_plans(store: Store) -> list[tuple[str, Outcome, str]]:
     store.add_plan(slug, title, dict(INSPECTION_SETTINGS))
     loaded += [(slug, o, n) for o, n in load_inspection_demo(store.for_plan(slug))]
     return loaded
+
+
+def demo_contacts(store: Store) -> int:
+    """Fictitious contacts (at example.org, a domain that takes no mail) for every owner of the
+    store's plan, so a returns round's messages have someone to go to; Local authorities prefer
+    OpenDocument. Returns how many owners were given contacts."""
+    from .contact_rules import check_email
+    from .contacts import Contact, Contacts, OwnerContacts
+    from .model import DeliveryPlan
+
+    owners = DeliveryPlan.from_store(store).owners
+    kept = []
+    for owner in owners:
+        slug = "-".join("".join(ch if ch.isalnum() else " " for ch in owner.lower()).split())
+        kept.append(
+            OwnerContacts(
+                owner,
+                (Contact("Returns lead", check_email(f"returns.{slug}@example.org")),),
+                (Contact("Director", check_email(f"director.{slug}@example.org")),),
+                "ods" if owner == "Local authorities" else "xlsx",
+            )
+        )
+    Contacts(store).write(kept, by="socplan demo")
+    return len(kept)
