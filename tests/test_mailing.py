@@ -23,7 +23,8 @@ from python_calamine import CalamineWorkbook
 from socplan.cli import main
 from socplan.config import for_plan, load_settings
 from socplan.contacts import Contacts
-from socplan.mailing import due_kind, scrub
+from socplan.mail_server import scrub
+from socplan.mailing import due_kind
 from socplan.periods import Period
 from socplan.rounds import (
     DUE_TODAY,
@@ -408,6 +409,20 @@ def test_dry_run_sends_writes_and_logs_nothing(runner, db, smtp, tmp_path):
     assert not (tmp_path / "outbox").exists()
     rounds = rounds_of(db)
     assert {s.state for s in rounds.states(rounds.get(None), DUE)} == {"not sent"}
+
+
+def test_one_run_at_a_time(runner, db, smtp, tmp_path):
+    import fcntl
+
+    (tmp_path / "state").mkdir(exist_ok=True)
+    with (tmp_path / "state" / f"remind-{SLUG}.lock").open("a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        busy = remind(runner, db, "--as-of", day(-30))
+        assert busy.exit_code == 1 and "another run" in busy.stderr
+        assert remind(runner, db, "--as-of", day(-30), "--dry-run").exit_code == 0
+    assert smtp.received == [] and sent_rows(db) == []
+    assert remind(runner, db, "--as-of", day(-30)).exit_code == 0
+    assert len(smtp.received) == 3
 
 
 def test_as_of_and_period_are_checked(runner, db):

@@ -15,10 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import os
-import re
 import smtplib
-import ssl
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -30,6 +27,7 @@ from .accounts import write_audit
 from .config import Settings
 from .contacts import Contacts, OwnerContacts
 from .letters import Letter, body, subject
+from .mail_server import MailError, answer, connect, reply_text, scrub, write_eml
 from .rounds import (
     COMMITTED,
     DELIVERED,
@@ -54,12 +52,6 @@ MIME_TYPES = {
     "xlsx": ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     "ods": ("application", "vnd.oasis.opendocument.spreadsheet"),
 }
-SMTP_TIMEOUT = 60  # seconds for the server to answer, so a hung server cannot hold a daily run
-_ADDRESS = re.compile(r"[^\s<>\"',;:()\[\]]+@[^\s<>\"',;:()\[\]]+")
-
-
-class MailError(RoundError):
-    """A run that cannot start (the message says why and what to do)."""
 
 
 def due_kind(
@@ -317,7 +309,7 @@ def _unique(addresses: list[str], besides: Sequence[str]) -> tuple[str, ...]:
 
 
 def _log_skipped(rounds: Rounds, item: Outcome, found: Round, as_of: date) -> None:
-    """Log an owner left out for want of a contact, once a day (the Returns page shows it)."""
+    """Log an owner left out for want of a contact, once a day (`socplan round status` shows it)."""
     link = rounds.link(found, item.owner)
     if any(
         m.status == SKIPPED and m.kind == item.kind and m.day == as_of
@@ -367,67 +359,6 @@ def _compose(
     return message
 
 
-def scrub(text: str) -> str:
-    """`text` with every email address replaced by <address>: for logs."""
-    return _ADDRESS.sub("<address>", " ".join(text.split()))[:500]
-
-
-def _answer(exc: BaseException) -> str:
-    """A server's answer or an error, as words for the log (no addresses)."""
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        answers = sorted({f"{code} {_text(err)}" for code, err in exc.recipients.values()})
-        return scrub("every recipient was refused: " + "; ".join(answers))
-    if isinstance(exc, smtplib.SMTPResponseException):
-        return scrub(f"the mail server answered {exc.smtp_code} {_text(exc.smtp_error)}")
-    if isinstance(exc, OSError) and exc.strerror:
-        return scrub(exc.strerror)
-    return scrub(str(exc) or type(exc).__name__)
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode(errors="replace") if isinstance(value, bytes) else str(value)
-
-
-def _connect(settings: Settings) -> smtplib.SMTP:
-    """A connection to the configured server, secured and logged in as the settings say."""
-    where = f"{settings.smtp_host}:{settings.smtp_port}"
-    try:
-        if settings.smtp_port == 465:  # the submissions port: TLS from the start
-            smtp: smtplib.SMTP = smtplib.SMTP_SSL(
-                settings.smtp_host,
-                settings.smtp_port,
-                timeout=SMTP_TIMEOUT,
-                context=ssl.create_default_context(),
-            )
-        else:
-            smtp = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=SMTP_TIMEOUT)
-    except (OSError, smtplib.SMTPException) as exc:
-        raise MailError(f"the mail server at {where} could not be reached: {_answer(exc)}") from exc
-    try:
-        smtp.ehlo()
-        if settings.smtp_starttls and settings.smtp_port != 465:
-            smtp.starttls(context=ssl.create_default_context())
-            smtp.ehlo()
-        if settings.smtp_user:
-            smtp.login(settings.smtp_user, settings.smtp_password)
-    except smtplib.SMTPAuthenticationError as exc:
-        smtp.close()
-        raise MailError(
-            f"the mail server at {where} refused the login ({_answer(exc)}); check "
-            "SOCPLAN_SMTP_USER and SOCPLAN_SMTP_PASSWORD"
-        ) from exc
-    except smtplib.SMTPNotSupportedError as exc:
-        smtp.close()
-        raise MailError(
-            f"the mail server at {where} does not offer STARTTLS or login ({exc}); check "
-            "SOCPLAN_SMTP_PORT, or set SOCPLAN_SMTP_STARTTLS=false for a server on this machine"
-        ) from exc
-    except (OSError, smtplib.SMTPException) as exc:
-        smtp.close()
-        raise MailError(f"the mail server at {where} failed: {_answer(exc)}") from exc
-    return smtp
-
-
 def _send(
     rounds: Rounds,
     settings: Settings,
@@ -457,9 +388,11 @@ def _send(
             count = len(job.to) + len(job.cc)
             if outbox is not None:
                 try:
-                    path = _write(outbox, slug, found, job, as_of, message)
+                    path = write_eml(
+                        outbox, outbox_name(slug, found, job.state.owner, job.kind, as_of), message
+                    )
                 except OSError as exc:
-                    problem = f"cannot write to the outbox folder {outbox}: {_answer(exc)}"
+                    problem = f"cannot write to the outbox folder {outbox}: {answer(exc)}"
                     for rest in jobs[i:]:
                         log(rest, FAILED, 0, f"not written: {problem}")
                     break
@@ -467,7 +400,7 @@ def _send(
                 continue
             if smtp is None:
                 try:
-                    smtp = _connect(settings)
+                    smtp = connect(settings)
                 except MailError as exc:
                     problem = str(exc)
                     for rest in jobs[i:]:
@@ -476,16 +409,16 @@ def _send(
             try:
                 refused = smtp.send_message(message)
             except (smtplib.SMTPServerDisconnected, OSError) as exc:
-                problem = f"the mail server closed the connection: {_answer(exc)}"
+                problem = f"the mail server closed the connection: {answer(exc)}"
                 for rest in jobs[i:]:
                     log(rest, FAILED, 0, f"not sent: {problem}")
                 break
             except smtplib.SMTPException as exc:
-                log(job, FAILED, 0, _answer(exc))
+                log(job, FAILED, 0, answer(exc))
                 continue
             note = ""
             if refused:
-                answers = sorted({f"{code} {_text(err)}" for code, err in refused.values()})
+                answers = sorted({f"{code} {reply_text(err)}" for code, err in refused.values()})
                 note = f"{len(refused)} of {count} recipients refused: " + "; ".join(answers)
             log(job, SENT, count - len(refused), note)
     finally:
@@ -498,23 +431,3 @@ def _send(
 def outbox_name(slug: str, found: Round, owner: str, kind: str, as_of: date) -> str:
     """'20261213-soc-strategy-2020-21-Q3-Local-authorities-reminder.eml'."""
     return f"{as_of:%Y%m%d}-{slug}-{found.period.slug}-{owner_slug(owner)}-{kind}.eml"
-
-
-def _write(
-    folder: Path, slug: str, found: Round, job: _Job, as_of: date, message: EmailMessage
-) -> Path:
-    """Write the message into the outbox, readable by its owner only: it holds addresses and a
-    working link. An existing file is never overwritten."""
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    name = outbox_name(slug, found, job.state.owner, job.kind, as_of)
-    path = folder / name
-    n = 1
-    while path.exists():
-        n += 1
-        path = folder / name.replace(".eml", f"-{n}.eml")
-    temporary = folder / f".{path.name}.part"
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(message.as_bytes())
-    os.replace(temporary, path)
-    return path
