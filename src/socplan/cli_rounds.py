@@ -143,6 +143,59 @@ def status(period: str | None, as_of: str | None, links: bool, db: str | None) -
     click.echo(format_table(pd.DataFrame(rows)))
 
 
+@round_.command("remind")
+@click.option(
+    "--period", "-p", default=None, help="The round's period (default: the newest round)."
+)
+@click.option(
+    "--as-of",
+    "as_of",
+    default=None,
+    help="Act as on this date, YYYY-MM-DD (default today): to catch up a day the job missed.",
+)
+@click.option(
+    "--dry-run", is_flag=True, help="Print what would be sent; send, write and log nothing."
+)
+@user_option("sending the messages")
+@plan_option
+@db_option
+def remind(
+    period: str | None, as_of: str | None, dry_run: bool, user: str | None, db: str | None
+) -> None:
+    """Email each owner who has not returned the message they are due: the invitation, a
+    reminder `reminder_days` before the due date, a message on it, and after it an escalation
+    copied to their escalation contacts and `team_email`; each with their workbook and link.
+    Sends through SMTP (`smtp_host`), else writes .eml files to the outbox folder. Nobody gets
+    two messages a day and a message that failed is tried again next run: run it daily (cron,
+    a systemd timer). Exit status 1 when a message could not be sent."""
+    from . import mailing
+    from .rounds import RoundError, Rounds
+
+    chosen = parse_period(period)
+    today = _date(as_of, "--as-of") if as_of else date.today()
+    store = open_store(db)
+    settings = plan_settings(store)
+    with failing(RoundError):
+        found = Rounds(store, settings).get(chosen)
+        result = mailing.remind(
+            store, settings, found, as_of=today, dry_run=dry_run, by=acting_user(user)
+        )
+    for item in result.outcomes:
+        click.echo(f"  {item.line}")
+    click.echo(result.summary)
+    if result.outbox is not None and result.count(mailing.OUTBOX):
+        click.echo(
+            f"Wrote {result.count(mailing.OUTBOX)} messages to {result.outbox} (no mail server is "
+            "configured: set SOCPLAN_SMTP_HOST to send them)"
+        )
+    if result.failed:
+        why = f" ({result.problem})" if result.problem else ""
+        raise Failed(
+            f"{result.count(mailing.FAILED)} messages were not sent{why}; nothing was marked sent that "
+            "was not, and the next run tries them again"
+        )
+
+
 @round_.command("reissue")
 @click.argument("owner")
 @click.option(

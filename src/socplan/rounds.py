@@ -701,12 +701,17 @@ class Rounds:
             )
 
 
-def workbook_name(owner: str, period: Period, fmt: str) -> str:
-    """'return-2020-21-Q3-Nottingham-City-Council.xlsx'."""
+def owner_slug(owner: str) -> str:
+    """An owner's name as it goes in a file name: 'Nottingham-City-Council'."""
     safe = "".join(ch if ch.isalnum() else "-" for ch in owner).strip("-")
     while "--" in safe:
         safe = safe.replace("--", "-")
-    return f"return-{period.slug}-{safe[:60] or 'owner'}.{fmt}"
+    return safe[:60] or "owner"
+
+
+def workbook_name(owner: str, period: Period, fmt: str) -> str:
+    """'return-2020-21-Q3-Nottingham-City-Council.xlsx'."""
+    return f"return-{period.slug}-{owner_slug(owner)}.{fmt}"
 
 
 def owner_workbook(
