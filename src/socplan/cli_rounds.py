@@ -59,7 +59,7 @@ def open_round(period: str, due: str, out: Path | None, user: str | None, db: st
     with failing(StoreError):
         found, issued = rounds.open(chosen, due_date, by=acting_user(user))
     click.echo(
-        f"Opened the {found.period} round, due {found.due:%d %B %Y}: {len(issued)} owners. "
+        f"Opened the {found.period} round, due {found.due:%-d %B %Y}: {len(issued)} owners. "
         "Each link opens that owner's return page; keep them private."
     )
     for item in issued:
@@ -121,7 +121,7 @@ def status(period: str | None, as_of: str | None, links: bool, db: str | None) -
     done = sum(1 for s in states if s.state == "committed")
     waiting = sum(1 for s in states if s.state == "submitted")
     click.echo(
-        f"{found.period} round, due {found.due:%d %B %Y}: {done} committed, {waiting} to review, "
+        f"{found.period} round, due {found.due:%-d %B %Y}: {done} committed, {waiting} to review, "
         f"{late} late, of {len(states)} owners."
     )
     rows = []

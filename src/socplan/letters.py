@@ -58,7 +58,7 @@ def subject(letter: Letter) -> str:
 
 
 def _lead(letter: Letter) -> str:
-    ret = f"{letter.owner}'s return to the {letter.strategy} for {letter.period}"
+    ret = f"the return of {letter.owner} to the {letter.strategy} for {letter.period}"
     due = _day(letter.due)
     if letter.kind == INVITE:
         return f"Please send {ret} by {due}."
@@ -122,7 +122,7 @@ def body(letter: Letter) -> str:
     ]
     if letter.copied:
         after.append(
-            f"This message is copied to {letter.owner}'s escalation contacts and to the policy "
+            f"This message is copied to the escalation contacts of {letter.owner} and to the policy "
             "team, because the return is late."
         )
     if letter.questions:
