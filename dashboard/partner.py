@@ -35,6 +35,7 @@ from .auth import csrf_token
 from .context import accounts, installation_settings, sources
 
 UK = ZoneInfo("Europe/London")
+DAY = "%-d %B %Y"
 R = TypeVar("R", bound=BaseResponse)
 FIELD = "workbook"  # the upload form's file field
 FORM_OVERHEAD = 64 * 1024  # a multipart body's boundaries, headers and CSRF field
@@ -53,7 +54,7 @@ BAD_LINK = (
 
 HEAD = """<!DOCTYPE html>
 <html lang="en-GB"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex, nofollow">
+<meta name="robots" content="noindex, nofollow"><link rel="icon" href="data:,">
 <title>{{ title }}</title>
 <link rel="stylesheet" href="/assets/01_bootstrap.min.css"><link rel="stylesheet" href="/assets/02_socplan.css"></head>
 <body><a class="skip-link" href="#main">Skip to main content</a>
@@ -85,7 +86,7 @@ PAGE = (
 {%- endif %}
 
 {%- if message %}
-<div id="result" class="alert alert-{{ message_level }}" role="alert" tabindex="-1" autofocus>
+<div id="result" class="alert alert-danger" role="alert" tabindex="-1" autofocus>
 <p class="mb-0">{{ message }}{% if field_error %} <a href="#{{ field }}">Choose the file again</a>.{% endif %}</p></div>
 {%- endif %}
 
@@ -161,7 +162,7 @@ and is not submitted yet. The policy team sees it only once you submit it.</p>
 <div class="mb-3"><label class="form-label" for="{{ field }}">Your completed workbook</label>
 <div id="{{ field }}-hint" class="form-text">An .xlsx or .ods file of up to {{ max_mb }} MB. It is checked at once; nothing goes to the policy team until you submit it.</div>
 <input class="form-control" type="file" id="{{ field }}" name="{{ field }}" accept=".xlsx,.ods" required
- aria-describedby="{{ field }}-hint"{% if field_error %} aria-invalid="true"{% endif %}></div>
+ aria-describedby="{{ field }}-hint{% if field_error %} result{% endif %}"{% if field_error %} aria-invalid="true"{% endif %}></div>
 <button class="btn btn-primary" type="submit">Upload and check</button>
 </form>
 </section>
@@ -225,10 +226,9 @@ def _count(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def _when(moment: datetime | None) -> str:
-    if moment is None:
-        return ""
-    return moment.astimezone(UK).strftime("%-d %B %Y, %H:%M")
+def _when(moment: datetime | None, fmt: str = f"{DAY}, %H:%M") -> str:
+    """A moment as UK clocks showed it ('' for none)."""
+    return moment.astimezone(UK).strftime(fmt) if moment is not None else ""
 
 
 def _size(size: int) -> str:
@@ -295,7 +295,6 @@ def render(
     *,
     status: int = 200,
     message: str = "",
-    message_level: str = "danger",
     field_error: bool = False,
     checked: Checked | None = None,
     file: str = "",
@@ -316,7 +315,7 @@ def render(
         "owner": link.owner,
         "plan_title": access.plan_title,
         "period": str(access.round.period),
-        "due": access.round.due.strftime("%-d %B %Y"),
+        "due": access.round.due.strftime(DAY),
         "late": today > access.round.due and link.committed_at is None and receipt is None,
         "milestones": len(link.refs),
         "fmt": link.workbook_format,
@@ -324,9 +323,8 @@ def render(
         "csrf": csrf_token(),
         "field": FIELD,
         "max_mb": settings.max_upload_mb,
-        "committed": _when(link.committed_at).split(",")[0] if link.committed_at else "",
+        "committed": _when(link.committed_at, DAY),
         "message": message,
-        "message_level": message_level,
         "field_error": field_error,
         "checked": checked is not None,
         "file": file,
