@@ -15,7 +15,7 @@ from socplan.accounts import Accounts
 from socplan.config import load_settings
 from socplan.store import Store
 
-from . import auth, evidence, exports, files, ids
+from . import auth, evidence, exports, files, ids, partner
 from .components import register_page_callbacks
 from .context import NoPlanChosen, plan_record, plan_slug, settings, source
 from .filters import Filters, clean_search, extra_params, filters_shown
@@ -279,6 +279,7 @@ def create_app(config: dict[str, Any] | None = None) -> dash.Dash:
     exports.register(app.server, settings_obj.render_slots)
     files.register(app.server)
     evidence.register(app.server)
+    partner.register(app.server)
 
     @app.server.route("/health")
     def health() -> Any:

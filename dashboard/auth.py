@@ -33,8 +33,10 @@ from socplan.permissions import (
     needed_for_path,
     weakest_role,
 )
+from socplan.rounds import LINK_PREFIX
 
-PUBLIC_PREFIXES = ("/login", "/health", "/assets/", "/_favicon.ico")
+# Partners' update links (/r/<token>) need no account: the token is the permission.
+PUBLIC_PREFIXES = ("/login", "/health", "/assets/", "/_favicon.ico", LINK_PREFIX)
 STATIC_PREFIXES = ("/assets/", "/_dash-component-suites/")
 CSRF_FIELD = "csrf"
 CSRF_COOKIE = "_csrf_token"  # the name Dash's renderer reads to send X-CSRFToken
@@ -331,9 +333,14 @@ def install(
                 g.user = signed_in.user
             else:
                 session.clear()  # ended by sign-out elsewhere, a new password or role, removal
-        if not can(EDIT):  # only editors send files; cap the rest before any body is read
-            request.max_content_length = VIEWER_MAX_BODY
         path = request.path
+        if path.startswith(LINK_PREFIX):  # a partner's page: only its upload carries a file
+            from .partner import is_upload, max_body
+
+            upload = is_upload(request.method, path)
+            request.max_content_length = max_body(settings) if upload else VIEWER_MAX_BODY
+        elif not can(EDIT):  # only editors send files; cap the rest before any body is read
+            request.max_content_length = VIEWER_MAX_BODY
         if path.startswith(PUBLIC_PREFIXES):
             return None
         try:
@@ -401,6 +408,10 @@ def install(
     def csrf_refused(error: CSRFError) -> Any:
         if request.path == "/login":
             return page("The form had expired; please sign in again.", status=400)
+        if request.path.startswith(LINK_PREFIX):
+            from .partner import refused
+
+            return refused("The form had expired; reload this page and try again.", 400)
         reason = str(error.description).rstrip(".")
         return jsonify(error=f"refused: {reason}; reload the page"), 400
 
@@ -445,6 +456,10 @@ def install(
 
     @server.errorhandler(413)
     def too_large(_: Any) -> Any:
+        if request.path.startswith(LINK_PREFIX):
+            from .partner import refused
+
+            return refused("", 413)
         return jsonify(error="the request is over the size limit"), 413
 
 
