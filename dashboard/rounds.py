@@ -70,10 +70,14 @@ def _last_message(item: OwnerState) -> str:
     return f"{last.kind}, {last.day:%d %b %Y} ({last.status})"
 
 
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" + ("" if count == 1 else "s")
+
+
 def _contacts(found: OwnerContacts | None) -> str:
     if found is None or not (found.contacts or found.escalation):
-        return "none: add them on the Contacts page"
-    return found.described
+        return "none yet"
+    return f"{_plural(len(found.contacts), 'contact')}, {len(found.escalation)} escalation"
 
 
 def _actions(link: Link) -> html.Td:
@@ -119,7 +123,10 @@ def states_view(states: list[OwnerState], contacts: dict[str, OwnerContacts]) ->
                 html.Td(str(len(item.link.refs))),
                 html.Td(_last_message(item)),
                 html.Td(_contacts(contacts.get(item.owner))),
-                html.Td("revoked" if item.link.revoked_at else f"{item.link.expires_at:%d %b %Y}"),
+                html.Td(
+                    "revoked" if item.link.revoked_at else f"{item.link.expires_at:%d %b %Y}",
+                    className="text-nowrap",
+                ),
                 _actions(item.link),
             ]
         )
@@ -172,6 +179,28 @@ def links_view(issued: list[Issued], heading: str) -> html.Div:
     )
 
 
+def verdict(checked: Checked) -> html.P:
+    """A return's checks in one line: what it would change, or why it cannot be committed."""
+    errors = sum(len(o.report.errors) for _, o in checked.outcomes)
+    warnings = sum(len(o.report.warnings) for _, o in checked.outcomes)
+    if not checked.ok or checked.preview is None:
+        return html.P(
+            [
+                html.Strong("Cannot be committed: "),
+                f"{_plural(errors, 'error')} (see the checks below). Send it back with a message.",
+            ]
+        )
+    changes = checked.preview.changes
+    return html.P(
+        [
+            html.Strong("Passes its checks: "),
+            f"{_plural(len(changes['moves']), 'status move')}, {len(changes['new'])} new, "
+            f"{len(changes['cancelled'])} cancelled, {_plural(len(changes['dates']), 'date change')}"
+            + (f"; {_plural(warnings, 'warning')}." if warnings else "."),
+        ]
+    )
+
+
 def review_item(link: Link, submission: Submission, checked: Checked) -> html.Article:
     """One return waiting for review: who sent what and when, its checks again and what it
     would change, a box to choose it for the commit and a message to send it back with."""
@@ -186,6 +215,7 @@ def review_item(link: Link, submission: Submission, checked: Checked) -> html.Ar
                 f"Received {_when(submission.received_at)}; submitted "
                 f"{_when(submission.submitted_at)}; {submission.milestones} milestones."
             ),
+            verdict(checked),
             dbc.Checkbox(
                 id=choose,
                 value=checked.ok,

@@ -78,9 +78,7 @@ def test_an_editor_opens_a_round_and_keeps_contacts(page, site):
     axe_clean(page)
 
     page.get_by_role("link", name="Show the round").click()
-    expect(page.get_by_role("heading", name="Returns for 2020/21 Q3")).to_be_visible(
-        timeout=20_000
-    )
+    expect(page.get_by_role("heading", name="Returns for 2020/21 Q3")).to_be_visible(timeout=20_000)
     states = page.get_by_role("table", name="Each owner's state in the round")
     expect(states.get_by_role("row", name="West Mercia Police")).to_contain_text("not sent")
     expect(page.get_by_text("No return is waiting for review.")).to_be_visible()

@@ -270,6 +270,7 @@ def test_committing_two_returns_stores_both_in_one_transaction_or_neither(editor
     monkeypatch.setattr(returns, "_check", real)
     body = _commit(app, client, [first, second])
     assert "Committed" in body and "2 returns stored" in body and "Every page now shows" in body
+    assert '" committed"' in body and ": 2 committed, 0 to review," in body  # states refreshed
     history = store.history()
     assert len(history) == before + 2
     assert set(history.iloc[-2:]["kind"]) == {"partial"}

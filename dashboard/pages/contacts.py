@@ -184,7 +184,10 @@ def save(
     kept = _contacts().all()
     return (
         dbc.Alert(
-            f"Saved {saved.owner}: {saved.described}, .{saved.workbook_format}.", color="success"
+            f"Saved {saved.owner}: {len(saved.contacts)} "
+            f"{'contact' if len(saved.contacts) == 1 else 'contacts'}, "
+            f"{len(saved.escalation)} escalation, .{saved.workbook_format}.",
+            color="success",
         ),
         contacts_table(kept, _owners(kept)),
     )

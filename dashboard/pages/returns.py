@@ -89,17 +89,9 @@ def layout(**query: Any) -> html.Div:
     return html.Div(
         [
             html.H1(f"Returns for {found.period}"),
-            html.P(summary(found, rounds.states(found)), className="lead"),
             *mail_actions(found),
             html.Div(id=ids.ROUND_MESSAGE, role="status", **aria(live="polite")),
-            section(
-                "Owners",
-                note(
-                    "Re-issue a link to give an owner a new one (their old link stops working); "
-                    "revoke it to stop it working. The Contacts page keeps who to ask."
-                ),
-                html.Div(_states(found), id=ids.ROUND_STATES),
-            ),
+            html.Div(_states(found), id=ids.ROUND_STATES),
             section(
                 "Returns to review",
                 note(
@@ -211,8 +203,20 @@ def missing_section(plan: DeliveryPlan, period: Period) -> html.Section:
     )
 
 
-def _states(found: Round) -> html.Div:
-    return states_view(_rounds().states(found), Contacts(source().store).all())
+def _states(found: Round) -> list[Any]:
+    """The round's summary and each owner's state (what every action on the page changes)."""
+    states = _rounds().states(found)
+    return [
+        html.P(summary(found, states), className="lead"),
+        section(
+            "Owners",
+            note(
+                "Re-issue a link to give an owner a new one (their old link stops working); "
+                "revoke it to stop it working. The Contacts page keeps who to ask."
+            ),
+            states_view(states, Contacts(source().store).all()),
+        ),
+    ]
 
 
 def _check(link: Link, period: Period, name: str, data: bytes) -> Any:
@@ -344,6 +348,7 @@ def link_action(clicks: list[int | None], label: str | None) -> Any:
 @page_callback(
     Output(ids.REVIEW_MESSAGE, "children"),
     Output(ids.REVIEW, "children"),
+    Output(ids.ROUND_STATES, "children", allow_duplicate=True),
     Input(ids.REVIEW_COMMIT, "n_clicks"),
     State({"type": ids.REVIEW_SELECT, "submission": ALL}, "value"),
     State(ids.ROUND_KEY, "data"),
@@ -352,10 +357,10 @@ def link_action(clicks: list[int | None], label: str | None) -> Any:
 def commit(clicks: int | None, chosen: list[bool | None], label: str | None) -> Any:
     """Store the chosen returns as partial returns, all in one transaction (or none)."""
     if not clicks:
-        return no_update, no_update
+        return no_update, no_update, no_update
     found = _round(label)
     if found is None:
-        return _gone(), no_update
+        return _gone(), no_update, no_update
     boxes = ctx.states_list[0] if ctx.states_list else []
     selected = [
         int(box["id"]["submission"])
@@ -363,13 +368,15 @@ def commit(clicks: int | None, chosen: list[bool | None], label: str | None) -> 
         if value and isinstance(box, dict)
     ]
     if not selected:
-        return dbc.Alert("Choose at least one return to commit.", color="warning"), no_update
+        choose = dbc.Alert("Choose at least one return to commit.", color="warning")
+        return choose, no_update, no_update
     try:
         revisions = _rounds().commit(selected, by=_who(), check=_milestones)
     except (StalePreview, RoundError, ValueError) as exc:
         return (
             dbc.Alert(f"Nothing was stored: {exc}.", color="danger"),
             _review(found),
+            no_update,
         )
     stored = ", ".join(f"{r.period} revision {r.revision} ({r.kind})" for r in revisions)
     return (
@@ -381,12 +388,14 @@ def commit(clicks: int | None, chosen: list[bool | None], label: str | None) -> 
             color="success",
         ),
         _review(found),
+        _states(found),
     )
 
 
 @page_callback(
     Output(ids.REVIEW_MESSAGE, "children", allow_duplicate=True),
     Output(ids.REVIEW, "children", allow_duplicate=True),
+    Output(ids.ROUND_STATES, "children", allow_duplicate=True),
     Input({"type": ids.REVIEW_REJECT, "submission": ALL}, "n_clicks"),
     State({"type": ids.REVIEW_REASON, "submission": ALL}, "value"),
     State(ids.ROUND_KEY, "data"),
@@ -396,10 +405,10 @@ def send_back(clicks: list[int | None], reasons: list[str | None], label: str | 
     """Send one return back to its owner with the message typed beside it."""
     button = ctx.triggered_id
     if not isinstance(button, dict) or not any(clicks or []):
-        return no_update, no_update
+        return no_update, no_update, no_update
     found = _round(label)
     if found is None:
-        return _gone(), no_update
+        return _gone(), no_update, no_update
     sid = button.get("submission")
     boxes = ctx.states_list[0] if ctx.states_list else []
     given = {
@@ -411,15 +420,15 @@ def send_back(clicks: list[int | None], reasons: list[str | None], label: str | 
         done = _rounds().reject(int(sid or 0), given.get(sid) or "", by=_who())
         link = next(item for item in _rounds().links(found) if item.id == done.link_id)
     except (StoreError, StopIteration) as exc:
-        return dbc.Alert(f"Not sent back: {exc}.", color="danger"), no_update
+        return dbc.Alert(f"Not sent back: {exc}.", color="danger"), no_update, no_update
     return (
         dbc.Alert(
-            f"Sent the return from {link.owner} ({done.file_name}) back; they see your message on "
-            "their return "
-            "page.",
+            f"Sent the return from {link.owner} ({done.file_name}) back; they see your message "
+            "on their return page.",
             color="success",
         ),
         _review(found),
+        _states(found),
     )
 
 
