@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PAGES = (  # the page modules under dashboard/pages, each registering itself with Dash Pages
     "audit",
     "changes",
+    "contacts",
     "history",
     "overview",
     "partners",

@@ -56,3 +56,29 @@ EVIDENCE_UPLOAD = "edit-evidence-upload"
 EVIDENCE_PUBLIC = "edit-evidence-public"
 EVIDENCE_MESSAGE = "edit-evidence-message"
 EVIDENCE_ACTION = "edit-evidence-action"  # {"type": ..., "ref": ref, "file": id, "do": action}
+# Returns rounds (Returns page): opening a round, each owner's link, reviewing what partners sent.
+ROUND_PERIOD = "edit-round-period"
+ROUND_DUE = "edit-round-due"
+ROUND_OPEN = "edit-round-open"
+ROUND_OPENED = "edit-round-opened"  # the result of Open round, with each owner's link shown once
+ROUND_KEY = "edit-round-key"  # the period label of the round the page shows
+ROUND_STATES = "edit-round-states"
+ROUND_MESSAGE = "edit-round-message"
+LINK_ACTION = "edit-link-action"  # pattern-matching: {"type": ..., "link": id, "do": action}
+# The spot for "Send invitations and reminders now" (socplan.mailing, wired by the lead).
+ROUND_SEND = "edit-round-send"
+ROUND_SEND_MESSAGE = "edit-round-send-message"
+REVIEW = "edit-review"  # the returns waiting for review
+REVIEW_SELECT = "edit-review-select"  # pattern-matching: {"type": ..., "submission": id}
+REVIEW_REASON = "edit-review-reason"  # pattern-matching: {"type": ..., "submission": id}
+REVIEW_REJECT = "edit-review-reject"  # pattern-matching: {"type": ..., "submission": id}
+REVIEW_COMMIT = "edit-review-commit"
+REVIEW_MESSAGE = "edit-review-message"
+# Contacts page (personal data: editors only, so every id is an edit- one).
+CONTACTS_TABLE = "edit-contacts-table"
+CONTACTS_OWNER = "edit-contacts-owner"
+CONTACTS_LIST = "edit-contacts-list"
+CONTACTS_ESCALATION = "edit-contacts-escalation"
+CONTACTS_FORMAT = "edit-contacts-format"
+CONTACTS_SAVE = "edit-contacts-save"
+CONTACTS_MESSAGE = "edit-contacts-message"

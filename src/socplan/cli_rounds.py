@@ -109,7 +109,7 @@ def status(period: str | None, as_of: str | None, links: bool, db: str | None) -
     """Who has returned, who has not, and who is late, for the round of PERIOD."""
     import pandas as pd
 
-    from .rounds import RoundError, Rounds
+    from .rounds import RoundError, Rounds, summary
 
     chosen, today = parse_period(period), _date(as_of, "--as-of") if as_of else date.today()
     store = open_store(db)
@@ -117,13 +117,7 @@ def status(period: str | None, as_of: str | None, links: bool, db: str | None) -
     with failing(RoundError):
         found = rounds.get(chosen)
         states = rounds.states(found, today)
-    late = sum(1 for s in states if s.late)
-    done = sum(1 for s in states if s.state == "committed")
-    waiting = sum(1 for s in states if s.state == "submitted")
-    click.echo(
-        f"{found.period} round, due {found.due:%-d %B %Y}: {done} committed, {waiting} to review, "
-        f"{late} late, of {len(states)} owners."
-    )
+    click.echo(summary(found, states))
     rows = []
     for s in states:
         last = s.mail[-1] if s.mail else None

@@ -231,3 +231,28 @@ def parse_pairs(emails: Iterable[str], names: Iterable[str] = ()) -> list[tuple[
     """(name, email) pairs from parallel lists; names may run short (those contacts have none)."""
     given = list(names)
     return [(given[i] if i < len(given) else "", e) for i, e in enumerate(emails)]
+
+
+# One contact typed on a line: 'Name <email>' (the name may be quoted) or a bare address.
+_LINE = re.compile(r"^(?P<name>.*?)\s*<(?P<email>[^<>]*)>$")
+
+
+def parse_lines(text: str | None, what: str = "contacts") -> list[tuple[str, str]]:
+    """(name, email) pairs from text holding one contact a line, 'Name <email>' or a bare
+    address; blank lines are skipped. ContactError names `what` and the line of the first one
+    that is not a contact."""
+    pairs: list[tuple[str, str]] = []
+    for number, line in enumerate((text or "").splitlines(), start=1):
+        line = line.strip()
+        if not line:
+            continue
+        match = _LINE.match(line)
+        name, email = (match["name"].strip().strip('"'), match["email"]) if match else ("", line)
+        place = f"{what}, line {number}"
+        pairs.append((check_name(name, place), check_email(email, place)))
+    return pairs
+
+
+def format_lines(contacts: Iterable[Contact]) -> str:
+    """Contacts as `parse_lines` reads them: one a line, 'Name <email>' or the bare address."""
+    return "\n".join(f"{c.name} <{c.email}>" if c.name else c.email for c in contacts)

@@ -224,6 +224,17 @@ class OwnerState:
         return words
 
 
+def summary(found: Round, states: list[OwnerState]) -> str:
+    """'2020/21 Q3 round, due 31 January 2021: 2 committed, 1 to review, 3 late, of 9 owners.'"""
+    late = sum(1 for s in states if s.late)
+    done = sum(1 for s in states if s.state == COMMITTED)
+    waiting = sum(1 for s in states if s.state == SUBMITTED)
+    return (
+        f"{found.period} round, due {found.due:%d %B %Y}: {done} committed, {waiting} to review, "
+        f"{late} late, of {len(states)} owners."
+    )
+
+
 def token_hash(token: str) -> str:
     """What the database keeps of a token."""
     return hashlib.sha256(token.encode()).hexdigest()
@@ -244,6 +255,12 @@ def expiry(settings: Settings, due: date) -> datetime:
     """When links of a round due on `due` stop working: the end of the due date plus the grace."""
     end = datetime.combine(due + timedelta(days=1), time(0), tzinfo=UTC)
     return end + timedelta(days=settings.link_days_after_due)
+
+
+def suggested_due(period: Period, today: date | None = None, weeks: int = 4) -> date:
+    """A due date to offer when opening a round: `weeks` after the period ends, or after today
+    when that end has passed (a round due in the past would be late, its links soon ended)."""
+    return max(period.end, today or date.today()) + timedelta(weeks=weeks)
 
 
 class Rounds:
