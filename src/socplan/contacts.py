@@ -8,6 +8,7 @@ log but a count, and no viewer's page, public output or export reads this table.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from .accounts import write_audit
+from .contact_rules import FORMATS as FORMATS
 from .contact_rules import ContactError as ContactError
 from .contact_rules import check_email, check_format, check_name, check_owner
 from .store import Store, StoreError

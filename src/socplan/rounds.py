@@ -230,7 +230,7 @@ def summary(found: Round, states: list[OwnerState]) -> str:
     done = sum(1 for s in states if s.state == COMMITTED)
     waiting = sum(1 for s in states if s.state == SUBMITTED)
     return (
-        f"{found.period} round, due {found.due:%d %B %Y}: {done} committed, {waiting} to review, "
+        f"{found.period} round, due {found.due:%-d %B %Y}: {done} committed, {waiting} to review, "
         f"{late} late, of {len(states)} owners."
     )
 
