@@ -179,7 +179,7 @@ def save(
             workbook_format=fmt,
             by=user.username,
         )
-    except StoreError as exc:
+    except (ContactError, StoreError) as exc:
         return dbc.Alert(f"Not saved: {exc}.", color="danger"), no_update
     kept = _contacts().all()
     return (
