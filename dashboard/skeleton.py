@@ -59,6 +59,8 @@ def skeleton() -> html.Div:
                     (dcc.Store, ids.ROUND_KEY),
                     (html.Div, ids.ROUND_STATES),
                     (html.Div, ids.ROUND_MESSAGE),
+                    (dbc.Button, ids.ROUND_SEND),
+                    (html.Div, ids.ROUND_SEND_MESSAGE),
                     (html.Div, ids.REVIEW),
                     (dbc.Button, ids.REVIEW_COMMIT),
                     (html.Div, ids.REVIEW_MESSAGE),

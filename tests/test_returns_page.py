@@ -425,3 +425,37 @@ def test_the_suggested_due_date_is_never_in_the_past():
 
     assert suggested_due(Q3, today=date(2020, 11, 1)) == date(2021, 1, 28)
     assert suggested_due(Q3, today=date(2026, 5, 1)) == date(2026, 5, 29)
+
+
+def test_send_what_is_due_today_writes_the_messages_and_the_states_move(editor, tmp_path):
+    app, store, client = editor
+    open_round(app, client)
+    rounds = rounds_of(store)
+    found = rounds.get(Q3)
+    plan_store = store.for_plan("main")
+    owners = [link.owner for link in rounds.links(found)]
+    Contacts(plan_store).set(owners[0], [("Ann", "ann@example.org")], by="t")
+    status, body = page(client, f"{P}/returns")
+    assert "Send what is due today" in body and "into the outbox folder" in body
+    status, body = fire(
+        app,
+        client,
+        (ids.ROUND_SEND, "n_clicks", 1),
+        state=[_entry(ids.ROUND_KEY, "data", Q3.label)],
+    )
+    assert status == 200, body
+    assert f"{owners[0]}: invitation" in body and "1 written to the outbox" in body
+    assert "without a contact" in body  # the owners with none are named, not sent to
+    outbox = load_settings().outbox_path
+    written = list(outbox.glob("*.eml"))
+    assert len(written) == 1 and "invitation" in written[0].name
+    states = {s.owner: s.state for s in rounds.states(found)}
+    assert states[owners[0]] == "sent" and states[owners[1]] == "not sent"
+    # Again the same day: nothing more is sent.
+    _, body = fire(
+        app,
+        client,
+        (ids.ROUND_SEND, "n_clicks", 2),
+        state=[_entry(ids.ROUND_KEY, "data", Q3.label)],
+    )
+    assert len(list(outbox.glob("*.eml"))) == 1 and "written to the outbox" not in body

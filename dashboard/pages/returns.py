@@ -19,7 +19,7 @@ from dashboard.context import here, settings, source
 from dashboard.editing import not_allowed
 from dashboard.filters import Filters
 from dashboard.rounds import REISSUE, REVOKE, links_view, review_item, states_view
-from socplan import metrics
+from socplan import mailing, metrics
 from socplan.contacts import Contacts
 from socplan.intake.safety import Limits
 from socplan.intake.uploads import check_partner_return, next_due, period_choices
@@ -114,9 +114,79 @@ def layout(**query: Any) -> html.Div:
 
 
 def mail_actions(found: Round) -> list[Any]:
-    """The spot for "Send invitations and reminders now" (ids.ROUND_SEND, ids.ROUND_SEND_MESSAGE):
-    the mail of a round (socplan.mailing) is wired here; until then, nothing is shown."""
-    return []
+    """'Send what is due today': the same as `socplan round remind`, which a daily job runs."""
+    config = settings()
+    where = (
+        f"through the mail server {config.smtp_host}"
+        if config.smtp_host
+        else "into the outbox folder (no mail server is configured)"
+    )
+    return [
+        html.Div(
+            [
+                dbc.Button(
+                    "Send what is due today",
+                    id=ids.ROUND_SEND,
+                    color="primary",
+                    outline=True,
+                    className="me-3",
+                ),
+                html.Span(
+                    f"Invitations, reminders (from {config.reminder_days} days before "
+                    f"{found.due.day} {found.due:%B}) and escalations after it, {where}. "
+                    "Nobody gets two messages in a day; the daily reminder job does the same.",
+                    className="small",
+                ),
+                dcc.Loading(
+                    html.Div(
+                        id=ids.ROUND_SEND_MESSAGE,
+                        role="status",
+                        className="mt-2",
+                        **aria(live="polite"),
+                    )
+                ),
+            ],
+            className="my-3",
+        )
+    ]
+
+
+@page_callback(
+    Output(ids.ROUND_SEND_MESSAGE, "children"),
+    Output(ids.ROUND_STATES, "children", allow_duplicate=True),
+    Input(ids.ROUND_SEND, "n_clicks"),
+    State(ids.ROUND_KEY, "data"),
+    prevent_initial_call=True,
+)
+def send_now(clicks: int | None, label: str | None) -> Any:
+    """Send (or write to the outbox) what each owner is due today, and show what happened."""
+    if not clicks:
+        return no_update, no_update
+    found = _round(label)
+    if found is None:
+        return _gone(), no_update
+    try:
+        result = mailing.remind(source().store, settings(), found, by=_who())
+    except StoreError as exc:
+        return dbc.Alert(f"Nothing sent: {exc}.", color="danger"), no_update
+    lines = [html.Li(o.line) for o in result.outcomes]
+    extra = []
+    if result.outbox is not None and (result.count(mailing.OUTBOX)):
+        extra.append(
+            html.P(
+                f"The messages are in {result.outbox} on the server: send them from there, or "
+                "set SOCPLAN_SMTP_HOST."
+            )
+        )
+    if result.problem:
+        extra.append(html.P(result.problem))
+    return (
+        dbc.Alert(
+            [html.P(result.summary), html.Ul(lines) if lines else "", *extra],
+            color="danger" if result.failed else "success",
+        ),
+        _states(found),
+    )
 
 
 def open_form(plan: DeliveryPlan, heading: str = "Open a returns round") -> html.Section:
