@@ -311,9 +311,9 @@ def render(
     today = datetime.now(UK).date()
     context: dict[str, Any] = {
         "organisation": settings.organisation,
-        "heading": access.plan_title,
+        "heading": settings.strategy,
         "owner": link.owner,
-        "plan_title": access.plan_title,
+        "plan_title": settings.strategy,
         "period": str(access.round.period),
         "due": access.round.due.strftime(DAY),
         "late": today > access.round.due and link.committed_at is None and receipt is None,
@@ -339,7 +339,7 @@ def render(
         context.update(errors=report.errors, warnings=report.warnings, notices=report.notices)
         if checked.ok and checked.preview is not None:
             context["summary"], context["tables"] = preview_tables(checked)
-    title = f"Return for {link.owner}: {access.plan_title}"
+    title = f"Return for {link.owner}: {settings.strategy}"
     if message or (checked is not None and not checked.ok):
         title = f"Problem: {title}"
     body = render_template_string(PAGE, title=title, **context)

@@ -85,7 +85,9 @@ def test_a_partner_downloads_fixes_uploads_and_submits(browser, site, tmp_path):
     )
     with watched_page(context) as page:
         page.goto(f"/r/{token}")
-        expect(page.locator("h1")).to_have_text(f"Return for {OWNER}: main, 2020/21 Q3")
+        expect(page.locator("h1")).to_have_text(
+            f"Return for {OWNER}: Serious and Organised Crime Strategy, 2020/21 Q3"
+        )
         expect(page.locator("main")).to_contain_text("5 milestones asked of")
         _shot(page, "partner-1-opened.png")
         with page.expect_download() as download:

@@ -109,7 +109,7 @@ def test_the_page_says_whose_return_it_is_and_when_it_is_due(opened):
     response = opened.client().get(f"/r/{opened.tokens[OWNER]}")
     page = text(response)
     assert response.status_code == 200
-    assert f"Return for {OWNER}: main, 2020/21 Q3" in page
+    assert f"Return for {OWNER}: Serious and Organised Crime Strategy, 2020/21 Q3" in page
     due = date.today() + timedelta(days=30)
     assert due.strftime("%-d %B %Y") in page and "late" not in page
     assert "5 milestones asked of" in page

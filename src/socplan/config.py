@@ -150,7 +150,10 @@ def for_plan(settings: Settings, plan: Plan | None) -> Settings:
     the plan's own settings (themes, statuses, RAG definitions, organisation, logo) on top."""
     if plan is None:
         return settings
-    values: dict[str, Any] = {"strategy": plan.title, **plan.settings}
+    # A plan made by a first import, never given a title, has its slug for one: the installation's
+    # strategy reads better than "main".
+    titled = {"strategy": plan.title} if plan.title != plan.slug else {}
+    values: dict[str, Any] = {**titled, **plan.settings}
     coerced = {k: _coerce(k, v, getattr(settings, k)) for k, v in values.items()}
     chosen = replace(settings, **coerced)
     # The definitions in the statuses' order (a plan's are kept as JSON, keys sorted).
