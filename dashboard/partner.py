@@ -373,7 +373,7 @@ def upload(token: str) -> Response:
     partner, settings = opened
     if partner.link.committed_at is not None:
         return render(partner, settings, token, status=409)
-    wait = partner.upload_wait()
+    wait = partner.claim_upload()
     if wait:
         minutes = math.ceil(wait / 60)
         response = render(
@@ -389,7 +389,6 @@ def upload(token: str) -> Response:
         )
         response.headers["Retry-After"] = str(wait)
         return response
-    partner.count_upload()
     limit = settings.max_upload_mb * 1024 * 1024
     try:
         sent = request.files.get(FIELD)

@@ -218,7 +218,9 @@ def test_reissue_and_revoke_a_link(editor):
     assert resolve(store, new.rsplit("/", 1)[1]) is None
 
 
-def _commit(app: Any, client: Any, chosen: list[int]) -> str:
+def _commit(app: Any, client: Any, chosen: list[int], version: int | None = None) -> str:
+    """Commit the chosen returns as the page does; `version` is the one its previews were made
+    against (None: not checked)."""
     boxes = [
         _entry({"type": ids.REVIEW_SELECT, "submission": sid}, "value", True) for sid in chosen
     ]
@@ -226,7 +228,11 @@ def _commit(app: Any, client: Any, chosen: list[int]) -> str:
         app,
         client,
         (ids.REVIEW_COMMIT, "n_clicks", 1),
-        state=[boxes, _entry(ids.ROUND_KEY, "data", Q3.label)],
+        state=[
+            boxes,
+            _entry(ids.ROUND_KEY, "data", Q3.label),
+            _entry(ids.REVIEW_VERSION, "data", version),
+        ],
     )
     assert status == 200, body
     return body
@@ -459,3 +465,20 @@ def test_send_what_is_due_today_writes_the_messages_and_the_states_move(editor, 
         state=[_entry(ids.ROUND_KEY, "data", Q3.label)],
     )
     assert len(list(outbox.glob("*.eml"))) == 1 and "written to the outbox" not in body
+
+
+def test_a_commit_after_a_newer_import_is_refused_with_a_fresh_review(editor):
+    app, store, client = editor
+    open_round(app, client)
+    owner = rounds_of(store).links(rounds_of(store).get(Q3))[0].owner
+    sid = send_return(store, owner, {"I2": "At risk"})
+    _, body = page(client, f"{P}/returns")
+    seen = store.version()[1]
+    assert f'"data": {seen}' in body  # the page keeps the version its previews were made against
+    before = store.version()
+    body = _commit(app, client, [sid], version=seen - 1)  # as if someone imported since
+    assert "Nothing was stored" in body and "after this preview was made" in body
+    assert store.version() == before
+    assert "committed" not in {s.state for s in rounds_of(store).states(rounds_of(store).get(Q3))}
+    body = _commit(app, client, [sid], version=seen)
+    assert "Committed." in body

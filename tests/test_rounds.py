@@ -289,9 +289,13 @@ def test_uploads_through_a_link_are_rate_limited(opened):
     partner = Partner(resolve(store, issued[0].token), replace(settings, link_uploads_per_hour=3))
     for _ in range(3):
         assert partner.upload_wait() == 0
-        partner.count_upload()
+        assert partner.claim_upload() == 0
     wait = partner.upload_wait()
-    assert 0 < wait <= 3600
+    assert 0 < wait <= 3600 and 0 < partner.claim_upload() <= wait  # refused: nothing counted
+    with partner.access.store.engine.connect() as conn:
+        from socplan.tables import return_uploads
+
+        assert len(conn.execute(return_uploads.select()).all()) == 3
     assert partner.upload_wait(now=datetime.now(UTC) + timedelta(hours=1, seconds=1)) == 0
 
 
@@ -423,3 +427,83 @@ def test_a_contacts_sheet_sets_the_owners_it_lists_in_the_import(runner, tmp_pat
     # Owners the sheet does not list keep theirs.
     assert kept["NHS and clinical commissioning groups"].contacts[0].email == "k@example.org"
     assert "@" not in result.output  # the import's messages name no one
+
+
+def test_a_partner_may_not_change_what_the_plan_fixes(opened):
+    """Recommendation, wording, Public and the agreed due date are the policy team's: a
+    partner's change to any is an error at its cell, and no recommendation of their own counts."""
+    store, settings, found, _ = opened
+    rounds = Rounds(store, settings)
+    link = rounds.links(found)[0]
+    _, data = rounds.workbook(link)
+    plan = DeliveryPlan.from_store(store)
+    other_rec = next(r for r in plan.recommendations_at(plan.latest)["ref"] if r != "R1")
+
+    def meddle(ms: pd.DataFrame) -> pd.DataFrame:
+        ms.loc[0, "recommendation"] = other_rec
+        ms.loc[1, "milestone"] = "Something easier"
+        ms.loc[2, "public"] = "No" if ms.loc[2, "public"] in (True, "Yes") else "Yes"
+        ms.loc[3, "due"] = pd.Timestamp("2030-01-01")
+        return ms
+
+    checked = _check(store, settings, link, _edited(data, "xlsx", meddle))
+    errors = [str(p) for p in checked.outcomes[0][1].report.errors]
+    for cell, words in (
+        ("Milestones!B2", "recommendation must stay"),
+        ("Milestones!C3", "milestone's wording must stay"),
+        ("Milestones!M4", "Public flag must stay"),
+        ("Milestones!F5", "Forecast"),
+    ):
+        assert any(e.startswith(cell) and words in e for e in errors), (cell, errors)
+
+    from openpyxl import load_workbook
+
+    wb = load_workbook(io.BytesIO(data))
+    wb["Recommendations"].append(["R99", "A recommendation of our own", "Pursue", link.owner])
+    wb["Milestones"]["B2"] = "R99"
+    out = io.BytesIO()
+    wb.save(out)
+    errors = [
+        str(p) for p in _check(store, settings, link, out.getvalue()).outcomes[0][1].report.errors
+    ]
+    assert any(e.startswith("Milestones!B2") and "R99" in e for e in errors), errors
+
+
+def test_a_return_sent_back_while_it_is_being_committed_is_not_stored(opened):
+    store, settings, found, _ = opened
+    rounds = Rounds(store, settings)
+    link = rounds.links(found)[0]
+    _, data = rounds.workbook(link)
+    sub = _submitted(store, settings, found, link.owner, data)
+    before = store.version()
+
+    def check_while_another_editor_sends_it_back(lk, period, name, d):
+        milestones = _check(store, settings, lk, d).outcomes[0][1].parsed.milestones
+        rounds.reject(sub.id, "Please add the corrective action", by="editor2")
+        return milestones
+
+    with pytest.raises(RoundError, match="changed while it was being committed"):
+        rounds.commit([sub.id], by="editor1", check=check_while_another_editor_sends_it_back)
+    assert store.version() == before
+    assert rounds.submissions([link.id])[0].state == "rejected"
+
+
+def test_a_commit_made_against_an_old_preview_is_refused(opened):
+    from socplan.store import StalePreview
+
+    store, settings, found, _ = opened
+    rounds = Rounds(store, settings)
+    link = rounds.links(found)[0]
+    _, data = rounds.workbook(link)
+    sub = _submitted(store, settings, found, link.owner, data)
+    seen = store.version()[1] - 1  # the preview was made before the newest import
+    with pytest.raises(StalePreview):
+        rounds.commit(
+            [sub.id],
+            by="editor1",
+            check=lambda lk, p, n, d: (
+                _check(store, settings, lk, d).outcomes[0][1].parsed.milestones
+            ),
+            expected_last_import=seen,
+        )
+    assert rounds.submissions([link.id])[0].state == "submitted"

@@ -36,7 +36,7 @@ from socplan.rounds import (
     suggested_due,
     summary,
 )
-from socplan.store import StalePreview, StoreError
+from socplan.store import StoreError
 
 FILTERS = ("period",)  # the filters this page uses; the filters bar hides the others
 
@@ -309,7 +309,8 @@ def _review(found: Round) -> Any:
     pending = rounds.pending(found)
     if not pending:
         return html.P("No return is waiting for review.")
-    items: list[Any] = []
+    # The version the previews are made against: a commit after a newer import is refused.
+    items: list[Any] = [dcc.Store(id=ids.REVIEW_VERSION, data=rounds.store.version()[1])]
     for link, submission in pending:
         _, name, data = rounds.submission_file(submission.id)
         items.append(review_item(link, submission, _check(link, found.period, name, data)))
@@ -422,9 +423,12 @@ def link_action(clicks: list[int | None], label: str | None) -> Any:
     Input(ids.REVIEW_COMMIT, "n_clicks"),
     State({"type": ids.REVIEW_SELECT, "submission": ALL}, "value"),
     State(ids.ROUND_KEY, "data"),
+    State(ids.REVIEW_VERSION, "data"),
     prevent_initial_call=True,
 )
-def commit(clicks: int | None, chosen: list[bool | None], label: str | None) -> Any:
+def commit(
+    clicks: int | None, chosen: list[bool | None], label: str | None, version: int | None
+) -> Any:
     """Store the chosen returns as partial returns, all in one transaction (or none)."""
     if not clicks:
         return no_update, no_update, no_update
@@ -441,8 +445,13 @@ def commit(clicks: int | None, chosen: list[bool | None], label: str | None) -> 
         choose = dbc.Alert("Choose at least one return to commit.", color="warning")
         return choose, no_update, no_update
     try:
-        revisions = _rounds().commit(selected, by=_who(), check=_milestones)
-    except (StalePreview, RoundError, ValueError) as exc:
+        revisions = _rounds().commit(
+            selected,
+            by=_who(),
+            check=_milestones,
+            expected_last_import=version if isinstance(version, int) else None,
+        )
+    except (StoreError, ValueError) as exc:  # StalePreview and RoundError are StoreErrors
         return (
             dbc.Alert(f"Nothing was stored: {exc}.", color="danger"),
             _review(found),

@@ -598,6 +598,7 @@ class Rounds:
         *,
         by: str,
         check: Callable[[Link, Period, str, bytes], pd.DataFrame],
+        expected_last_import: int | None = None,
     ) -> list[Revision]:
         """Store these submitted returns as partial returns of their round's period, all in one
         transaction, and mark them committed (their owners' links then take no more uploads).
@@ -605,6 +606,9 @@ class Rounds:
         `check(link, period, name, data)` checks a file again and gives its milestones (raising
         ValueError when it no longer passes): the caller's, so the limits and vocabulary in force
         apply. Only the milestones are taken from a partner: the recommendations stay the plan's.
+        With `expected_last_import` (the version the reviewer's preview was made against), the
+        commit is refused (StalePreview) when anything was imported since. A return that was
+        sent back, replaced or committed meanwhile is refused too, and nothing is stored.
         """
         if not submission_ids:
             raise RoundError("choose at least one submission to commit")
@@ -632,16 +636,24 @@ class Rounds:
         def mark(conn: Connection, revisions: list[Revision]) -> None:
             now = datetime.now(UTC)
             for (link, sub, name, _), revision in zip(chosen, revisions, strict=True):
-                conn.execute(
+                done = conn.execute(
                     return_submissions.update()
-                    .where(return_submissions.c.id == sub.id)
+                    .where(
+                        (return_submissions.c.id == sub.id)
+                        & (return_submissions.c.state == "submitted")
+                    )
                     .values(
                         state="committed",
                         decided_by=by,
                         decided_at=now,
                         import_id=revision.import_id,
                     )
-                )
+                ).rowcount
+                if done != 1:  # sent back, replaced or committed by someone else meanwhile
+                    raise RoundError(
+                        f"{link.owner}'s return {name} changed while it was being committed "
+                        "(sent back, replaced or committed already); reload the page"
+                    )
                 conn.execute(
                     return_links.update()
                     .where(return_links.c.id == link.id)
@@ -655,7 +667,14 @@ class Rounds:
                     plan_id=self._plan_id(conn),
                 )
 
-        return self.store.commit_batch(returns, period, imported_by=by, partial=True, after=mark)
+        return self.store.commit_batch(
+            returns,
+            period,
+            imported_by=by,
+            partial=True,
+            expected_last_import=expected_last_import,
+            after=mark,
+        )
 
     def reject(self, submission_id: int, message: str, *, by: str) -> Submission:
         """Send a submitted return back with `message` (shown to the partner on their page)."""
@@ -821,21 +840,18 @@ class Partner:
     def link(self) -> Link:
         return self.access.link
 
-    def upload_wait(self, now: datetime | None = None) -> int:
-        """Seconds until another upload is allowed through this link (0: now)."""
-        now = now or datetime.now(UTC)
-        since = now - timedelta(hours=1)
-        with self.access.store.engine.connect() as conn:
-            times = [
-                _utc(t)
-                for (t,) in conn.execute(
-                    sa.select(return_uploads.c.at)
-                    .where(
-                        (return_uploads.c.link_id == self.link.id) & (return_uploads.c.at > since)
-                    )
-                    .order_by(return_uploads.c.at)
-                ).all()
-            ]
+    def _wait(self, conn: Connection, now: datetime) -> int:
+        times = [
+            _utc(t)
+            for (t,) in conn.execute(
+                sa.select(return_uploads.c.at)
+                .where(
+                    (return_uploads.c.link_id == self.link.id)
+                    & (return_uploads.c.at > now - timedelta(hours=1))
+                )
+                .order_by(return_uploads.c.at)
+            ).all()
+        ]
         limit = self.settings.link_uploads_per_hour
         if len(times) < limit:
             return 0
@@ -843,10 +859,26 @@ class Partner:
         assert oldest is not None
         return max(1, int((oldest + timedelta(hours=1) - now).total_seconds()) + 1)
 
-    def count_upload(self) -> None:
-        """Count one upload against the link's rate limit."""
+    def upload_wait(self, now: datetime | None = None) -> int:
+        """Seconds until another upload is allowed through this link (0: now)."""
+        with self.access.store.engine.connect() as conn:
+            return self._wait(conn, now or datetime.now(UTC))
+
+    def claim_upload(self, now: datetime | None = None) -> int:
+        """Count one upload against the link's rate limit if it allows one now (returns 0), else
+        the seconds to wait (nothing counted). Counting and checking are one transaction that
+        holds the link's row, so uploads sent at once cannot slip past the limit together."""
+        now = now or datetime.now(UTC)
         with self.access.store.transaction() as conn:
-            conn.execute(return_uploads.insert().values(link_id=self.link.id, at=datetime.now(UTC)))
+            conn.execute(
+                sa.select(return_links.c.id)
+                .where(return_links.c.id == self.link.id)
+                .with_for_update()  # PostgreSQL; SQLite holds its write lock from BEGIN
+            ).first()
+            wait = self._wait(conn, now)
+            if not wait:
+                conn.execute(return_uploads.insert().values(link_id=self.link.id, at=now))
+            return wait
 
     def receive(self, name: str, data: bytes, milestones: int) -> Submission:
         """Keep a return that passed its checks, until the partner submits it."""
@@ -881,6 +913,13 @@ class Partner:
             raise RoundError("your return has been committed; ask the policy team to change it")
         now = datetime.now(UTC)
         with self.access.store.transaction() as conn:
+            committed = conn.execute(
+                sa.select(return_links.c.committed_at)
+                .where(return_links.c.id == self.link.id)
+                .with_for_update()
+            ).scalar()
+            if committed is not None:
+                raise RoundError("your return has been committed; ask the policy team to change it")
             done = conn.execute(
                 return_submissions.update()
                 .where(
@@ -899,7 +938,8 @@ class Partner:
                     & (return_submissions.c.state == "submitted")
                     & (return_submissions.c.id != submission_id)
                 )
-                .values(state="superseded")
+                # Only the newest return is kept whole: a link cannot fill the database.
+                .values(state="superseded", content=b"")
             )
             write_audit(
                 conn,

@@ -6,6 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
+
+import pandas as pd
 
 from ..model import DeliveryPlan
 from ..periods import Period
@@ -121,6 +124,32 @@ def commit_returns(
     )
 
 
+def _iso_day(value: Any) -> str:
+    """A date as ISO text; "" for none (TBC)."""
+    return "" if value is None or value != value else pd.Timestamp(value).date().isoformat()
+
+
+def partner_scope(plan: DeliveryPlan, owner: str, refs: Iterable[str], period: Period) -> Scope:
+    """What a partner may send: the milestones asked of them that they still own as the plan
+    stands (one moved to another owner since the round opened is no longer theirs), with what
+    the plan fixes for each."""
+    if plan.latest is None:
+        return Scope(owner, frozenset())
+    ms = plan.milestones(min(period, plan.latest))
+    theirs = ms[(ms["owner"] == owner) & ms["ref"].isin(set(refs))]
+    fixed = tuple(
+        (
+            str(r.ref),
+            str(r.recommendation),
+            str(r.milestone),
+            bool(r.public),
+            _iso_day(r.due),
+        )
+        for r in theirs.itertuples(index=False)
+    )
+    return Scope(owner, frozenset(theirs["ref"]), fixed)
+
+
 def check_partner_return(
     store: Store,
     plan: DeliveryPlan,
@@ -144,7 +173,7 @@ def check_partner_return(
         known_recommendations=store.known_recommendations(),
         vocabulary=vocabulary,
         limits=limits,
-        scope=Scope(owner, frozenset(refs)),
+        scope=partner_scope(plan, owner, refs, period),
     )
     result = Checked([(name, outcome)], None, last_import)
     if not result.ok or outcome.parsed is None:

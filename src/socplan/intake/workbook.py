@@ -57,14 +57,30 @@ class ParsedWorkbook:
 
 @dataclass(frozen=True)
 class Scope:
-    """A partner's return: only these milestones, all owned by `owner`."""
+    """A partner's return: only these milestones, all owned by `owner`; `fixed` holds, per ref,
+    what a partner may not change (recommendation, milestone text, Public, and the agreed due
+    date as ISO text, "" when the plan has none): (ref, recommendation, milestone, public, due)."""
 
     owner: str
     refs: frozenset[str]
+    fixed: tuple[tuple[str, str, str, bool, str], ...] = ()
+
+
+FIXED_WORDS = {
+    "recommendation": "recommendation",
+    "milestone": "milestone's wording",
+    "public": "Public flag",
+    "due": "agreed due date",
+}
 
 
 def _check_scope(report: Report, table: _Table, ms: pd.DataFrame, scope: Scope) -> None:
-    """Errors for rows a partner may not send: other milestones, or another owner."""
+    """Errors for what a partner may not send: other milestones, another owner, or changes to
+    what the plan fixes (they are the policy team's to make)."""
+    fixed = {
+        f[0]: dict(zip(("recommendation", "milestone", "public", "due"), f[1:], strict=True))
+        for f in scope.fixed
+    }
     for row, ref in ms["ref"].items():
         if ref and ref not in scope.refs:
             report.error(
@@ -78,6 +94,37 @@ def _check_scope(report: Report, table: _Table, ms: pd.DataFrame, scope: Scope) 
                 table.place("owner", row),
                 f"the owner must stay '{scope.owner}'; ask the policy team to move a milestone",
             )
+    for position, (row, ref) in enumerate(ms["ref"].items()):
+        plan = fixed.get(ref)
+        if plan is None:
+            continue
+        sent = {
+            "recommendation": ms["recommendation"].iloc[position],
+            "milestone": " ".join(str(ms["milestone"].iloc[position]).split()),
+            "public": bool(ms["public"].iloc[position]),
+            "due": _iso(ms["due"].iloc[position]),
+        }
+        expected = {**plan, "milestone": " ".join(str(plan["milestone"]).split())}
+        for key, word in FIXED_WORDS.items():
+            if key == "due" and not (expected["due"] and sent["due"]):
+                continue  # a date the plan lacks may be given; an empty one is an error already
+            if sent[key] != expected[key]:
+                shown = {True: "Yes", False: "No"}.get(expected[key], expected[key])  # type: ignore[call-overload]
+                hint = (
+                    "; put a new date in Forecast and say why in Reason"
+                    if key == "due"
+                    else "; ask the policy team to change it"
+                )
+                report.error(
+                    table.place(key, row),
+                    f"the {word} must stay as the plan has it ({str(shown)[:80]}){hint}",
+                )
+
+
+def _iso(value: Any) -> str:
+    if value is None or value != value or (isinstance(value, str) and not value):
+        return ""
+    return pd.Timestamp(value).date().isoformat()
 
 
 @dataclass(frozen=True)
@@ -523,7 +570,8 @@ def parse_workbook(
     if ms_table is not None:
         _statuses_from_fills(data, ms_table, report, vocab)
     recs = _recommendations(rec_table, report, vocab) if rec_table is not None else empty_recs
-    known = set(known_recommendations) | set(recs["ref"])
+    # A partner's return may only name the plan's recommendations, never ones of its own.
+    known = set(known_recommendations) | (set() if scope else set(recs["ref"]))
     ms = _milestones(ms_table, report, vocab, known) if ms_table is not None else empty_ms
     if scope is not None and ms_table is not None:
         _check_scope(report, ms_table, ms, scope)
