@@ -8,7 +8,7 @@ from datetime import datetime
 import dash_bootstrap_components as dbc
 from dash import html
 
-from socplan.contacts import OwnerContacts
+from socplan.contacts import OwnerContacts, find_contacts
 from socplan.intake.preview import Preview
 from socplan.intake.uploads import Checked
 from socplan.rounds import (
@@ -112,7 +112,7 @@ def states_view(states: list[OwnerState], contacts: dict[str, OwnerContacts]) ->
         "Milestones asked",
         "Last message",
         "Contacts",
-        "Link ends",
+        "Link works until",
         "Actions",
     ]
     rows = [
@@ -122,9 +122,9 @@ def states_view(states: list[OwnerState], contacts: dict[str, OwnerContacts]) ->
                 _state_cell(item),
                 html.Td(str(len(item.link.refs))),
                 html.Td(_last_message(item)),
-                html.Td(_contacts(contacts.get(item.owner))),
+                html.Td(_contacts(find_contacts(contacts, item.owner))),
                 html.Td(
-                    "revoked" if item.link.revoked_at else f"{item.link.expires_at:%d %b %Y}",
+                    "revoked" if item.link.revoked_at else f"{item.link.last_day:%-d %b %Y}",
                     className="text-nowrap",
                 ),
                 _actions(item.link),

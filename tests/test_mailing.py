@@ -468,3 +468,31 @@ def test_due_kind_schedule():
 def test_scrub_keeps_addresses_out_of_logs():
     text = scrub("550 5.1.1 <lee@la.example.org>: Recipient address rejected")
     assert "lee@" not in text and "<address>" in text and "550" in text
+
+
+def test_one_owner_whose_message_cannot_be_made_does_not_stop_the_others(
+    runner, db, smtp, monkeypatch
+):
+    import socplan.mailing as mailing
+
+    made = mailing._compose
+
+    def compose(rounds, settings, found, job, as_of):
+        if job.state.owner == PH:
+            raise ValueError("Header values may not contain linefeed or carriage return")
+        return made(rounds, settings, found, job, as_of)
+
+    monkeypatch.setattr(mailing, "_compose", compose)
+    result = remind(runner, db, "--as-of", day(-30))
+    assert result.exit_code == 1
+    assert sorted(owner_of(m) for m in smtp.messages()) == [LA, WMP]
+    failed = [r for r in sent_rows(db) if r.status == "failed"]
+    assert len(failed) == 1 and "could not be made" in failed[0].detail
+
+
+def test_addresses_outside_ascii_are_refused_when_kept():
+    from socplan.contact_rules import ContactError, check_email
+
+    with pytest.raises(ContactError, match="plain ASCII"):
+        check_email("zoë@bücher.example", "contact 1")
+    assert check_email(" zoe@buecher.example ") == "zoe@buecher.example"

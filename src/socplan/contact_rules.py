@@ -21,6 +21,11 @@ def check_email(email: str, place: str = "email") -> str:
     value = (email or "").strip()
     if not value:
         raise ContactError(f"{place}: the email address is empty; enter one like name@example.org")
+    if not value.isascii():
+        raise ContactError(
+            f"{place}: '{value[:80]}' has letters outside plain ASCII, which mail servers may "
+            "not take; use the organisation's plain address"
+        )
     if len(value) > EMAIL_MAX or not _EMAIL.match(value):
         raise ContactError(
             f"{place}: '{value[:80]}' is not an email address; enter one like name@example.org"

@@ -219,6 +219,12 @@ class Contacts:
             return bool(gone)
 
 
+def find_contacts(kept: dict[str, OwnerContacts], owner: str) -> OwnerContacts:
+    """An owner's contacts from `kept` (Contacts.all()), however its name is spaced in the plan
+    (contacts are kept under the name with its spaces collapsed)."""
+    return kept.get(" ".join(owner.split()), OwnerContacts(owner))
+
+
 def _checked(pairs: Iterable[tuple[str, str]], what: str) -> tuple[Contact, ...]:
     out: list[Contact] = []
     for i, (name, email) in enumerate(pairs, start=1):

@@ -46,7 +46,8 @@ def _days(n: int) -> str:
 def subject(letter: Letter) -> str:
     """'Return due 20 December 2026: Serious and Organised Crime Strategy, 2020/21 Q3
     (Local authorities)', with 'Reminder:', 'due today' or 'Late return' as the kind says."""
-    what = f"{letter.strategy}, {letter.period} ({letter.owner})"
+    # One line whatever the workbook held (a line break in a header is an error).
+    what = " ".join(f"{letter.strategy}, {letter.period} ({letter.owner})".split())
     due = _day(letter.due)
     if letter.kind == REMINDER:
         return f"Reminder: return due {due}: {what}"

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from .accounts import write_audit
 from .config import Settings
-from .contacts import Contacts, OwnerContacts
+from .contacts import Contacts, OwnerContacts, find_contacts
 from .letters import Letter, body, subject
 from .mail_server import MailError, answer, connect, reply_text, scrub, write_eml
 from .rounds import (
@@ -39,7 +39,6 @@ from .rounds import (
     MailRecord,
     OwnerState,
     Round,
-    RoundError,
     Rounds,
     owner_slug,
 )
@@ -268,7 +267,7 @@ def _plan(
         if kind is None or state.link.revoked_at is not None:
             quiet += 1
             continue
-        who = kept.get(state.owner, OwnerContacts(state.owner))
+        who = find_contacts(kept, state.owner)
         if start >= state.link.expires_at:
             outcomes.append(
                 Outcome(
@@ -335,7 +334,7 @@ def _compose(
         url=rounds.url(link),
         workbook=name,
         milestones=len(link.refs),
-        last_day=(link.expires_at - timedelta(seconds=1)).date(),
+        last_day=link.last_day,
         names=tuple(c.name for c in job.contacts.contacts),
         copied=bool(job.cc),
         questions=settings.contacts,
@@ -382,8 +381,8 @@ def _send(
         for i, job in enumerate(jobs):
             try:
                 message = _compose(rounds, settings, found, job, as_of)
-            except RoundError as exc:  # the secret key changed since the link was issued
-                log(job, FAILED, 0, str(exc))
+            except Exception as exc:  # e.g. a link made under another key; one owner's, not all
+                log(job, FAILED, 0, f"the message could not be made: {exc}")
                 continue
             count = len(job.to) + len(job.cc)
             if outbox is not None:
@@ -413,8 +412,13 @@ def _send(
                 for rest in jobs[i:]:
                     log(rest, FAILED, 0, f"not sent: {problem}")
                 break
-            except smtplib.SMTPException as exc:
-                log(job, FAILED, 0, answer(exc))
+            except (smtplib.SMTPException, ValueError) as exc:  # ValueError: unsendable address
+                log(
+                    job,
+                    FAILED,
+                    0,
+                    answer(exc) if isinstance(exc, smtplib.SMTPException) else str(exc),
+                )
                 continue
             note = ""
             if refused:

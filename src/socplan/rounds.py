@@ -31,7 +31,7 @@ from sqlalchemy.engine import Connection
 
 from .accounts import write_audit
 from .config import Settings, secret_key
-from .contacts import Contacts
+from .contacts import Contacts, find_contacts
 from .periods import Period, PeriodError
 from .schema import CLOSED_STATUSES, RECOMMENDATION_FIELDS
 from .store import Revision, Store, StoreError
@@ -130,6 +130,11 @@ class Link:
             _utc(row.revoked_at),
             _utc(row.committed_at),
         )
+
+    @property
+    def last_day(self) -> date:
+        """The last day the link works (it stops at the start of the next)."""
+        return (self.expires_at - timedelta(seconds=1)).date()
 
     def usable(self, now: datetime | None = None) -> bool:
         """True while the link opens its page: not revoked, not expired."""
@@ -478,13 +483,23 @@ class Rounds:
             raise RoundError(f"no milestone is open as at {period}: there is nothing to ask for")
         recs = plan.recommendations_at(source)
         contacts = Contacts(self.store).all()
-        now = datetime.now(UTC)
         made: list[tuple[str, str, bytes, list[str]]] = []
         for key, theirs in open_.groupby("owner", sort=True):
             owner = str(key)
-            fmt = contacts[owner].workbook_format if owner in contacts else "xlsx"
+            fmt = find_contacts(contacts, owner).workbook_format
             data = owner_workbook(theirs, recs, period, due, owner, self.settings, fmt)
             made.append((owner, fmt, data, sorted(theirs["ref"])))
+        try:
+            return self._insert_round(period, due, by, made)
+        except sa.exc.IntegrityError as exc:  # opened by someone else a moment ago
+            raise RoundError(
+                f"a returns round for {period} is already open; see socplan round status"
+            ) from exc
+
+    def _insert_round(
+        self, period: Period, due: date, by: str, made: list[tuple[str, str, bytes, list[str]]]
+    ) -> tuple[Round, list[Issued]]:
+        now = datetime.now(UTC)
         issued: list[Issued] = []
         key = secret_key(self.settings)
         with self.store.transaction() as conn:
