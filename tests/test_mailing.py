@@ -496,3 +496,16 @@ def test_addresses_outside_ascii_are_refused_when_kept():
     with pytest.raises(ContactError, match="plain ASCII"):
         check_email("zoë@bücher.example", "contact 1")
     assert check_email(" zoe@buecher.example ") == "zoe@buecher.example"
+
+
+def test_remind_chases_every_round_whose_links_still_work(runner, db, smtp):
+    """Opening the next quarter's round does not stop the escalations of the last one."""
+    rounds = rounds_of(db)
+    rounds.open(Period.parse(PERIOD).next(), DUE + timedelta(days=90), by="test")
+    result = remind(runner, db, "--as-of", day(3))  # the first round's owners are late
+    assert result.exit_code == 0, result.output + result.stderr
+    subjects = [str(m["Subject"]) for m in smtp.messages()]
+    assert sum(s.startswith("Late return") for s in subjects) == 3  # the first round's
+    assert sum(s.startswith("Return due") for s in subjects) == 3  # the new round's invitations
+    only = remind(runner, db, "--as-of", day(4), "--period", PERIOD)
+    assert only.exit_code == 0 and str(Period.parse(PERIOD).next()) not in only.output

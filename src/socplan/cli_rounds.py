@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import click
@@ -139,7 +139,10 @@ def status(period: str | None, as_of: str | None, links: bool, db: str | None) -
 
 @round_.command("remind")
 @click.option(
-    "--period", "-p", default=None, help="The round's period (default: the newest round)."
+    "--period",
+    "-p",
+    default=None,
+    help="Only this round (default: every round whose links still work).",
 )
 @click.option(
     "--as-of",
@@ -169,24 +172,35 @@ def remind(
     today = _date(as_of, "--as-of") if as_of else date.today()
     store = open_store(db)
     settings = plan_settings(store)
+    rounds = Rounds(store, settings)
     with failing(RoundError):
-        found = Rounds(store, settings).get(chosen)
-        result = mailing.remind(
-            store, settings, found, as_of=today, dry_run=dry_run, by=acting_user(user)
-        )
-    for item in result.outcomes:
-        click.echo(f"  {item.line}")
-    click.echo(result.summary)
-    if result.outbox is not None and result.count(mailing.OUTBOX):
-        click.echo(
-            f"Wrote {result.count(mailing.OUTBOX)} messages to {result.outbox} (no mail server is "
-            "configured: set SOCPLAN_SMTP_HOST to send them)"
-        )
-    if result.failed:
-        why = f" ({result.problem})" if result.problem else ""
+        if chosen is not None:
+            live = [rounds.get(chosen)]
+        else:  # every round whose links still work: a late owner of last quarter is still chased
+            grace = timedelta(days=settings.link_days_after_due)
+            live = [r for r in rounds.all() if today <= r.due + grace] or [rounds.get(None)]
+    failed, problems = 0, []
+    for found in reversed(live):
+        with failing(RoundError):
+            result = mailing.remind(
+                store, settings, found, as_of=today, dry_run=dry_run, by=acting_user(user)
+            )
+        for item in result.outcomes:
+            click.echo(f"  {item.line}")
+        click.echo(result.summary)
+        if result.outbox is not None and result.count(mailing.OUTBOX):
+            click.echo(
+                f"Wrote {result.count(mailing.OUTBOX)} messages to {result.outbox} (no mail "
+                "server is configured: set SOCPLAN_SMTP_HOST to send them)"
+            )
+        failed += result.failed
+        if result.problem:
+            problems.append(result.problem)
+    if failed:
+        why = f" ({'; '.join(problems)})" if problems else ""
         raise Failed(
-            f"{result.count(mailing.FAILED)} messages were not sent{why}; nothing was marked sent that "
-            "was not, and the next run tries them again"
+            f"{failed} messages were not sent{why}; nothing was marked sent that was not, and "
+            "the next run tries them again"
         )
 
 
