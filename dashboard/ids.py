@@ -68,6 +68,7 @@ LINK_ACTION = "edit-link-action"  # pattern-matching: {"type": ..., "link": id, 
 # The spot for "Send invitations and reminders now" (socplan.mailing, wired by the lead).
 ROUND_SEND = "edit-round-send"
 REVIEW_VERSION = "edit-review-version"
+ROUND_MISSING = "edit-round-missing"
 ROUND_SEND_MESSAGE = "edit-round-send-message"
 REVIEW = "edit-review"  # the returns waiting for review
 REVIEW_SELECT = "edit-review-select"  # pattern-matching: {"type": ..., "submission": id}

@@ -64,6 +64,7 @@ def skeleton() -> html.Div:
                     (html.Div, ids.REVIEW),
                     (dbc.Button, ids.REVIEW_COMMIT),
                     (dcc.Store, ids.REVIEW_VERSION),
+                    (html.Div, ids.ROUND_MISSING),
                     (html.Div, ids.REVIEW_MESSAGE),
                     (html.Div, ids.CONTACTS_TABLE),
                     (dbc.Select, ids.CONTACTS_OWNER),

@@ -481,4 +481,6 @@ def test_a_commit_after_a_newer_import_is_refused_with_a_fresh_review(editor):
     assert store.version() == before
     assert "committed" not in {s.state for s in rounds_of(store).states(rounds_of(store).get(Q3))}
     body = _commit(app, client, [sid], version=seen)
-    assert "Committed." in body
+    assert "Committed." in body and "1 return stored" in body
+    # The milestones still without an update are counted again at once.
+    assert "Milestones with no update for 2020/21 Q3" in body and "1 of 9 owners" in body

@@ -104,7 +104,7 @@ def layout(**query: Any) -> html.Div:
                     id=ids.REVIEW_MESSAGE, role="status", className="mt-2", **aria(live="polite")
                 ),
             ),
-            missing_section(plan, found.period),
+            html.Div(missing_section(plan, found.period), id=ids.ROUND_MISSING),
             open_form(plan, heading="Open the next round")
             if found.period < ahead and rounds.find(ahead) is None
             else "",
@@ -420,6 +420,7 @@ def link_action(clicks: list[int | None], label: str | None) -> Any:
     Output(ids.REVIEW_MESSAGE, "children"),
     Output(ids.REVIEW, "children"),
     Output(ids.ROUND_STATES, "children", allow_duplicate=True),
+    Output(ids.ROUND_MISSING, "children"),
     Input(ids.REVIEW_COMMIT, "n_clicks"),
     State({"type": ids.REVIEW_SELECT, "submission": ALL}, "value"),
     State(ids.ROUND_KEY, "data"),
@@ -431,10 +432,10 @@ def commit(
 ) -> Any:
     """Store the chosen returns as partial returns, all in one transaction (or none)."""
     if not clicks:
-        return no_update, no_update, no_update
+        return no_update, no_update, no_update, no_update
     found = _round(label)
     if found is None:
-        return _gone(), no_update, no_update
+        return _gone(), no_update, no_update, no_update
     boxes = ctx.states_list[0] if ctx.states_list else []
     selected = [
         int(box["id"]["submission"])
@@ -443,7 +444,7 @@ def commit(
     ]
     if not selected:
         choose = dbc.Alert("Choose at least one return to commit.", color="warning")
-        return choose, no_update, no_update
+        return choose, no_update, no_update, no_update
     try:
         revisions = _rounds().commit(
             selected,
@@ -456,18 +457,21 @@ def commit(
             dbc.Alert(f"Nothing was stored: {exc}.", color="danger"),
             _review(found),
             no_update,
+            no_update,
         )
     stored = ", ".join(f"{r.period} revision {r.revision} ({r.kind})" for r in revisions)
     return (
         dbc.Alert(
             [
                 html.Strong("Committed. "),
-                f"{len(revisions)} returns stored as {stored}. Every page now shows them.",
+                f"{len(revisions)} {'return' if len(revisions) == 1 else 'returns'} stored as "
+                f"{stored}. Every page now shows {'it' if len(revisions) == 1 else 'them'}.",
             ],
             color="success",
         ),
         _review(found),
         _states(found),
+        missing_section(source().plan(), found.period),
     )
 
 
