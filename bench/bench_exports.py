@@ -72,7 +72,7 @@ def dashboard_report(url: str, fmt: str, query: str) -> tuple[float, float]:
     quiet = io.StringIO()  # the first-run admin notice (a throwaway database)
     with contextlib.redirect_stdout(quiet), contextlib.redirect_stderr(quiet):
         client = create_app({"db": url, "require_sign_in": False}).server.test_client()
-    path = f"/export/report.{fmt}{query}"
+    path = f"/plans/main/export/report.{fmt}{query}"  # load_demo makes the plan `main`
 
     def fetch() -> None:
         response = client.get(path)
