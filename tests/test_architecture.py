@@ -39,13 +39,30 @@ CORE = (
     "socplan.evidence_formats",
     "socplan.evidence_containers",
     "socplan.opendocument",
+    "socplan.signoffs",
+    "socplan.contacts",
+    "socplan.contact_rules",
 )
-COMMANDS = ("socplan.cli", "socplan.cli_common", "socplan.cli_accounts", "socplan.serve")
+COMMANDS = (
+    "socplan.cli",
+    "socplan.cli_common",
+    "socplan.cli_accounts",
+    "socplan.cli_plans",
+    "socplan.cli_evidence",
+    "socplan.cli_signoff",
+    "socplan.cli_rounds",
+    "socplan.serve",
+)
+# Returns rounds sit on intake (the owners' workbooks, partners' checks); nothing of reporting.
+RETURNS = ("socplan.rounds", "socplan.mailing", "socplan.letters", "socplan.mail_server")
 RULES: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = [
     # The library never reaches for the web: the dashboard is built on it, not the other way.
     ("socplan", (*WEB, "dashboard"), ("socplan.serve",)),
     # The core knows nothing of taking workbooks in, putting reports out, or the commands.
     *((core, ("socplan.intake", "socplan.reporting", *COMMANDS), ()) for core in CORE),
+    *((module, ("socplan.reporting", *COMMANDS), ()) for module in RETURNS),
+    # The rules a contact must meet are pure: the parsing child reads them, and no database.
+    ("socplan.contact_rules", ("sqlalchemy", "socplan.store", "socplan.accounts"), ()),
     # Intake and reporting are independent of each other and of the commands.
     ("socplan.intake", ("socplan.reporting", *COMMANDS), ()),
     ("socplan.reporting", ("socplan.intake", *COMMANDS), ()),
