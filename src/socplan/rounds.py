@@ -792,8 +792,10 @@ def owner_workbook(
         title=f"{settings.strategy}: {owner}",
         note=(
             f"This return is for {owner}: update only these milestones, and send it back by "
-            f"{due.strftime('%-d %B %Y')} through your update link. Changes to the "
-            "Recommendations sheet are not taken: it is there for reference."
+            f"{due.strftime('%-d %B %Y')} through your update link. Fill in Status, Progress, "
+            "Update, Forecast and Reason (and Start and Completed when they apply). Ref, "
+            "Recommendation, Milestone, Owner, Due and Public are the plan's: ask the policy "
+            "team to change them. The Recommendations sheet is there for reference."
         ),
         fmt=fmt,
     )
