@@ -484,3 +484,15 @@ def test_a_commit_after_a_newer_import_is_refused_with_a_fresh_review(editor):
     assert "Committed." in body and "1 return stored" in body
     # The milestones still without an update are counted again at once.
     assert "Milestones with no update for 2020/21 Q3" in body and "1 of 9 owners" in body
+
+
+def test_each_round_is_reached_from_the_others(editor):
+    app, store, client = editor
+    open_round(app, client)
+    rounds = rounds_of(store)
+    rounds.open(Q3.next(), DUE + timedelta(days=90), by="editor1")
+    _, body = page(client, f"{P}/returns")  # the newest round: 2020/21 Q4
+    assert "Returns for 2020/21 Q4" in body and "Other rounds: " in body
+    assert "period=2020%2F21+Q3" in body
+    _, body = page(client, f"{P}/returns?period=2020%2F21+Q3")
+    assert "Returns for 2020/21 Q3" in body and "period=2020%2F21+Q4" in body

@@ -89,6 +89,7 @@ def layout(**query: Any) -> html.Div:
     return html.Div(
         [
             html.H1(f"Returns for {found.period}"),
+            rounds_line(rounds.all(), found),
             *mail_actions(found),
             html.Div(id=ids.ROUND_MESSAGE, role="status", **aria(live="polite")),
             html.Div(_states(found), id=ids.ROUND_STATES),
@@ -111,6 +112,21 @@ def layout(**query: Any) -> html.Div:
             dcc.Store(id=ids.ROUND_KEY, data=found.period.label),
         ]
     )
+
+
+def rounds_line(every: list[Round], shown: Round) -> Any:
+    """Links to the plan's other rounds (the 'As at' filter lists only periods with data, so a
+    round for a period not yet imported is reached from here)."""
+    others = [r for r in every if r.id != shown.id]
+    if not others:
+        return ""
+    links: list[Any] = ["Other rounds: "]
+    for i, item in enumerate(others):
+        if i:
+            links.append(", ")
+        href = here("/returns?" + urlencode({"period": item.period.label}))
+        links.append(dcc.Link(f"{item.period} (due {item.due.day} {item.due:%b %Y})", href=href))
+    return html.P(links, className="small")
 
 
 def mail_actions(found: Round) -> list[Any]:
