@@ -255,7 +255,7 @@ def test_committing_two_returns_stores_both_in_one_transaction_or_neither(editor
     # The second return fails its check at commit time: nothing at all is stored.
     from dashboard.pages import returns
 
-    real = returns._check
+    real = returns._check_now
 
     def failing_second(link, period, name, data):
         checked = real(link, period, name, data)
@@ -264,7 +264,7 @@ def test_committing_two_returns_stores_both_in_one_transaction_or_neither(editor
             outcome.report.error("Milestones!I2", "a problem found on the second look")
         return checked
 
-    monkeypatch.setattr(returns, "_check", failing_second)
+    monkeypatch.setattr(returns, "_check_now", failing_second)
     body = _commit(app, client, [first, second])
     assert "Nothing was stored" in body
     assert (
@@ -273,7 +273,7 @@ def test_committing_two_returns_stores_both_in_one_transaction_or_neither(editor
     assert len(store.history()) == before
     assert {s.id for _, s in rounds_of(store).pending(rounds_of(store).get(Q3))} == {first, second}
 
-    monkeypatch.setattr(returns, "_check", real)
+    monkeypatch.setattr(returns, "_check_now", real)
     body = _commit(app, client, [first, second])
     assert "Committed" in body and "2 returns stored" in body and "Every page now shows" in body
     assert '" committed"' in body and ": 2 committed, 0 to review," in body  # states refreshed
@@ -496,3 +496,29 @@ def test_each_round_is_reached_from_the_others(editor):
     assert "period=2020%2F21+Q3" in body
     _, body = page(client, f"{P}/returns?period=2020%2F21+Q3")
     assert "Returns for 2020/21 Q3" in body and "period=2020%2F21+Q4" in body
+
+
+def test_returns_under_review_are_not_parsed_again_on_every_view(editor, monkeypatch):
+    import dashboard.pages.returns as returns
+
+    app, store, client = editor
+    open_round(app, client)
+    owner = rounds_of(store).links(rounds_of(store).get(Q3))[0].owner
+    send_return(store, owner, {"I2": "At risk"})
+    calls = []
+    real = returns.check_partner_return
+
+    def counted(*args, **kwargs):
+        calls.append(args[2])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(returns, "check_partner_return", counted)
+    returns._CHECKED.clear()
+    for _ in range(3):
+        _, body = page(client, f"{P}/returns")
+        assert "Passes its checks" in body
+    assert calls == [owner]  # checked once; the plan did not change
+    Contacts(store.for_plan("main")).set(owner, [("A", "a@example.org")], by="t")  # no import
+    send_return(store, owner, {"I2": "Off track", "K2": "Behind: recovery plan agreed"})
+    page(client, f"{P}/returns")
+    assert len(calls) == 2  # a new return is checked

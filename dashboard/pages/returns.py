@@ -4,6 +4,9 @@ which milestones still have no update."""
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
 from datetime import date
 from typing import Any
 from urllib.parse import urlencode
@@ -305,8 +308,18 @@ def _states(found: Round) -> list[Any]:
     ]
 
 
-def _check(link: Link, period: Period, name: str, data: bytes) -> Any:
-    """Check a partner's return again, with the vocabulary and limits in force now."""
+# Checks of returns under review, kept per worker: a return's check depends only on its bytes,
+# the plan's version and the words in force, so the page need not parse every return again on
+# each view (each parse is a child process). Bounded; the oldest go first.
+_CHECKED: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+_CHECKED_MAX = 64
+_CHECKED_LOCK = threading.Lock()
+
+
+def _check_now(link: Link, period: Period, name: str, data: bytes) -> Any:
+    """Check a partner's return again, with the vocabulary and limits in force now (never from
+    the kept checks: what a commit stores is checked as it is committed)."""
+    config = settings()
     return check_partner_return(
         source().store,
         source().plan(),
@@ -315,9 +328,39 @@ def _check(link: Link, period: Period, name: str, data: bytes) -> Any:
         name,
         data,
         period,
-        vocabulary=Vocabulary.from_settings(settings()),
-        limits=Limits.from_settings(settings()),
+        vocabulary=Vocabulary.from_settings(config),
+        limits=Limits.from_settings(config),
     )
+
+
+def _check(link: Link, period: Period, name: str, data: bytes) -> Any:
+    """`_check_now`, kept per worker for the review's display (see _CHECKED)."""
+    store, config = source().store, settings()
+    vocabulary = Vocabulary.from_settings(config)
+    limits = Limits.from_settings(config)
+    key = (
+        store.url,
+        store.plan,
+        link.id,
+        link.owner,
+        link.refs,
+        period,
+        name,
+        hashlib.sha256(data).hexdigest(),
+        store.version(),
+        vocabulary,
+        limits,
+    )
+    with _CHECKED_LOCK:
+        if key in _CHECKED:
+            _CHECKED.move_to_end(key)
+            return _CHECKED[key]
+    checked = _check_now(link, period, name, data)
+    with _CHECKED_LOCK:
+        _CHECKED[key] = checked
+        while len(_CHECKED) > _CHECKED_MAX:
+            _CHECKED.popitem(last=False)
+    return checked
 
 
 def _review(found: Round) -> Any:
@@ -336,7 +379,7 @@ def _review(found: Round) -> Any:
 
 def _milestones(link: Link, period: Period, name: str, data: bytes) -> pd.DataFrame:
     """The milestones of a return that still passes its checks (for `Rounds.commit`)."""
-    checked = _check(link, period, name, data)
+    checked = _check_now(link, period, name, data)
     outcome = checked.outcomes[0][1] if checked.outcomes else None
     if not checked.ok or outcome is None or outcome.parsed is None:
         first = outcome.report.errors[0] if outcome and outcome.report.errors else "no data"
