@@ -169,11 +169,14 @@ def backend_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def browser():
     """Playwright driving the Chromium the app runs (no browser download): the same program
     (setting `chromium_path`, else the system's) and flags as the PDF report."""
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     from socplan.browser import FLAGS, chromium
     from socplan.config import load_settings
 
+    # What the pages wait for (a workbook's check in its child process, a callback) can take
+    # several seconds on a busy two-core machine: expectations wait up to 20 s, not 5.
+    expect.set_options(timeout=20_000)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium(load_settings()), args=list(FLAGS))
         yield browser
