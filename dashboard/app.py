@@ -15,7 +15,7 @@ from socplan.accounts import Accounts
 from socplan.config import load_settings
 from socplan.store import Store
 
-from . import auth, evidence, exports, files, ids, partner
+from . import access_log, auth, evidence, exports, files, ids, partner
 from .components import register_page_callbacks
 from .context import NoPlanChosen, plan_record, plan_slug, settings, source
 from .filters import Filters, clean_search, extra_params, filters_shown
@@ -281,6 +281,7 @@ def create_app(config: dict[str, Any] | None = None) -> dash.Dash:
     files.register(app.server)
     evidence.register(app.server)
     partner.register(app.server)
+    access_log.install(app.server.logger)  # no update link in the logs
 
     @app.server.route("/health")
     def health() -> Any:

@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
@@ -106,3 +107,40 @@ def test_app_servers_share_state_through_the_database(tmp_path, db_url):
         subprocess.run([*signoff, "2019/20 Q4"], check=True)
         for base in (one, two):
             assert newest_period(base) == "main-2019-20-Q4.csv"
+
+
+def test_the_logs_never_hold_an_update_link(demo_db):
+    """A partner's token is their only key: gunicorn's access log (through `socplan serve`'s
+    command) and the development server's name /r/[link] instead."""
+    from socplan.serve import gunicorn_command
+
+    token = "Zq3x7sTokenThatMustNotBeLogged0123456789abcd"
+    port = free_port()
+    env = {**os.environ, "SOCPLAN_DB": demo_db, "SOCPLAN_REQUIRE_SIGN_IN": "false"}
+    command = gunicorn_command("127.0.0.1", port, 1, 2)
+    with running(command, env, port) as (base, proc):
+        try:
+            get(f"{base}/r/{token}")
+        except urllib.error.HTTPError as refused:
+            assert refused.code == 404
+        get(base + "/health")
+        proc.terminate()
+        logged = proc.communicate(timeout=30)[0]
+    assert "/r/[link]" in logged and token not in logged, logged
+
+
+def test_the_development_servers_log_holds_no_update_link():
+    import logging
+
+    from dashboard.access_log import RedactingFilter, redact
+
+    token = "Zq3x7sTokenThatMustNotBeLogged0123456789abcd"
+    assert (
+        redact(f'"GET /r/{token}/workbook HTTP/1.1" 200') == '"GET /r/[link]/workbook HTTP/1.1" 200'
+    )
+    record = logging.LogRecord(
+        "werkzeug", logging.INFO, "", 0, '%s - "%s" %s', ("1.2.3.4", f"GET /r/{token}", 404), None
+    )
+    RedactingFilter().filter(record)
+    assert token not in record.getMessage() and "/r/[link]" in record.getMessage()
+    assert redact("/recommendations") == "/recommendations"

@@ -37,6 +37,9 @@ def gunicorn_command(host: str, port: int, workers: int, threads: int) -> list[s
         bind,
         "--access-logfile",
         "-",
+        # Partners' update links (/r/<token>) are logged as /r/[link]: a token is a key.
+        "--logger-class",
+        "dashboard.access_log.RedactingLogger",
         *extra,
         "dashboard.wsgi:server",
     ]
