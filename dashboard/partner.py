@@ -167,6 +167,32 @@ and is not submitted yet. The policy team sees it only once you submit it.</p>
 </form>
 </section>
 {%- endif %}
+
+{%- if evidence or not committed %}
+<section class="partner-evidence" aria-labelledby="evidence-title"{% if attached %} id="result" tabindex="-1" autofocus{% endif %}>
+<h2 class="h4" id="evidence-title">Evidence (optional)</h2>
+{%- if attached %}<div class="alert alert-success" role="status">Attached {{ attached }}.</div>{% endif %}
+<p>A document that shows a milestone's progress (a signed agreement, minutes, a photo): PDF, Word,
+Excel, OpenDocument, PNG or JPEG, up to {{ evidence_mb }} MB. The policy team receives it with your
+return; it is published only if they choose to.</p>
+{%- if evidence %}
+<ul class="partner-evidence-list">{% for e in evidence %}<li>{{ e.milestone }}: {{ e.name }} ({{ e.size }}){% if e.removable %}
+<form method="post" action="{{ base }}/evidence/{{ e.id }}/remove" class="d-inline">
+<input type="hidden" name="csrf" value="{{ csrf }}"><button class="btn btn-link btn-sm align-baseline p-0 ms-2" type="submit">Remove<span class="visually-hidden"> {{ e.name }}</span></button></form>{% endif %}</li>{% endfor %}</ul>
+{%- endif %}
+{%- if not committed %}
+<form method="post" action="{{ base }}/evidence" enctype="multipart/form-data">
+<input type="hidden" name="csrf" value="{{ csrf }}">
+<div class="row g-2 align-items-end">
+<div class="col-sm-4"><label class="form-label" for="evidence-milestone">Milestone</label>
+<select class="form-select" id="evidence-milestone" name="milestone" required>{% for ref in refs %}<option value="{{ ref }}">{{ ref }}</option>{% endfor %}</select></div>
+<div class="col-sm-6"><label class="form-label" for="evidence-file">File</label>
+<input class="form-control" type="file" id="evidence-file" name="evidence" required accept=".pdf,.docx,.xlsx,.odt,.ods,.png,.jpg,.jpeg"></div>
+<div class="col-sm-2"><button class="btn btn-outline-primary w-100" type="submit">Attach</button></div>
+</div></form>
+{%- endif %}
+</section>
+{%- endif %}
 </main></body></html>"""
 )
 
@@ -298,6 +324,7 @@ def render(
     field_error: bool = False,
     checked: Checked | None = None,
     file: str = "",
+    attached: str = "",
 ) -> Response:
     """The partner's page, as their return stands, with the outcome of what they just did."""
     access = partner.access
@@ -333,6 +360,19 @@ def render(
         "rejected": _shown(newest) if newest is not None and newest.state == "rejected" else None,
         "just_submitted": request.args.get("submitted") == "1" and receipt is not None,
         "tables": None,
+        "refs": link.refs,
+        "evidence_mb": settings.max_evidence_mb,
+        "evidence": [
+            {
+                "id": e.id,
+                "milestone": e.milestone,
+                "name": e.name,
+                "size": _size(e.size),
+                "removable": e.state == "waiting" and link.committed_at is None,
+            }
+            for e in partner.evidence()
+        ],
+        "attached": attached,
     }
     if checked is not None:
         report = checked.outcomes[0][1].report
@@ -358,11 +398,18 @@ def _audit(partner: Partner, action: str, detail: str) -> None:
 
 
 def page(token: str) -> Response:
-    """GET: the partner's page."""
+    """GET: the partner's page (after attaching a file, saying which)."""
     opened = _open(token)
     if opened is None:
         return bad_link()
-    return render(*opened, token)
+    partner, settings = opened
+    attached = ""
+    if request.args.get("attached", "").isdigit():
+        wanted = int(request.args["attached"][:12])
+        attached = next(
+            (f"{e.name} to {e.milestone}" for e in partner.evidence() if e.id == wanted), ""
+        )
+    return render(partner, settings, token, attached=attached)
 
 
 def upload(token: str) -> Response:
@@ -444,6 +491,67 @@ def submit(token: str) -> BaseResponse:
     return _finish(redirect(f"{LINK_PREFIX}{token}?submitted=1", code=303))
 
 
+def attach(token: str) -> BaseResponse:
+    """POST: attach an evidence file to one of their milestones (checked by content)."""
+    from socplan.attachments import AttachmentRefused, evidence_max_bytes
+
+    opened = _open(token)
+    if opened is None:
+        return bad_link()
+    partner, settings = opened
+    if partner.link.committed_at is not None:
+        return render(partner, settings, token, status=409)
+    wait = partner.claim_upload()
+    if wait:
+        minutes = math.ceil(wait / 60)
+        response = render(
+            partner,
+            settings,
+            token,
+            status=429,
+            message=(
+                f"This link has taken {settings.link_uploads_per_hour} uploads in the last hour, "
+                f"the most it allows; wait {minutes} minute{'' if minutes == 1 else 's'} and "
+                "attach the file again."
+            ),
+        )
+        response.headers["Retry-After"] = str(wait)
+        return response
+    limit = evidence_max_bytes(settings)
+    try:
+        sent = request.files.get("evidence")
+        milestone = request.form.get("milestone", "")[:64]
+    except RequestEntityTooLarge:
+        return too_large(token)
+    if sent is None or not sent.filename:
+        return render(
+            partner, settings, token, status=400, message="Choose a file before pressing Attach."
+        )
+    name = display_name(sent.filename)
+    data = sent.stream.read(limit + 1)
+    try:
+        kept = partner.attach(milestone, name, data, max_bytes=limit)
+    except (AttachmentRefused, RoundError) as exc:
+        words = str(exc)
+        return render(partner, settings, token, status=422, message=words[:1].upper() + words[1:])
+    return _finish(redirect(f"{LINK_PREFIX}{token}?attached={kept.id}", code=303))
+
+
+def detach(token: str, evidence_id: int) -> BaseResponse:
+    """POST: remove an evidence file they attached, while it waits for the policy team."""
+    opened = _open(token)
+    if opened is None:
+        return bad_link()
+    partner, settings = opened
+    try:
+        partner.detach(evidence_id)
+    except RoundError as exc:
+        return render(
+            partner, settings, token, status=409, message=str(exc)[:1].upper() + str(exc)[1:]
+        )
+    return _finish(redirect(f"{LINK_PREFIX}{token}", code=303))
+
+
 def workbook(token: str) -> Response:
     """GET: the partner's own workbook."""
     opened = _open(token)
@@ -496,13 +604,17 @@ def token_of(path: str) -> str:
 
 
 def is_upload(method: str, path: str) -> bool:
-    """True for the one request that may carry a file: POST /r/<token>."""
-    return method == "POST" and path.startswith(LINK_PREFIX) and "/" not in path[len(LINK_PREFIX) :]
+    """True for the requests that may carry a file: POST /r/<token> (the return) and POST
+    /r/<token>/evidence."""
+    if method != "POST" or not path.startswith(LINK_PREFIX):
+        return False
+    rest = path[len(LINK_PREFIX) :]
+    return "/" not in rest or (rest.count("/") == 1 and rest.endswith("/evidence"))
 
 
 def max_body(settings: Settings) -> int:
     """The largest upload request: the largest file and the form around it."""
-    return settings.max_upload_mb * 1024 * 1024 + FORM_OVERHEAD
+    return max(settings.max_upload_mb, settings.max_evidence_mb) * 1024 * 1024 + FORM_OVERHEAD
 
 
 def register(server: Flask) -> None:
@@ -512,3 +624,12 @@ def register(server: Flask) -> None:
     server.add_url_rule(f"{LINK_PREFIX}<token>", "partner_upload", upload, methods=["POST"])
     server.add_url_rule(f"{LINK_PREFIX}<token>/submit", "partner_submit", submit, methods=["POST"])
     server.add_url_rule(f"{LINK_PREFIX}<token>/workbook", "partner_workbook", workbook)
+    server.add_url_rule(
+        f"{LINK_PREFIX}<token>/evidence", "partner_attach", attach, methods=["POST"]
+    )
+    server.add_url_rule(
+        f"{LINK_PREFIX}<token>/evidence/<int:evidence_id>/remove",
+        "partner_detach",
+        detach,
+        methods=["POST"],
+    )

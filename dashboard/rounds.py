@@ -3,6 +3,7 @@ actions, the links of a round just opened, and a return waiting for review."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 import dash_bootstrap_components as dbc
@@ -18,6 +19,7 @@ from socplan.rounds import (
     REMINDED,
     SENT,
     SUBMITTED,
+    EvidenceItem,
     Issued,
     Link,
     OwnerState,
@@ -201,7 +203,9 @@ def verdict(checked: Checked) -> html.P:
     )
 
 
-def review_item(link: Link, submission: Submission, checked: Checked) -> html.Article:
+def review_item(
+    link: Link, submission: Submission, checked: Checked, evidence: Sequence[EvidenceItem] = ()
+) -> html.Article:
     """One return waiting for review: who sent what and when, its checks again and what it
     would change, a box to choose it for the commit and a message to send it back with."""
     sid = submission.id
@@ -216,6 +220,13 @@ def review_item(link: Link, submission: Submission, checked: Checked) -> html.Ar
                 f"{_when(submission.submitted_at)}; {submission.milestones} milestones."
             ),
             verdict(checked),
+            html.P(
+                "Evidence attached (it joins the plan, not public, when you commit): "
+                + "; ".join(f"{e.milestone}: {e.name}" for e in evidence),
+                className="small",
+            )
+            if evidence
+            else "",
             dbc.Checkbox(
                 id=choose,
                 value=checked.ok,

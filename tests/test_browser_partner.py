@@ -141,7 +141,9 @@ def test_the_page_is_accessible_with_problems_shown(browser, site, tmp_path):
         page.get_by_label("Your completed workbook").set_input_files(bad)
         page.get_by_role("button", name="Upload and check").click()
         expect(page.locator("#result")).to_contain_text("problem to fix")
-        assert page.evaluate("document.activeElement.id") == "result"  # read out first
+        expect(
+            page.locator("#result")
+        ).to_be_focused()  # read out first (autofocus: applied after load)
         assert serious_axe_violations(page) == []
         assert download.value.suggested_filename.endswith(".xlsx")
     context.close()

@@ -365,3 +365,63 @@ def test_uploads_and_submissions_are_audited_as_the_partner_without_the_token(op
     assert {"return-upload-refused", "return-upload", "return-submit"} <= set(mine["action"])
     assert set(mine["plan"]) == {"main"}
     assert not log.apply(lambda row: token in " ".join(map(str, row)), axis=1).any()
+
+
+def attach(client: FlaskClient, token: str, ref: str, data: bytes, name: str):
+    page = client.get(f"/r/{token}").get_data(as_text=True)
+    form = {"csrf": csrf_of(page), "milestone": ref, "evidence": (io.BytesIO(data), name)}
+    return client.post(f"/r/{token}/evidence", data=form, content_type="multipart/form-data")
+
+
+def test_a_partner_attaches_evidence_that_joins_the_plan_when_their_return_is_committed(tmp_path):
+    from test_attachments import pdf
+
+    from socplan.evidence_store import EvidenceStore
+
+    opened = open_round(tmp_path)  # attachments count against the link's uploads too
+    client, token = opened.client(), opened.tokens[OWNER]
+    ref = opened.link().refs[0]
+    page = text(client.get(f"/r/{token}"))
+    assert "Evidence (optional)" in page and f'<option value="{ref}">' in page
+    # Another owner's milestone, or a file that is not what it says, is refused; nothing kept.
+    other = opened.link("West Mercia Police").refs[0]
+    refused = attach(client, token, other, pdf(), "minutes.pdf")
+    assert refused.status_code == 422 and "Choose one of your milestones" in text(refused)
+    renamed = attach(client, token, ref, b"MZ\x90\x00 a program" * 50, "minutes.pdf")
+    assert renamed.status_code == 422 and "minutes.pdf" in text(renamed)
+    assert opened.rounds.evidence([opened.link().id]) == []
+    kept = attach(client, token, ref, pdf(), "JAG minutes.pdf")
+    assert kept.status_code == 303
+    page = text(client.get(kept.headers["Location"]))
+    assert f"Attached JAG minutes.pdf to {ref}" in page and "Remove" in page
+    # One they attached by mistake is removed; another link cannot remove theirs.
+    mistake = attach(client, token, ref, pdf(), "wrong.pdf")
+    wrong = next(e for e in opened.rounds.evidence([opened.link().id]) if e.name == "wrong.pdf")
+    stranger = opened.client()
+    strange_page = text(stranger.get(f"/r/{opened.tokens['West Mercia Police']}"))
+    taken = stranger.post(
+        f"/r/{opened.tokens['West Mercia Police']}/evidence/{wrong.id}/remove",
+        data={"csrf": csrf_of(strange_page)},
+    )
+    assert taken.status_code == 409 and mistake.status_code == 303
+    gone = client.post(f"/r/{token}/evidence/{wrong.id}/remove", data={"csrf": csrf_of(page)})
+    assert gone.status_code == 303
+    assert [e.name for e in opened.rounds.evidence([opened.link().id])] == ["JAG minutes.pdf"]
+
+    submit(client, token, text(upload(client, token, good_return(opened))))
+
+    def check(link, period, name, data):
+        plan = DeliveryPlan.from_store(opened.store)
+        checked = check_partner_return(
+            opened.store, plan, link.owner, link.refs, name, data, period
+        )
+        return checked.outcomes[0][1].parsed.milestones
+
+    opened.rounds.commit([opened.submissions()[0].id], by="officer", check=check)
+    files = EvidenceStore(opened.store.for_plan("main")).list()
+    assert [(f.milestone, f.name, f.public, f.added_by) for f in files] == [
+        (ref, "JAG minutes.pdf", False, f"partner: {OWNER}")
+    ]
+    assert files[0].period == Q3
+    after = text(client.get(f"/r/{token}"))
+    assert "JAG minutes.pdf" in after and "/remove" not in after and 'type="file"' not in after

@@ -370,9 +370,11 @@ def _review(found: Round) -> Any:
         return html.P("No return is waiting for review.")
     # The version the previews are made against: a commit after a newer import is refused.
     items: list[Any] = [dcc.Store(id=ids.REVIEW_VERSION, data=rounds.store.version()[1])]
+    evidence = rounds.evidence([link.id for link, _ in pending])
     for link, submission in pending:
         _, name, data = rounds.submission_file(submission.id)
-        items.append(review_item(link, submission, _check(link, found.period, name, data)))
+        theirs = [e for e in evidence if e.link_id == link.id and e.state == "waiting"]
+        items.append(review_item(link, submission, _check(link, found.period, name, data), theirs))
     items.append(dbc.Button("Commit selected", id=ids.REVIEW_COMMIT, color="primary"))
     return items
 

@@ -36,7 +36,9 @@ from .periods import Period, PeriodError
 from .schema import CLOSED_STATUSES, RECOMMENDATION_FIELDS
 from .store import Revision, Store, StoreError
 from .tables import (
+    evidence_files,
     plans,
+    return_evidence,
     return_links,
     return_mail,
     return_rounds,
@@ -176,6 +178,47 @@ class Submission:
             row.message or "",
             row.import_id,
         )
+
+
+@dataclass(frozen=True)
+class EvidenceItem:
+    """An evidence file a partner attached through their link (without its bytes)."""
+
+    id: int
+    link_id: int
+    milestone: str
+    state: str  # waiting, committed or removed
+    name: str
+    kind: str
+    size: int
+    added_at: datetime
+    evidence_id: int | None
+
+    @classmethod
+    def from_row(cls, row: Any) -> EvidenceItem:
+        return cls(
+            row.id,
+            row.link_id,
+            row.milestone,
+            row.state,
+            row.name,
+            row.kind,
+            int(row.size),
+            _utc(row.added_at) or datetime.now(UTC),
+            row.evidence_id,
+        )
+
+
+def _evidence(conn: Connection, link_ids: Iterable[int]) -> list[EvidenceItem]:
+    columns = [c for c in return_evidence.c if c.name != "content"]
+    rows = conn.execute(
+        sa.select(*columns)
+        .where(
+            return_evidence.c.link_id.in_(list(link_ids)) & (return_evidence.c.state != "removed")
+        )
+        .order_by(return_evidence.c.id)
+    ).all()
+    return [EvidenceItem.from_row(r) for r in rows]
 
 
 @dataclass(frozen=True)
@@ -399,6 +442,11 @@ class Rounds:
                 ).one()
             )
         return link, row.file_name, bytes(row.content)
+
+    def evidence(self, link_ids: Iterable[int]) -> list[EvidenceItem]:
+        """Evidence files partners attached through these links (not those they removed)."""
+        with self.store.engine.connect() as conn:
+            return _evidence(conn, link_ids)
 
     def mail(self, link_ids: Iterable[int]) -> list[MailRecord]:
         """Messages about these links, oldest first."""
@@ -643,8 +691,9 @@ class Rounds:
             chosen.append((link, sub, name, data))
         assert period is not None
         empty = pd.DataFrame(columns=list(RECOMMENDATION_FIELDS))
+        milestones = {link.id: check(link, period, name, data) for link, _, name, data in chosen}
         returns = [
-            (empty, check(link, period, name, data), data, f"{link.owner}: {name}")
+            (empty, milestones[link.id], data, f"{link.owner}: {name}")
             for link, _, name, data in chosen
         ]
 
@@ -674,6 +723,14 @@ class Rounds:
                     .where(return_links.c.id == link.id)
                     .values(committed_at=now)
                 )
+                recommendation_of = dict(
+                    zip(
+                        milestones[link.id]["ref"],
+                        milestones[link.id]["recommendation"],
+                        strict=True,
+                    )
+                )
+                self._keep_evidence(conn, link, period, recommendation_of, now)
                 write_audit(
                     conn,
                     by,
@@ -690,6 +747,49 @@ class Rounds:
             expected_last_import=expected_last_import,
             after=mark,
         )
+
+    def _keep_evidence(
+        self,
+        conn: Connection,
+        link: Link,
+        period: Period,
+        recommendation_of: dict[str, str],
+        now: datetime,
+    ) -> None:
+        """Copy the evidence `link`'s partner attached into the plan's evidence files (editors'
+        only until an editor marks one public), in the commit's transaction."""
+        plan_id = self._plan_id(conn)
+        waiting = conn.execute(
+            sa.select(return_evidence).where(
+                (return_evidence.c.link_id == link.id) & (return_evidence.c.state == "waiting")
+            )
+        ).all()
+        for row in waiting:
+            recommendation = recommendation_of.get(row.milestone)
+            if recommendation is None:
+                continue  # a milestone their return no longer holds: left waiting
+            new = conn.execute(
+                evidence_files.insert().values(
+                    plan_id=plan_id,
+                    milestone=row.milestone,
+                    recommendation=recommendation,
+                    period_index=period.index,
+                    name=row.name,
+                    kind=row.kind,
+                    media_type=row.media_type,
+                    size=row.size,
+                    sha256=row.sha256,
+                    content=row.content,
+                    public=False,
+                    added_by=f"partner: {link.owner}"[:150],
+                    added_at=now,
+                )
+            ).inserted_primary_key[0]  # type: ignore[index]
+            conn.execute(
+                return_evidence.update()
+                .where(return_evidence.c.id == row.id)
+                .values(state="committed", evidence_id=new, content=b"")
+            )
 
     def reject(self, submission_id: int, message: str, *, by: str) -> Submission:
         """Send a submitted return back with `message` (shown to the partner on their page)."""
@@ -970,6 +1070,64 @@ class Partner:
     def submissions(self) -> list[Submission]:
         """This link's submissions, newest first."""
         return self.rounds.submissions([self.link.id])
+
+    def evidence(self) -> list[EvidenceItem]:
+        """The evidence files attached through this link (not those removed), oldest first."""
+        return self.rounds.evidence([self.link.id])
+
+    def attach(
+        self, milestone: str, file_name: str, data: bytes, *, max_bytes: int
+    ) -> EvidenceItem:
+        """Keep an evidence file for one of their milestones, checked by content first
+        (AttachmentRefused, with a message for them, when it is not accepted); it joins the plan
+        when the policy team commits their return."""
+        from .attachments import check_attachment
+
+        if self.link.committed_at is not None:
+            raise RoundError(
+                "your return has been committed; send further evidence to the policy team"
+            )
+        if milestone not in self.link.refs:
+            raise RoundError("choose one of your milestones for the file")
+        checked = check_attachment(file_name, data, max_bytes=max_bytes)
+        with self.access.store.transaction() as conn:
+            new = conn.execute(
+                return_evidence.insert().values(
+                    link_id=self.link.id,
+                    milestone=milestone,
+                    state="waiting",
+                    name=checked.name,
+                    kind=checked.kind,
+                    media_type=checked.media_type,
+                    size=checked.size,
+                    sha256=checked.sha256,
+                    content=data,
+                    added_at=datetime.now(UTC),
+                )
+            ).inserted_primary_key[0]  # type: ignore[index]
+            write_audit(
+                conn,
+                f"partner: {self.link.owner}"[:150],
+                "return-evidence",
+                f"{self.access.round.period}: {checked.name} for {milestone}",
+                plan_id=self.access.round.plan_id,
+            )
+        return next(e for e in self.evidence() if e.id == new)
+
+    def detach(self, evidence_id: int) -> None:
+        """Remove a file they attached (only while it waits for the policy team)."""
+        with self.access.store.transaction() as conn:
+            done = conn.execute(
+                return_evidence.update()
+                .where(
+                    (return_evidence.c.id == evidence_id)
+                    & (return_evidence.c.link_id == self.link.id)
+                    & (return_evidence.c.state == "waiting")
+                )
+                .values(state="removed", content=b"")
+            ).rowcount
+        if not done:
+            raise RoundError("that file cannot be removed now")
 
     def workbook(self) -> tuple[str, bytes]:
         """Their workbook."""

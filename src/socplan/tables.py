@@ -273,6 +273,27 @@ return_submissions = sa.Table(
     sa.Index("ix_return_submissions_link", "link_id"),
 )
 
+# Evidence files a partner attached to their milestones through their link: "waiting" until
+# their return is committed (then copied into `evidence_files`, editors' only, and "committed")
+# or "removed" by the partner. Checked by content as editors' evidence is.
+return_evidence = sa.Table(
+    "return_evidence",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("link_id", sa.Integer, sa.ForeignKey("return_links.id"), nullable=False),
+    sa.Column("milestone", sa.String(64), nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("media_type", sa.String(128), nullable=False),
+    sa.Column("size", sa.Integer, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("content", sa.LargeBinary, nullable=False),
+    sa.Column("added_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("evidence_id", sa.Integer, sa.ForeignKey("evidence_files.id"), nullable=True),
+    sa.Index("ix_return_evidence_link", "link_id"),
+)
+
 # Every upload through a link, accepted or not: the per-link rate limit counts these.
 return_uploads = sa.Table(
     "return_uploads",

@@ -1,6 +1,6 @@
 """Returns rounds: owners' contacts, rounds (a period open for returns, with a due date), one
-update link per owner in a round (stored only as a hash), partners' submissions, upload
-attempts (for the rate limit) and the mail sent.
+update link per owner in a round (stored only as a hash), partners' submissions and evidence
+files, upload attempts (for the rate limit) and the mail sent.
 
 Revision ID: 0008
 Revises: 0007
@@ -77,6 +77,22 @@ def upgrade() -> None:
     )
     op.create_index("ix_return_submissions_link", "return_submissions", ["link_id"])
     op.create_table(
+        "return_evidence",
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("link_id", sa.Integer, sa.ForeignKey("return_links.id"), nullable=False),
+        sa.Column("milestone", sa.String(64), nullable=False),
+        sa.Column("state", sa.String(16), nullable=False),
+        sa.Column("name", sa.String(255), nullable=False),
+        sa.Column("kind", sa.String(16), nullable=False),
+        sa.Column("media_type", sa.String(128), nullable=False),
+        sa.Column("size", sa.Integer, nullable=False),
+        sa.Column("sha256", sa.String(64), nullable=False),
+        sa.Column("content", sa.LargeBinary, nullable=False),
+        sa.Column("added_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("evidence_id", sa.Integer, sa.ForeignKey("evidence_files.id"), nullable=True),
+    )
+    op.create_index("ix_return_evidence_link", "return_evidence", ["link_id"])
+    op.create_table(
         "return_uploads",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
         sa.Column("link_id", sa.Integer, sa.ForeignKey("return_links.id"), nullable=False),
@@ -102,6 +118,8 @@ def downgrade() -> None:
     op.drop_table("return_mail")
     op.drop_index("ix_return_uploads_link_at", "return_uploads")
     op.drop_table("return_uploads")
+    op.drop_index("ix_return_evidence_link", "return_evidence")
+    op.drop_table("return_evidence")
     op.drop_index("ix_return_submissions_link", "return_submissions")
     op.drop_table("return_submissions")
     op.drop_table("return_links")
