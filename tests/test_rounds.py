@@ -507,3 +507,43 @@ def test_a_commit_made_against_an_old_preview_is_refused(opened):
             expected_last_import=seen,
         )
     assert rounds.submissions([link.id])[0].state == "submitted"
+
+
+def test_a_whole_round_on_each_backend(backend_url, tmp_path, monkeypatch):
+    """Open, submit, send back, submit again, attach evidence, commit, log mail: on SQLite and
+    PostgreSQL alike (times with their zone, dates, bytes, locks)."""
+    from test_attachments import pdf
+
+    from socplan.evidence_store import EvidenceStore
+
+    monkeypatch.setenv("SOCPLAN_STATE_DIR", str(tmp_path / "state"))
+    store = Store(backend_url)
+    load_demo(store)
+    settings = load_settings(db=backend_url)
+    rounds = Rounds(store, settings)
+    found, issued = rounds.open(ROUND, DUE, by="editor1")
+    assert rounds.find(ROUND) == found and found.due == DUE
+    first = issued[0]
+    access = resolve(Store(backend_url), first.token)
+    assert access is not None and access.link.owner == first.owner
+    assert resolve(store, first.token, now=access.link.expires_at) is None
+    partner = Partner(access, settings)
+    assert partner.claim_upload() == 0
+    _, data = rounds.workbook(access.link)
+    sub = partner.submit(partner.receive("r.xlsx", data, 1).id)
+    rounds.reject(sub.id, "Add the corrective action", by="editor1")
+    again = partner.submit(partner.receive("r2.xlsx", data, 1).id)
+    partner.attach(access.link.refs[0], "minutes.pdf", pdf(), max_bytes=10**6)
+    rounds.record_mail(access.link, "invitation", date.today(), "sent", 1)
+    revisions = rounds.commit(
+        [again.id],
+        by="editor1",
+        check=lambda lk, p, n, d: _check(store, settings, lk, d).outcomes[0][1].parsed.milestones,
+    )
+    assert len(revisions) == 1
+    states = {s.owner: s for s in rounds.states(found)}
+    assert states[first.owner].state == "committed" and states[first.owner].mail
+    assert [s.state for s in rounds.submissions([access.link.id])] == ["committed", "rejected"]
+    assert [f.name for f in EvidenceStore(store.for_plan("main")).list()] == ["minutes.pdf"]
+    with pytest.raises(RoundError, match="already open"):
+        rounds.open(ROUND, DUE, by="editor2")
