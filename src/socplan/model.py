@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from . import metrics
@@ -62,27 +63,28 @@ class DeliveryPlan:
         recs, ms = store.load(known=known, published=published)
         changed = set(ms["period_index"].astype(int)) | set(recs["period_index"].astype(int))
         kept = {p for p, i in shown.items() if known.get(p) == i} - changed
-        return DeliveryPlan(
-            pd.concat(
-                [self.recommendations[self.recommendations["period_index"].isin(kept)], recs],
-                ignore_index=True,
-            ),
-            pd.concat(
-                [self.snapshots[self.snapshots["period_index"].isin(kept)], ms], ignore_index=True
-            ),
-            frozenset() if published else draft_periods(store),
+        kept_recs = _periods(self.recommendations, kept)
+        kept_ms = _periods(self.snapshots, kept)
+        plan = DeliveryPlan(
+            pd.concat([kept_recs, recs], ignore_index=True),
+            pd.concat([kept_ms, ms], ignore_index=True),
+            drafts,
         )
+        if "nbytes" in self._plans:  # this plan's, less the periods let go, plus those read
+            gone = set(known) - kept
+            let_go = _frame_bytes(
+                _periods(self.recommendations, gone), _periods(self.snapshots, gone)
+            )
+            plan._plans["nbytes"] = self._plans["nbytes"] - let_go + _frame_bytes(recs, ms)
+        return plan
 
     def nbytes(self) -> int:
         """About what the plan's frames take in memory: their arrays, and each distinct string
-        once (the store keeps repeated text as one object: see `store._shared_text`)."""
-        total = 0
-        for frame in (self.recommendations, self.snapshots):
-            total += int(frame.memory_usage(deep=False, index=True).sum())
-            for name in frame.columns:
-                if frame[name].dtype.kind in "OT" or str(frame[name].dtype) == "str":
-                    total += sum(sys.getsizeof(v) for v in frame[name].dropna().unique())
-        return total
+        once (the store keeps repeated text as one object: see `store._Column`). Worked out
+        once; a plan `refreshed` from this one adjusts it by the periods read again."""
+        if "nbytes" not in self._plans:
+            self._plans["nbytes"] = _frame_bytes(self.recommendations, self.snapshots)
+        return int(self._plans["nbytes"])
 
     # -- periods ---------------------------------------------------------------------------
     @property
@@ -276,3 +278,23 @@ class DeliveryPlan:
         if "themes" not in self._plans:
             self._plans["themes"] = sorted(self.recommendations["theme"].unique())
         return list(self._plans["themes"])
+
+
+def _periods(frame: pd.DataFrame, indexes: set[int]) -> pd.DataFrame:
+    """The rows of `frame` in these periods; a view when they are one run of rows (as the
+    periods a plan keeps on a refresh usually are), so keeping them copies nothing."""
+    rows = np.flatnonzero(frame["period_index"].isin(list(indexes)).to_numpy())
+    if len(rows) and rows[-1] - rows[0] + 1 == len(rows):
+        return frame.iloc[rows[0] : rows[-1] + 1]
+    return frame.iloc[rows]
+
+
+def _frame_bytes(*frames: pd.DataFrame) -> int:
+    """The arrays of `frames`, and each distinct string in a column once (see `nbytes`)."""
+    total = 0
+    for frame in frames:
+        total += int(frame.memory_usage(deep=False, index=True).sum())
+        for name in frame.columns:
+            if frame[name].dtype.kind in "OT" or str(frame[name].dtype) == "str":
+                total += sum(sys.getsizeof(v) for v in frame[name].unique() if isinstance(v, str))
+    return total
