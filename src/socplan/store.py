@@ -220,15 +220,15 @@ def _read_rows(conn: Connection, table: sa.Table, ids: list[int]) -> pd.DataFram
         return empty
     quoted = ", ".join(conn.dialect.identifier_preparer.quote(n) for n in names)
     sql = f"SELECT {quoted} FROM {table.name} WHERE import_id = {_mark(conn)}"
-    columns = {c.name: _Column(c.type) for c in table.c}
+    gathered = {c.name: _Column(c.type) for c in table.c}
     for import_id in sorted(ids):  # as one query read them: by import, then key
         rows = conn.exec_driver_sql(sql, (import_id,)).cursor.fetchall()
         chunk = pd.DataFrame.from_records(rows, columns=names)
         del rows
-        for name, column in columns.items():
-            column.add(chunk[name])
+        for name, part in gathered.items():
+            part.add(chunk[name])
         del chunk
-    return pd.DataFrame({name: column.series() for name, column in columns.items()})
+    return pd.DataFrame({name: part.series() for name, part in gathered.items()})
 
 
 class _Column:
@@ -284,7 +284,7 @@ def _dates(column: pd.Series) -> pd.Series:
 def _with_imports(rows: pd.DataFrame, meta: pd.DataFrame) -> pd.DataFrame:
     """`rows` with the period, period index and revision of the import each belongs to (added
     in place of a merge, which would copy every column of the plan)."""
-    at = meta.index.get_indexer(rows["import_id"])
+    at = meta.index.get_indexer(pd.Index(rows["import_id"]))
     for name in ("revision", "period_index", "period"):
         values = meta[name].take(at) if len(rows) else meta[name].iloc[:0]
         rows.insert(0, name, values.array)
