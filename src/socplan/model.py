@@ -296,5 +296,6 @@ def _frame_bytes(*frames: pd.DataFrame) -> int:
         total += int(frame.memory_usage(deep=False, index=True).sum())
         for name in frame.columns:
             if frame[name].dtype.kind in "OT" or str(frame[name].dtype) == "str":
-                total += sum(sys.getsizeof(v) for v in frame[name].unique() if isinstance(v, str))
+                distinct = pd.Series(frame[name].unique()).dropna().to_numpy(dtype=object)
+                total += sum(map(sys.getsizeof, distinct))
     return total
