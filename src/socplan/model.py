@@ -55,11 +55,13 @@ class DeliveryPlan:
         shown = store.shown_ids(published=published)
         drafts = frozenset() if published else draft_periods(store)
         if shown == known:  # a sign-off may still have changed which periods are drafts
-            return (
-                self
-                if drafts == self.drafts
-                else DeliveryPlan(self.recommendations, self.snapshots, drafts)
-            )
+            if drafts == self.drafts:
+                return self
+            same = DeliveryPlan(self.recommendations, self.snapshots, drafts)
+            same._cache.update(self._cache)  # no memoised frame depends on the drafts
+            if "nbytes" in self._plans:
+                same._plans["nbytes"] = self._plans["nbytes"]
+            return same
         recs, ms = store.load(known=known, published=published)
         changed = set(ms["period_index"].astype(int)) | set(recs["period_index"].astype(int))
         kept = {p for p, i in shown.items() if known.get(p) == i} - changed
@@ -76,7 +78,30 @@ class DeliveryPlan:
                 _periods(self.recommendations, gone), _periods(self.snapshots, gone)
             )
             plan._plans["nbytes"] = self._plans["nbytes"] - let_go + _frame_bytes(recs, ms)
+        plan._carry(self, kept, ms)
         return plan
+
+    def _carry(self, held: DeliveryPlan, kept: set[int], read: pd.DataFrame) -> None:
+        """Take over what `held` had worked out for the periods kept, working out only the rows
+        of the periods `read` again: the as-at frames of kept periods, and the per-period rows
+        of the trend and the burn-up (each row depends on its own period alone)."""
+        for key, frame in held._cache.items():
+            if isinstance(key, tuple) and key[0] == "milestones" and key[1] in kept:
+                self._cache[key] = frame
+        if read.empty or held.snapshots.empty:
+            return
+        ends = {p.index: p.end for p in self.periods}
+        rows: dict[tuple[str], Callable[[pd.DataFrame], pd.DataFrame]] = {
+            ("trend",): metrics.trend,
+            ("burnup",): lambda frame: metrics.burnup(frame, ends),
+        }
+        for key, build in rows.items():
+            if key in held._cache:
+                old = held._cache[key]
+                old = old[np.array([Period.parse(p).index in kept for p in old["period"]], bool)]
+                table = pd.concat([old, build(read)], ignore_index=True)
+                order = np.argsort([Period.parse(p).index for p in table["period"]], kind="stable")
+                self._cache[key] = table.take(order).reset_index(drop=True)
 
     def nbytes(self) -> int:
         """About what the plan's frames take in memory: their arrays, and each distinct string
