@@ -85,7 +85,7 @@ class DeliveryPlan:
         """Take over what `held` had worked out for the periods kept, working out only the rows
         of the periods `read` again: the as-at frames of kept periods, and the per-period rows
         of the trend and the burn-up (each row depends on its own period alone)."""
-        for key, frame in held._cache.items():
+        for key, frame in list(held._cache.items()):  # pages may still be adding to it
             if isinstance(key, tuple) and key[0] == "milestones" and key[1] in kept:
                 self._cache[key] = frame
         if read.empty or held.snapshots.empty:
