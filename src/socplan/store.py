@@ -223,10 +223,12 @@ def _read_rows(conn: Connection, table: sa.Table, ids: list[int]) -> pd.DataFram
     gathered = {c.name: _Column(c.type) for c in table.c}
     for import_id in sorted(ids):  # as one query read them: by import, then key
         rows = conn.exec_driver_sql(sql, (import_id,)).cursor.fetchall()
-        chunk = pd.DataFrame.from_records(rows, columns=names)
+        # A plain grid of the driver's values: a DataFrame would first infer and convert
+        # every column, only for `_Column` to convert it again.
+        chunk = np.array(rows, dtype=object) if rows else np.empty((0, len(names)), object)
         del rows
-        for name, part in gathered.items():
-            part.add(chunk[name])
+        for position, part in enumerate(gathered.values()):
+            part.add(chunk[:, position])
         del chunk
     return pd.DataFrame({name: part.series() for name, part in gathered.items()})
 
@@ -242,25 +244,27 @@ class _Column:
         self.flag = isinstance(kind, sa.Boolean)
         self.real = isinstance(kind, sa.Float)
         self.parts: list[np.ndarray] = []
-        self.distinct: dict[str, int] = {}
+        self.distinct = np.empty(0, dtype=object)  # text: each value once, in order seen
 
-    def add(self, values: pd.Series) -> None:
-        """Keep one import's values of this column."""
+    def add(self, values: np.ndarray) -> None:
+        """Keep one import's values of this column (as the driver gave them)."""
         if self.text:
-            codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
-            known = self.distinct
-            ours = np.array([known.setdefault(u, len(known)) for u in uniques], dtype=np.int32)
-            self.parts.append(np.append(ours, -1).take(codes))  # -1 (missing) stays -1
+            # The distinct values so far come first, so they keep their codes; new ones follow.
+            seen = len(self.distinct)
+            codes, self.distinct = pd.factorize(
+                np.concatenate([self.distinct, values]), use_na_sentinel=True
+            )
+            self.parts.append(codes[seen:].astype(np.int32))  # -1: missing
         elif self.date:
-            codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
+            codes, uniques = pd.factorize(values, use_na_sentinel=True)
             parsed = _dates(pd.Series(uniques, dtype=object)).to_numpy()
             self.parts.append(np.append(parsed, np.datetime64("NaT", "ns")).take(codes))
         elif self.flag:
-            self.parts.append(values.astype(bool).to_numpy())
+            self.parts.append(values.astype(bool))
         elif self.real:
-            self.parts.append(values.astype("float64").to_numpy())
+            self.parts.append(pd.Series(values, dtype=object).astype("float64").to_numpy())
         else:
-            self.parts.append(values.to_numpy())
+            self.parts.append(pd.Series(values, dtype=object).infer_objects().to_numpy())
 
     def series(self) -> pd.Series:
         """The column for every import added, in the order added."""
