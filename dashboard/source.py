@@ -21,8 +21,9 @@ from .filters import Filters, clean_query
 
 # What a plan held in a worker costs, as a multiple of its frames' own size (`nbytes`): the
 # frames pages derive from it (per period, per filter) and the allocator's slack come on top.
-# Measured by bench/bench_plans.py at 10,000 milestones x 20 quarters: frames 31 MiB, 46 MiB
-# resident once loaded, 59 MiB with its pages viewed.
+# Measured by bench/bench_plans.py at 10,000 milestones x 20 quarters: frames 31 MiB, about
+# 30 MiB resident once loaded, 55 MiB with its pages viewed (46 and 59 before the store read a
+# plan one period at a time).
 FOOTPRINT = 2
 PAGES_KEPT = 256
 PAGE_BYTES_KEPT = 32 * 1024 * 1024  # per plan kept

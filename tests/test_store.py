@@ -203,3 +203,24 @@ def test_a_plan_refreshed_after_an_import_reads_only_what_changed(store, monkeyp
         ordered(refreshed.recommendations), ordered(fresh.recommendations)
     )
     assert refreshed.refreshed(store) is refreshed  # nothing new: nothing read, the same plan
+
+
+def test_a_refreshed_plan_works_out_only_what_changed_and_equals_a_fresh_one(store):
+    from socplan.model import DeliveryPlan
+
+    put(store, Q3, basic_milestones())
+    put(store, Q4, basic_milestones())
+    held = DeliveryPlan.from_store(store)
+    worked_out = held.trend(), held.burnup(), held.milestones(Q3), held.milestones(Q4)
+    assert worked_out and held.nbytes()
+    changed = basic_milestones().iloc[:1].assign(status="Complete", update="Done early")
+    store.commit_import(
+        recs(), changed, Q4, data=b"p", file_name="p.xlsx", imported_by="t", partial=True
+    )
+    refreshed, fresh = held.refreshed(store), DeliveryPlan.from_store(store)
+    pd.testing.assert_frame_equal(refreshed.trend(), fresh.trend())
+    pd.testing.assert_frame_equal(refreshed.burnup(), fresh.burnup())
+    for period in (Q3, Q4):
+        pd.testing.assert_frame_equal(refreshed.milestones(period), fresh.milestones(period))
+    assert refreshed.trend()["Complete"].tolist() != held.trend()["Complete"].tolist()
+    assert refreshed.nbytes() > 0

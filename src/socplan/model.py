@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from . import metrics
@@ -54,35 +55,61 @@ class DeliveryPlan:
         shown = store.shown_ids(published=published)
         drafts = frozenset() if published else draft_periods(store)
         if shown == known:  # a sign-off may still have changed which periods are drafts
-            return (
-                self
-                if drafts == self.drafts
-                else DeliveryPlan(self.recommendations, self.snapshots, drafts)
-            )
+            if drafts == self.drafts:
+                return self
+            same = DeliveryPlan(self.recommendations, self.snapshots, drafts)
+            same._cache.update(self._cache)  # no memoised frame depends on the drafts
+            if "nbytes" in self._plans:
+                same._plans["nbytes"] = self._plans["nbytes"]
+            return same
         recs, ms = store.load(known=known, published=published)
         changed = set(ms["period_index"].astype(int)) | set(recs["period_index"].astype(int))
         kept = {p for p, i in shown.items() if known.get(p) == i} - changed
-        return DeliveryPlan(
-            pd.concat(
-                [self.recommendations[self.recommendations["period_index"].isin(kept)], recs],
-                ignore_index=True,
-            ),
-            pd.concat(
-                [self.snapshots[self.snapshots["period_index"].isin(kept)], ms], ignore_index=True
-            ),
-            frozenset() if published else draft_periods(store),
+        kept_recs = _periods(self.recommendations, kept)
+        kept_ms = _periods(self.snapshots, kept)
+        plan = DeliveryPlan(
+            pd.concat([kept_recs, recs], ignore_index=True),
+            pd.concat([kept_ms, ms], ignore_index=True),
+            drafts,
         )
+        if "nbytes" in self._plans:  # this plan's, less the periods let go, plus those read
+            gone = set(known) - kept
+            let_go = _frame_bytes(
+                _periods(self.recommendations, gone), _periods(self.snapshots, gone)
+            )
+            plan._plans["nbytes"] = self._plans["nbytes"] - let_go + _frame_bytes(recs, ms)
+        plan._carry(self, kept, ms)
+        return plan
+
+    def _carry(self, held: DeliveryPlan, kept: set[int], read: pd.DataFrame) -> None:
+        """Take over what `held` had worked out for the periods kept, working out only the rows
+        of the periods `read` again: the as-at frames of kept periods, and the per-period rows
+        of the trend and the burn-up (each row depends on its own period alone)."""
+        for key, frame in list(held._cache.items()):  # pages may still be adding to it
+            if isinstance(key, tuple) and key[0] == "milestones" and key[1] in kept:
+                self._cache[key] = frame
+        if read.empty or held.snapshots.empty:
+            return
+        ends = {p.index: p.end for p in self.periods}
+        rows: dict[tuple[str], Callable[[pd.DataFrame], pd.DataFrame]] = {
+            ("trend",): metrics.trend,
+            ("burnup",): lambda frame: metrics.burnup(frame, ends),
+        }
+        for key, build in rows.items():
+            if key in held._cache:
+                old = held._cache[key]
+                old = old[np.array([Period.parse(p).index in kept for p in old["period"]], bool)]
+                table = pd.concat([old, build(read)], ignore_index=True)
+                order = np.argsort([Period.parse(p).index for p in table["period"]], kind="stable")
+                self._cache[key] = table.take(order).reset_index(drop=True)
 
     def nbytes(self) -> int:
         """About what the plan's frames take in memory: their arrays, and each distinct string
-        once (the store keeps repeated text as one object: see `store._shared_text`)."""
-        total = 0
-        for frame in (self.recommendations, self.snapshots):
-            total += int(frame.memory_usage(deep=False, index=True).sum())
-            for name in frame.columns:
-                if frame[name].dtype.kind in "OT" or str(frame[name].dtype) == "str":
-                    total += sum(sys.getsizeof(v) for v in frame[name].dropna().unique())
-        return total
+        once (the store keeps repeated text as one object: see `store._Column`). Worked out
+        once; a plan `refreshed` from this one adjusts it by the periods read again."""
+        if "nbytes" not in self._plans:
+            self._plans["nbytes"] = _frame_bytes(self.recommendations, self.snapshots)
+        return int(self._plans["nbytes"])
 
     # -- periods ---------------------------------------------------------------------------
     @property
@@ -276,3 +303,24 @@ class DeliveryPlan:
         if "themes" not in self._plans:
             self._plans["themes"] = sorted(self.recommendations["theme"].unique())
         return list(self._plans["themes"])
+
+
+def _periods(frame: pd.DataFrame, indexes: set[int]) -> pd.DataFrame:
+    """The rows of `frame` in these periods; a view when they are one run of rows (as the
+    periods a plan keeps on a refresh usually are), so keeping them copies nothing."""
+    rows = np.flatnonzero(frame["period_index"].isin(list(indexes)).to_numpy())
+    if len(rows) and rows[-1] - rows[0] + 1 == len(rows):
+        return frame.iloc[rows[0] : rows[-1] + 1]
+    return frame.iloc[rows]
+
+
+def _frame_bytes(*frames: pd.DataFrame) -> int:
+    """The arrays of `frames`, and each distinct string in a column once (see `nbytes`)."""
+    total = 0
+    for frame in frames:
+        total += int(frame.memory_usage(deep=False, index=True).sum())
+        for name in frame.columns:
+            if frame[name].dtype.kind in "OT" or str(frame[name].dtype) == "str":
+                distinct = pd.Series(frame[name].unique()).dropna().to_numpy(dtype=object)
+                total += sum(map(sys.getsizeof, distinct))
+    return total

@@ -28,10 +28,7 @@ from .periods import Period
 from .schema import (
     DATE_FIELDS,
     MILESTONE_FIELDS,
-    MS_COLUMNS,
-    REC_COLUMNS,
     RECOMMENDATION_FIELDS,
-    Kind,
 )
 from .tables import (
     import_files,
@@ -207,29 +204,77 @@ def _mark(conn: Connection) -> str:
 def _read_rows(conn: Connection, table: sa.Table, ids: list[int]) -> pd.DataFrame:
     """The rows of a snapshot table for these imports, read by the driver: SQLAlchemy's
     per-value processing (dates above all) costs more than the query at 100,000 milestones.
-    Text that repeats (every period repeats the plan's) is kept once (`_shared_text`)."""
+
+    One import (one period) is read at a time and made compact before the next is read: the
+    driver's row tuples, and the string or date object it makes for every value, never exist
+    for more than one period at once (for a whole plan they took several times the frame).
+    Text that repeats (every period repeats the plan's) is kept once (`_Column`)."""
     names = [c.name for c in table.c]
-    if not ids:
-        return pd.DataFrame(columns=names)
+    if not ids:  # no rows: dates and flags typed as ever, the rest as nothing says otherwise
+        empty = pd.DataFrame(columns=names)
+        for column in table.c:
+            if isinstance(column.type, sa.Date):
+                empty[column.name] = empty[column.name].astype("datetime64[ns]")
+            elif isinstance(column.type, sa.Boolean):
+                empty[column.name] = empty[column.name].astype(bool)
+        return empty
     quoted = ", ".join(conn.dialect.identifier_preparer.quote(n) for n in names)
-    marks = ", ".join([_mark(conn)] * len(ids))
-    rows = conn.exec_driver_sql(
-        f"SELECT {quoted} FROM {table.name} WHERE import_id IN ({marks})", tuple(ids)
-    ).cursor.fetchall()
-    frame = pd.DataFrame.from_records(rows, columns=names)
-    for column in table.c:
-        if isinstance(column.type, sa.String | sa.Text):
-            frame[column.name] = _shared_text(frame[column.name])
-    return frame
+    sql = f"SELECT {quoted} FROM {table.name} WHERE import_id = {_mark(conn)}"
+    gathered = {c.name: _Column(c.type) for c in table.c}
+    for import_id in sorted(ids):  # as one query read them: by import, then key
+        rows = conn.exec_driver_sql(sql, (import_id,)).cursor.fetchall()
+        # A plain grid of the driver's values: a DataFrame would first infer and convert
+        # every column, only for `_Column` to convert it again.
+        chunk = np.array(rows, dtype=object) if rows else np.empty((0, len(names)), object)
+        del rows
+        for position, part in enumerate(gathered.values()):
+            part.add(chunk[:, position])
+        del chunk
+    return pd.DataFrame({name: part.series() for name, part in gathered.items()})
 
 
-def _shared_text(column: pd.Series) -> pd.Series:
-    """A text column in which equal values are one string object: a plan's text repeats in
-    every period (20 quarters hold each milestone's text 20 times), and the driver makes a new
-    string for each row. Kept once, a plan takes about a third of the memory."""
-    codes, uniques = pd.factorize(column, use_na_sentinel=True)
-    shared = pd.Series(pd.Index(uniques, dtype="str").take(codes), index=column.index)
-    return shared.where(codes >= 0)
+class _Column:
+    """One column of a snapshot table, gathered import by import in a compact form: text as
+    codes into the distinct values seen so far (so equal text is one string object however
+    many periods repeat it), dates parsed once per distinct value, flags as booleans."""
+
+    def __init__(self, kind: Any):
+        self.text = isinstance(kind, sa.String | sa.Text)
+        self.date = isinstance(kind, sa.Date)
+        self.flag = isinstance(kind, sa.Boolean)
+        self.real = isinstance(kind, sa.Float)
+        self.parts: list[np.ndarray] = []
+        self.distinct = np.empty(0, dtype=object)  # text: each value once, in order seen
+
+    def add(self, values: np.ndarray) -> None:
+        """Keep one import's values of this column (as the driver gave them)."""
+        if self.text:
+            # The distinct values so far come first, so they keep their codes; new ones follow.
+            seen = len(self.distinct)
+            codes, self.distinct = pd.factorize(
+                np.concatenate([self.distinct, values]), use_na_sentinel=True
+            )
+            self.parts.append(codes[seen:].astype(np.int32))  # -1: missing
+        elif self.date:
+            codes, uniques = pd.factorize(values, use_na_sentinel=True)
+            parsed = _dates(pd.Series(uniques, dtype=object)).to_numpy()
+            self.parts.append(np.append(parsed, np.datetime64("NaT", "ns")).take(codes))
+        elif self.flag:
+            self.parts.append(values.astype(bool))
+        elif self.real:
+            self.parts.append(pd.Series(values, dtype=object).astype("float64").to_numpy())
+        else:
+            self.parts.append(pd.Series(values, dtype=object).infer_objects().to_numpy())
+
+    def series(self) -> pd.Series:
+        """The column for every import added, in the order added."""
+        values = np.concatenate(self.parts)
+        self.parts = []
+        if not self.text:
+            return pd.Series(values)
+        # "" stands in for missing values (code -1) until `where` makes them NaN.
+        shared = pd.Series(pd.Index([*self.distinct, ""], dtype="str").take(values))
+        return shared.where(values >= 0) if (values < 0).any() else shared
 
 
 def _dates(column: pd.Series) -> pd.Series:
@@ -238,6 +283,16 @@ def _dates(column: pd.Series) -> pd.Series:
     if first and isinstance(first[0], str):
         return pd.to_datetime(column, format="%Y-%m-%d").astype("datetime64[ns]")
     return pd.to_datetime(column).astype("datetime64[ns]")
+
+
+def _with_imports(rows: pd.DataFrame, meta: pd.DataFrame) -> pd.DataFrame:
+    """`rows` with the period, period index and revision of the import each belongs to (added
+    in place of a merge, which would copy every column of the plan)."""
+    at = meta.index.get_indexer(pd.Index(rows["import_id"]))
+    for name in ("revision", "period_index", "period"):
+        values = meta[name].take(at) if len(rows) else meta[name].iloc[:0]
+        rows.insert(0, name, values.array)
+    return rows
 
 
 class Store:
@@ -620,18 +675,10 @@ class Store:
                     ).where(imports.c.id.in_(ids))
                 ).fetchall(),
                 columns=["import_id", "period", "period_index", "revision"],
-            )
-            recs = _read_rows(conn, recommendation_rows, ids)
-            ms = _read_rows(conn, milestone_rows, ids)
-        recs = recs.merge(meta, on="import_id")[rec_cols]
-        ms = ms.merge(meta, on="import_id")
-        for key in (*DATE_FIELDS, "baseline_due"):
-            ms[key] = _dates(ms[key])
-        for key in (*(c.key for c in MS_COLUMNS if c.kind is Kind.FLAG), "updated"):
-            ms[key] = ms[key].astype(bool)
-        for key in (c.key for c in REC_COLUMNS if c.kind is Kind.FLAG):
-            recs[key] = recs[key].astype(bool)
-        return recs, ms[ms_cols]
+            ).set_index("import_id")
+            recs = _with_imports(_read_rows(conn, recommendation_rows, ids), meta)
+            ms = _with_imports(_read_rows(conn, milestone_rows, ids), meta)
+        return recs[rec_cols], ms[ms_cols]
 
     def newest(self, *, published: bool = False) -> tuple[Period, pd.DataFrame, datetime] | None:
         """The newest period's milestones (its current revision; with `published`, the newest
