@@ -412,30 +412,41 @@ def page(token: str) -> Response:
     return render(partner, settings, token, attached=attached)
 
 
+def _refused_upload(
+    partner: Partner, settings: Settings, token: str, again: str
+) -> Response | None:
+    """The page refusing a file sent through the link (its return committed, or over the
+    link's uploads an hour: 429 with Retry-After), or None when it may go ahead (counted)."""
+    if partner.link.committed_at is not None:
+        return render(partner, settings, token, status=409)
+    wait = partner.claim_upload()
+    if not wait:
+        return None
+    minutes = math.ceil(wait / 60)
+    response = render(
+        partner,
+        settings,
+        token,
+        status=429,
+        message=(
+            f"This link has taken {settings.link_uploads_per_hour} uploads in the last hour, "
+            f"the most it allows; wait {minutes} minute{'' if minutes == 1 else 's'} and "
+            f"{again} again."
+        ),
+    )
+    response.headers["Retry-After"] = str(wait)
+    return response
+
+
 def upload(token: str) -> Response:
     """POST: check an uploaded return; keep it (unsubmitted) when it passes."""
     opened = _open(token)
     if opened is None:
         return bad_link()
     partner, settings = opened
-    if partner.link.committed_at is not None:
-        return render(partner, settings, token, status=409)
-    wait = partner.claim_upload()
-    if wait:
-        minutes = math.ceil(wait / 60)
-        response = render(
-            partner,
-            settings,
-            token,
-            status=429,
-            message=(
-                f"This link has taken {settings.link_uploads_per_hour} uploads in the last hour, "
-                f"the most it allows; wait {minutes} minute{'' if minutes == 1 else 's'} and "
-                "upload your workbook again."
-            ),
-        )
-        response.headers["Retry-After"] = str(wait)
-        return response
+    refused = _refused_upload(partner, settings, token, "upload your workbook")
+    if refused is not None:
+        return refused
     limit = settings.max_upload_mb * 1024 * 1024
     try:
         sent = request.files.get(FIELD)
@@ -499,24 +510,9 @@ def attach(token: str) -> BaseResponse:
     if opened is None:
         return bad_link()
     partner, settings = opened
-    if partner.link.committed_at is not None:
-        return render(partner, settings, token, status=409)
-    wait = partner.claim_upload()
-    if wait:
-        minutes = math.ceil(wait / 60)
-        response = render(
-            partner,
-            settings,
-            token,
-            status=429,
-            message=(
-                f"This link has taken {settings.link_uploads_per_hour} uploads in the last hour, "
-                f"the most it allows; wait {minutes} minute{'' if minutes == 1 else 's'} and "
-                "attach the file again."
-            ),
-        )
-        response.headers["Retry-After"] = str(wait)
-        return response
+    refused = _refused_upload(partner, settings, token, "attach the file")
+    if refused is not None:
+        return refused
     limit = evidence_max_bytes(settings)
     try:
         sent = request.files.get("evidence")
