@@ -52,6 +52,42 @@ PASSWORD = "correct horse battery"
 P = "/plans/main"  # where the pages of a single-plan database's plan (made by its first import) live
 
 
+def signed_in(app: Any, username: str) -> Any:
+    """A test client of `app` signed in as `username` (password PASSWORD), its callbacks
+    gathered (Dash does so on a first request)."""
+    import re
+
+    client = app.server.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page)[1]  # type: ignore[index]
+    form = {"username": username, "password": PASSWORD, "csrf": csrf}
+    assert client.post("/login", data=form).status_code == 302
+    client.get("/_dash-layout")
+    return client
+
+
+def every_callback(app: Any, socplan_path: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(output, payload) for every callback of `app`, each input and state None, as if sent
+    from the page at `socplan_path`."""
+    for output, spec in app.callback_map.items():
+        yield (
+            output,
+            {
+                "output": output,
+                "outputs": [],
+                "inputs": [
+                    {"id": i["id"], "property": i["property"], "value": None}
+                    for i in spec["inputs"]
+                ],
+                "state": [
+                    {"id": s["id"], "property": s["property"], "value": None} for s in spec["state"]
+                ],
+                "changedPropIds": [],
+                "socplan_path": socplan_path,
+            },
+        )
+
+
 @pytest.fixture
 def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """An app on a fresh copy of the sample plan with a viewer, an editor and an admin (each

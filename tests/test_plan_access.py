@@ -4,10 +4,9 @@ by page, callback, export or file URL, gets 403 and none of its data."""
 from __future__ import annotations
 
 import json
-import re
 
 import pytest
-from conftest import PASSWORD
+from conftest import PASSWORD, every_callback, signed_in
 
 from socplan.accounts import Accounts
 from socplan.demo import load_demo_plans
@@ -35,15 +34,6 @@ def two_plans(tmp_path_factory):
     accounts.add("boss", "admin", PASSWORD)
     app = create_app({"db": url, "state_dir": str(work / "state")})
     return app, store
-
-
-def signed_in(app, username: str):
-    client = app.server.test_client()
-    page = client.get("/login").get_data(as_text=True)
-    csrf = re.search(r'name="csrf" value="([^"]+)"', page)[1]
-    form = {"username": username, "password": PASSWORD, "csrf": csrf}
-    assert client.post("/login", data=form).status_code == 302
-    return client
 
 
 def hmic_routes(store: Store) -> list[str]:
@@ -93,19 +83,7 @@ def test_every_callback_about_another_plan_is_refused(two_plans):
     client.get(f"/plans/{SOC}")  # a page first, as a browser: the CSRF cookie
     client.get("/_dash-layout")  # Dash gathers its callbacks
     assert len(app.callback_map) >= 10
-    for output, spec in app.callback_map.items():
-        payload = {
-            "output": output,
-            "outputs": [],
-            "inputs": [
-                {"id": i["id"], "property": i["property"], "value": None} for i in spec["inputs"]
-            ],
-            "state": [
-                {"id": s["id"], "property": s["property"], "value": None} for s in spec["state"]
-            ],
-            "changedPropIds": [],
-            "socplan_path": f"/plans/{HMIC}/upload",
-        }
+    for output, payload in every_callback(app, f"/plans/{HMIC}/upload"):
         response = client.post("/_dash-update-component", json=payload)
         assert response.status_code == 403, (output, response.status_code)
         assert not any(w in response.get_data(as_text=True) for w in HMIC_WORDS)

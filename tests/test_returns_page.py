@@ -5,13 +5,12 @@ several in one transaction, sending one back), and contacts kept from everyone b
 from __future__ import annotations
 
 import json
-import re
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
 from builders import edit
-from conftest import PASSWORD, P
+from conftest import P, every_callback, signed_in
 
 from dashboard import ids
 from socplan.accounts import Accounts
@@ -24,16 +23,6 @@ from socplan.store import Store
 Q3 = Period(2020, 3)  # the demo plan's next period due
 DUE = date.today() + timedelta(days=30)
 SECRET = "jane.secret@partner-contacts.example"  # a contact no viewer may ever see
-
-
-def signed_in(app: Any, username: str) -> Any:
-    client = app.server.test_client()
-    page = client.get("/login").get_data(as_text=True)
-    csrf = re.search(r'name="csrf" value="([^"]+)"', page)[1]
-    form = {"username": username, "password": PASSWORD, "csrf": csrf}
-    assert client.post("/login", data=form).status_code == 302
-    client.get("/_dash-layout")  # Dash gathers its callbacks on a first request
-    return client
 
 
 def page(client: Any, path: str) -> tuple[int, str]:
@@ -390,19 +379,7 @@ def test_no_viewer_ever_sees_a_contact(site):
     for path in paths:
         bodies.append(client.get(path).get_data(as_text=True))
         bodies.append(page(client, path)[1])
-    for output, spec in app.callback_map.items():
-        payload = {
-            "output": output,
-            "outputs": [],
-            "inputs": [
-                {"id": i["id"], "property": i["property"], "value": None} for i in spec["inputs"]
-            ],
-            "state": [
-                {"id": s["id"], "property": s["property"], "value": None} for s in spec["state"]
-            ],
-            "changedPropIds": [],
-            "socplan_path": f"{P}/contacts",
-        }
+    for _, payload in every_callback(app, f"{P}/contacts"):
         bodies.append(client.post("/_dash-update-component", json=payload).get_data(as_text=True))
     for export in ("/export/data.csv",):
         bodies.append(client.get(P + export).get_data(as_text=True))

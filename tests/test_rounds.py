@@ -174,7 +174,7 @@ def test_a_partner_may_send_only_their_own_milestones(opened):
 
 
 def _submitted(store, settings, found, owner, data):
-    access = resolve(store, next(t for t in [_token(store, settings, found, owner)]))
+    access = resolve(store, _token(store, settings, found, owner))
     partner = Partner(access, settings)
     sub = partner.receive("return.xlsx", data, 1)
     return partner.submit(sub.id)
@@ -270,7 +270,7 @@ def test_rejecting_sends_the_message_back_and_the_partner_may_resubmit(opened):
     with pytest.raises(RoundError, match="not waiting"):
         rounds.reject(sub.id, "again", by="editor1")
     again = _submitted(store, settings, found, link.owner, data)
-    assert [s.id for (s,) in [(p,) for _, p in rounds.pending(found)]] == [again.id]
+    assert [p.id for _, p in rounds.pending(found)] == [again.id]
 
 
 def test_resubmitting_supersedes_the_waiting_return(opened):

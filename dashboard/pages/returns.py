@@ -4,7 +4,6 @@ which milestones still have no update."""
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections import OrderedDict
 from datetime import date
@@ -73,7 +72,8 @@ def layout(**query: Any) -> html.Div:
         return no_plan("Returns")
     chosen = _chosen(query)
     rounds = _rounds()
-    found = rounds.find(chosen)
+    every = rounds.all()  # read once: the round shown, the links to the others, the next one
+    found = next((r for r in every if chosen is None or r.period == chosen), None)
     if found is None:
         period = chosen or Filters().as_at(plan)
         return html.Div(
@@ -92,7 +92,7 @@ def layout(**query: Any) -> html.Div:
     return html.Div(
         [
             html.H1(f"Returns for {found.period}"),
-            rounds_line(rounds.all(), found),
+            rounds_line(every, found),
             *mail_actions(found),
             html.Div(id=ids.ROUND_MESSAGE, role="status", **aria(live="polite")),
             html.Div(_states(found), id=ids.ROUND_STATES),
@@ -110,7 +110,7 @@ def layout(**query: Any) -> html.Div:
             ),
             html.Div(missing_section(plan, found.period), id=ids.ROUND_MISSING),
             open_form(plan, heading="Open the next round")
-            if found.period < ahead and rounds.find(ahead) is None
+            if found.period < ahead and all(r.period != ahead for r in every)
             else "",
             dcc.Store(id=ids.ROUND_KEY, data=found.period.label),
         ]
@@ -333,8 +333,11 @@ def _check_now(link: Link, period: Period, name: str, data: bytes) -> Any:
     )
 
 
-def _check(link: Link, period: Period, name: str, data: bytes) -> Any:
-    """`_check_now`, kept per worker for the review's display (see _CHECKED)."""
+def _check(
+    link: Link, period: Period, name: str, data: bytes, sha256: str, version: tuple[int, ...]
+) -> Any:
+    """`_check_now`, kept per worker for the review's display (see _CHECKED): the file is
+    known by its SHA-256 (kept with the submission), the plan by its `version`."""
     store, config = source().store, settings()
     vocabulary = Vocabulary.from_settings(config)
     limits = Limits.from_settings(config)
@@ -346,8 +349,8 @@ def _check(link: Link, period: Period, name: str, data: bytes) -> Any:
         link.refs,
         period,
         name,
-        hashlib.sha256(data).hexdigest(),
-        store.version(),
+        sha256,
+        version,
         vocabulary,
         limits,
     )
@@ -369,12 +372,14 @@ def _review(found: Round) -> Any:
     if not pending:
         return html.P("No return is waiting for review.")
     # The version the previews are made against: a commit after a newer import is refused.
-    items: list[Any] = [dcc.Store(id=ids.REVIEW_VERSION, data=rounds.store.version()[1])]
+    version = rounds.store.version()
+    items: list[Any] = [dcc.Store(id=ids.REVIEW_VERSION, data=version[1])]
     evidence = rounds.evidence([link.id for link, _ in pending])
     for link, submission in pending:
         _, name, data = rounds.submission_file(submission.id)
         theirs = [e for e in evidence if e.link_id == link.id and e.state == "waiting"]
-        items.append(review_item(link, submission, _check(link, found.period, name, data), theirs))
+        checked = _check(link, found.period, name, data, submission.sha256, version)
+        items.append(review_item(link, submission, checked, theirs))
     items.append(dbc.Button("Commit selected", id=ids.REVIEW_COMMIT, color="primary"))
     return items
 

@@ -32,7 +32,7 @@ from sqlalchemy.engine import Connection
 from .accounts import write_audit
 from .config import Settings, secret_key
 from .contacts import Contacts, find_contacts
-from .periods import Period, PeriodError
+from .periods import Period
 from .schema import CLOSED_STATUSES, RECOMMENDATION_FIELDS
 from .store import Revision, Store, StoreError
 from .tables import (
@@ -1143,11 +1143,3 @@ def parse_due(text: str, place: str = "--due") -> date:
         except ValueError:
             continue
     raise RoundError(f"{place}: '{value[:40]}' is not a date; write it like 2021-01-31")
-
-
-def parse_period(text: str, place: str = "--period") -> Period:
-    """A period, or RoundError naming `place`."""
-    try:
-        return Period.parse(text)
-    except PeriodError as exc:
-        raise RoundError(f"{place}: {exc}") from exc
