@@ -226,6 +226,9 @@ def create_app(config: dict[str, Any] | None = None) -> dash.Dash:
         use_pages=True,
         pages_folder="",  # the page modules are imported below, under their package names
         assets_folder=str(ASSETS),
+        # assets/vendor/plotly.min.js is served, not put on every page: socplan.js points Dash's
+        # Graph at it, which loads it with the first chart.
+        assets_path_ignore=["^vendor$"],
         title="Delivery plan",
         update_title="",
         serve_locally=True,

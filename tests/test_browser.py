@@ -72,6 +72,19 @@ def test_page_loads_and_passes_axe(page, path):
     assert not serious, "\n".join(serious)
 
 
+@pytest.mark.parametrize("path", [P, f"{P}/recommendation/R8", f"{P}/partners", f"{P}/changes"])
+def test_every_chart_is_drawn_by_the_dashboards_own_plotly_js(page, path):
+    scripts: list[str] = []
+    page.on("request", lambda r: scripts.append(urlparse(r.url).path) if "plotly" in r.url else 0)
+    page.goto(path)
+    loaded(page)
+    graphs = page.locator(".socplan-graph")
+    expect(graphs.first).to_be_visible()
+    for i in range(graphs.count()):  # each chart has its plot area, not an empty box
+        expect(graphs.nth(i).locator(".main-svg").first).to_be_attached()
+    assert scripts == ["/assets/vendor/plotly.min.js"], scripts
+
+
 def test_filters_live_in_the_url_and_back_works(page):
     page.goto("/")  # one plan: straight to it
     page.wait_for_url(f"**{P}", timeout=10_000)
