@@ -9,10 +9,11 @@ from typing import Any
 
 import dash
 from dash import ALL, Input, Output, State, callback_context, html, no_update
-from flask import g, jsonify
+from flask import g, jsonify, send_file
 
 from socplan.accounts import Accounts
 from socplan.config import load_settings
+from socplan.reporting.export_server import PLOTLY_JS
 from socplan.store import Store
 
 from . import access_log, auth, evidence, exports, files, ids, partner
@@ -226,9 +227,6 @@ def create_app(config: dict[str, Any] | None = None) -> dash.Dash:
         use_pages=True,
         pages_folder="",  # the page modules are imported below, under their package names
         assets_folder=str(ASSETS),
-        # assets/vendor/plotly.min.js is served, not put on every page: socplan.js points Dash's
-        # Graph at it, which loads it with the first chart.
-        assets_path_ignore=["^vendor$"],
         title="Delivery plan",
         update_title="",
         serve_locally=True,
@@ -285,6 +283,12 @@ def create_app(config: dict[str, Any] | None = None) -> dash.Dash:
     evidence.register(app.server)
     partner.register(app.server)
     access_log.install(app.server.logger)  # no update link in the logs
+
+    @app.server.route("/assets/vendor/plotly.min.js")  # before Dash's /assets/<path>
+    def plotly_js() -> Any:
+        # The charts' plotly.js (the export server's: only the chart types socplan draws);
+        # socplan.js points Dash's Graph at it, which loads it with the first chart.
+        return send_file(PLOTLY_JS, mimetype="text/javascript", conditional=True)
 
     @app.server.route("/health")
     def health() -> Any:

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Rebuild assets/vendor/plotly.min.js: plotly.js with only the trace types the dashboard draws
-# (scatter, which the core holds, bar and sankey), about a quarter of the full bundle's size, so
-# a page's charts appear sooner. The version is the one the installed plotly (Python) carries, so
+# Rebuild src/socplan/reporting/vendor/plotly.min.js: plotly.js with only the trace types socplan's
+# charts use (scatter, which the core holds, bar and sankey), about a quarter of the full bundle's
+# size. The dashboard's charts and the export server's browser (chart images, the PDF report)
+# load it: both start drawing sooner. The version is the one the installed plotly (Python) carries, so
 # figures made in Python mean the same to it. Needs Node.js and npm (the npm registry); nothing
 # at run time or in the tests needs them.
 #
@@ -31,5 +32,5 @@ trap 'rm -rf "$work"' EXIT
         --banner:js="/* plotly.js v$version (core, ${traces[*]}) built for socplan by scripts/build_plotly.sh. Copyright 2012-2026, Plotly, Inc. MIT licence. */" \
         --outfile=plotly.min.js --log-level=warning
 )
-cp "$work/plotly.min.js" assets/vendor/plotly.min.js
-echo "assets/vendor/plotly.min.js: plotly.js $version, $(wc -c <assets/vendor/plotly.min.js) bytes"
+cp "$work/plotly.min.js" src/socplan/reporting/vendor/plotly.min.js
+echo "src/socplan/reporting/vendor/plotly.min.js: plotly.js $version, $(wc -c <src/socplan/reporting/vendor/plotly.min.js) bytes"
