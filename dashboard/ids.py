@@ -24,6 +24,7 @@ NAV_LINK = "nav-link"  # pattern-matching: {"type": NAV_LINK, "page": path}
 GRID = "recommendations-grid"
 GRID_SEARCH = "recommendations-search"
 SINCE = "changes-since"
+SINCE_SHOWN = "changes-since-shown"  # the comparison period the page was drawn for
 
 # Editor-only components start with "edit-", admin-only with "admin-" (and those who sign off,
 # "signoff-", below): the server refuses any

@@ -37,6 +37,7 @@ def skeleton() -> html.Div:
                     (dag.AgGrid, ids.GRID),
                     (dcc.Input, ids.GRID_SEARCH),
                     (dbc.Select, ids.SINCE),
+                    (dcc.Store, ids.SINCE_SHOWN),
                     (dbc.Select, ids.UPLOAD_PERIOD),
                     (dbc.RadioItems, ids.UPLOAD_MODE),
                     (dcc.Upload, ids.UPLOAD),

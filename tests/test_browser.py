@@ -157,6 +157,26 @@ def test_changes_period_picker_updates_url(page):
     expect(page.locator("h1")).to_contain_text("from 2019/20 Q3", timeout=10_000)
 
 
+def test_changes_page_is_drawn_once(page):
+    """The comparison list reports its value when drawn: that must not put it in the URL, which
+    would draw the whole page (its tables and chart) a second time."""
+    drawn: list[str] = []
+    page.on(
+        "request",
+        lambda r: (
+            drawn.append(r.url)
+            if "_dash-update-component" in r.url and "_pages_content" in (r.post_data or "")
+            else None
+        ),
+    )
+    page.goto(f"{P}/changes")
+    loaded(page)
+    expect(page.locator("#changes-since")).to_have_value("2020/21 Q1")
+    page.wait_for_load_state("networkidle")
+    assert len(drawn) == 1, drawn
+    assert "since" not in page.url
+
+
 def test_usable_at_768_wide_and_prints_without_chrome(page):
     page.set_viewport_size({"width": 768, "height": 1000})
     page.goto(P)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, html, no_update
+from dash import Input, Output, State, dcc, html, no_update
 
 from dashboard import ids
 from dashboard.components import changes_sections, chart, note, page_callback, register
@@ -47,6 +47,7 @@ def _layout(view: View) -> html.Div:
                         value=since.label,
                         style={"maxWidth": "14rem"},
                     ),
+                    dcc.Store(id=ids.SINCE_SHOWN, data=since.label),
                 ],
                 className="mb-3",
             ),
@@ -65,13 +66,16 @@ SINCE_INTO_URL = (
     Output(ids.URL, "search", allow_duplicate=True),
     Input(ids.SINCE, "value"),
     State(ids.URL, "search"),
+    State(ids.SINCE_SHOWN, "data"),
 )
 
 
 @page_callback(*SINCE_INTO_URL, prevent_initial_call=True)
-def choose_since(since: str | None, search: str | None) -> Any:
-    """Put the comparison period in the URL, beside the shared filters."""
-    if not since:
+def choose_since(since: str | None, search: str | None, shown: str | None = None) -> Any:
+    """Put the comparison period in the URL, beside the shared filters. The list reports its
+    value when the page is drawn, too: the period the page already shows changes nothing (the
+    URL changing would draw the whole page again)."""
+    if not since or since == shown:
         return no_update
     return Filters.from_search(search).search(since=since)
 
