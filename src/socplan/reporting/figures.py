@@ -290,19 +290,20 @@ def burnup(table: pd.DataFrame, title: str = "Milestones due and complete") -> g
 
 def _span(
     rows: pd.DataFrame, end: str, name: str, what: str, marker: dict[str, Any], width: float
-) -> go.Bar:
+) -> dict[str, Any]:
     """A horizontal bar per milestone from its `begin` to its `end` date (at least a week)."""
-    return go.Bar(
-        name=name,
-        y=rows["label"].tolist(),
-        x=(rows[end] - rows["begin"]).dt.days.clip(lower=7).mul(86_400_000).tolist(),
-        base=rows["begin"].dt.strftime("%Y-%m-%d").tolist(),
-        orientation="h",
-        marker=marker,
-        width=width,
-        hovertemplate=f"%{{y}}: {what} %{{customdata}}<extra></extra>",
-        customdata=rows[end].dt.strftime("%d %b %Y").tolist(),
-    )
+    return {
+        "type": "bar",
+        "name": name,
+        "y": rows["label"].tolist(),
+        "x": (rows[end] - rows["begin"]).dt.days.clip(lower=7).mul(86_400_000).tolist(),
+        "base": rows["begin"].dt.strftime("%Y-%m-%d").tolist(),
+        "orientation": "h",
+        "marker": marker,
+        "width": width,
+        "hovertemplate": f"%{{y}}: {what} %{{customdata}}<extra></extra>",
+        "customdata": rows[end].dt.strftime("%d %b %Y").tolist(),
+    }
 
 
 def timeline(milestones: pd.DataFrame, as_at: date, title: str = "Milestone timeline") -> go.Figure:
@@ -310,9 +311,8 @@ def timeline(milestones: pd.DataFrame, as_at: date, title: str = "Milestone time
     frame = milestones.copy()
     frame["label"] = frame["ref"]
     frame["begin"] = frame["start"].fillna(frame["baseline_due"] - pd.Timedelta(days=90))
-    fig = _figure()
     known = frame[frame["baseline_due"].notna()]
-    fig.add_trace(
+    traces = [
         _span(
             known,
             "baseline_due",
@@ -321,12 +321,12 @@ def timeline(milestones: pd.DataFrame, as_at: date, title: str = "Milestone time
             {"color": "#dddddd", "line": {"color": "#555555", "width": 1}},
             0.7,
         )
-    )
+    ]
     moved = frame[
         frame["effective_due"].notna() & (frame["effective_due"] != frame["baseline_due"])
     ]
     if not moved.empty:
-        fig.add_trace(
+        traces.append(
             _span(
                 moved,
                 "effective_due",
@@ -346,48 +346,61 @@ def timeline(milestones: pd.DataFrame, as_at: date, title: str = "Milestone time
         rows = frame[frame["status"] == status]
         marks = rows["completed"].fillna(rows["effective_due"])
         style = style_of(status)
-        fig.add_trace(
-            go.Scatter(
-                name=status,
-                y=rows["label"].tolist(),
-                x=marks.dt.strftime("%Y-%m-%d").tolist(),
-                mode="markers",
-                marker={
+        traces.append(
+            {
+                "type": "scatter",
+                "name": status,
+                "y": rows["label"].tolist(),
+                "x": marks.dt.strftime("%Y-%m-%d").tolist(),
+                "mode": "markers",
+                "marker": {
                     "symbol": style["symbol"],
                     "size": 12,
                     "color": style["colour"],
                     "line": {"color": "#222222", "width": 1.5},
                 },
-                hovertemplate=f"%{{y}}: {status}<extra></extra>",
-            )
+                "hovertemplate": f"%{{y}}: {status}<extra></extra>",
+            }
         )
     cut = pd.Timestamp(as_at).strftime("%Y-%m-%d")
-    fig.add_shape(
-        type="line",
-        x0=cut,
-        x1=cut,
-        yref="paper",
-        y0=0,
-        y1=1,
-        line={"color": "#212529", "width": 2, "dash": "dash"},
-    )
+    as_at_line = {"color": "#212529", "width": 2, "dash": "dash"}
     # The as-at line is named in the legend (a line sample and no data): a label beside the
     # line would have to sit in the legend's band or over the top bar.
-    fig.add_trace(
-        go.Scatter(
-            name=f"As at {pd.Timestamp(as_at):%d %b %Y}",
-            x=[None],
-            y=[None],
-            mode="lines",
-            line={"color": "#212529", "width": 2, "dash": "dash"},
-            hoverinfo="skip",
-        )
+    traces.append(
+        {
+            "type": "scatter",
+            "name": f"As at {pd.Timestamp(as_at):%d %b %Y}",
+            "x": [None],
+            "y": [None],
+            "mode": "lines",
+            "line": as_at_line,
+            "hoverinfo": "skip",
+        }
     )
     labels = frame["label"].tolist()
-    fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(labels)), type="category")
-    fig.update_xaxes(type="date", title_text="Date")
-    fig.update_layout(barmode="overlay")
-    return _layout(fig, title, height=max(260, 110 + 36 * len(labels)))
+    return _spec(
+        traces,
+        title,
+        max(260, 110 + 36 * len(labels)),
+        xaxis={"type": "date", "title": {"text": "Date"}},
+        yaxis={
+            "categoryorder": "array",
+            "categoryarray": list(reversed(labels)),
+            "type": "category",
+        },
+        barmode="overlay",
+        shapes=[
+            {
+                "type": "line",
+                "x0": cut,
+                "x1": cut,
+                "yref": "paper",
+                "y0": 0,
+                "y1": 1,
+                "line": as_at_line,
+            }
+        ],
+    )
 
 
 def flow(moves: pd.DataFrame, before: str, after: str, title: str | None = None) -> go.Figure:
