@@ -10,6 +10,7 @@ Either way a call costs a fork and the pickling of its input and result.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import multiprocessing
 import os
@@ -80,6 +81,9 @@ def _limit(limits: ChildLimits) -> None:
 def _child(
     send: Connection, func: Callable[..., Any], args: tuple[Any, ...], limits: ChildLimits
 ) -> None:
+    # The objects inherited from the parent are left out of the child's garbage collections:
+    # traversing them would write to, and so copy, every page of the parent's heap.
+    gc.freeze()
     try:
         _limit(limits)
         result: tuple[str, Any] = ("ok", func(*args))
