@@ -735,35 +735,43 @@ class Store:
         assert key is not None
         return int(key[0]), revision
 
-    def _insert_rows(self, conn: Connection, table: sa.Table, frame: pd.DataFrame) -> None:
-        """Bulk insert through the driver's executemany (the ORM-free fast path)."""
-        if frame.empty:
-            return
-        names = [c.name for c in table.c]
+    def _driver_values(
+        self, conn: Connection, table: sa.Table, frame: pd.DataFrame
+    ) -> dict[str, list[Any]]:
+        """The frame's columns for `table` as lists of the values the driver takes."""
         iso_dates = conn.dialect.name == "sqlite"
-        columns: list[Any] = []
-        for name in names:
+        columns: dict[str, list[Any]] = {}
+        for name in (c.name for c in table.c):
             column = frame[name]
             values: Any
             if column.dtype.kind == "M" and iso_dates:
                 # SQLite keeps dates as ISO text: hand them over ready-made.
                 days = column.to_numpy(dtype="datetime64[D]")
-                text = np.datetime_as_string(days, unit="D").astype(object)
-                text[np.isnat(days)] = None
-                values = text
+                values = np.datetime_as_string(days, unit="D").astype(object)
+                values[np.isnat(days)] = None
             elif column.dtype.kind == "M":
                 values = column.to_numpy(dtype="datetime64[D]").astype(object)  # NaT -> None
             elif column.dtype.kind == "f":
-                values = column.astype(object).where(column.notna(), None).to_numpy()
+                numbers = column.to_numpy()
+                values = numbers.astype(object)
+                values[np.isnan(numbers)] = None
             elif column.dtype.kind == "b":
-                values = column.to_numpy().tolist()
+                values = column.to_numpy()
             else:
                 values = column.to_numpy(dtype=object)
-            columns.append(values)
+            columns[name] = values.tolist()
+        return columns
+
+    def _insert_rows(
+        self, conn: Connection, table: sa.Table, columns: dict[str, list[Any]]
+    ) -> None:
+        """Bulk insert through the driver's executemany (the ORM-free fast path)."""
+        if not columns or not next(iter(columns.values())):
+            return
         mark = _mark(conn)
-        quoted = ", ".join(conn.dialect.identifier_preparer.quote(n) for n in names)
-        sql = f"INSERT INTO {table.name} ({quoted}) VALUES ({', '.join([mark] * len(names))})"
-        conn.exec_driver_sql(sql, list(zip(*columns, strict=True)))
+        quoted = ", ".join(conn.dialect.identifier_preparer.quote(n) for n in columns)
+        sql = f"INSERT INTO {table.name} ({quoted}) VALUES ({', '.join([mark] * len(columns))})"
+        conn.exec_driver_sql(sql, list(zip(*columns.values(), strict=True)))
 
     def _carry_forward(
         self,
@@ -877,35 +885,45 @@ class Store:
             imported_by=imported_by,
         )
         conn.execute(import_files.insert().values(import_id=import_id, content=data))
-        recs = recommendations.assign(import_id=import_id)
+        recs = self._driver_values(
+            conn, recommendation_rows, recommendations.assign(import_id=import_id)
+        )
         self._insert_rows(conn, recommendation_rows, recs)
-        baseline = milestones["due"]
+        ms = self._driver_values(
+            conn,
+            milestone_rows,
+            milestones.assign(
+                import_id=import_id,
+                updated=True,
+                baseline_due=milestones["due"].astype("datetime64[ns]"),
+            ),
+        )
+        base_refs: set[str] = set()
         if base_id is not None:
-            # The baseline is fixed when a milestone first appears: keep the base's.
-            # Raw driver SQL: SQLAlchemy's per-value date parsing costs more than the query.
-            known = pd.DataFrame(
+            # The baseline is fixed when a milestone first appears: keep the base's, as the
+            # driver gives it (raw driver SQL: SQLAlchemy's per-value date parsing costs more
+            # than the query).
+            known = dict(
                 conn.exec_driver_sql(
                     "SELECT ref, baseline_due FROM milestone_rows WHERE import_id = " + _mark(conn),
                     (base_id,),
-                ).cursor.fetchall(),
-                columns=["ref", "baseline_due"],
+                ).cursor.fetchall()
             )
-            if not known.empty:
-                kept = milestones["ref"].map(
-                    pd.Series(pd.to_datetime(known["baseline_due"]).to_numpy(), index=known["ref"])
-                )
-                baseline = kept.where(milestones["ref"].isin(known["ref"]), baseline)
-        ms = milestones.assign(
-            import_id=import_id, updated=True, baseline_due=baseline.astype("datetime64[ns]")
-        )
+            if known:
+                ms["baseline_due"] = [
+                    known.get(ref, due)
+                    for ref, due in zip(ms["ref"], ms["baseline_due"], strict=True)
+                ]
+            base_refs = set(known)
         self._insert_rows(conn, milestone_rows, ms)
         carried = 0
         if base_id is not None:
             self._carry_forward(conn, recommendation_rows, base_id, import_id, {})
-            carried = self._carry_forward(
-                conn, milestone_rows, base_id, import_id, {} if own else {"updated": False}
-            )
-        return Revision(import_id, period, revision, kind, len(ms) + carried, carried)
+            if not base_refs <= set(ms["ref"]):  # else every base milestone is in the new one
+                carried = self._carry_forward(
+                    conn, milestone_rows, base_id, import_id, {} if own else {"updated": False}
+                )
+        return Revision(import_id, period, revision, kind, len(ms["ref"]) + carried, carried)
 
     def restore(self, period: Period, revision: int, restored_by: str) -> Revision:
         """Make an earlier revision of `period` current again, as a new revision."""
