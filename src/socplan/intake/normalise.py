@@ -276,12 +276,13 @@ def progress(series: pd.Series) -> tuple[pd.Series, list[CellProblem]]:
         and (numbers[plain] < 1).any()
     ):
         numbers[plain] = numbers[plain] * 100
-    for i, number in enumerate(numbers):
-        if not np.isnan(number) and not 0 <= number <= 100:
-            problems.append(
-                (i, "error", f"{values[i]} is outside 0 to 100; enter a percentage from 0 to 100")
-            )
-            numbers[i] = np.nan
+    with np.errstate(invalid="ignore"):
+        outside = np.flatnonzero(~np.isnan(numbers) & ~((numbers >= 0) & (numbers <= 100)))
+    for i in outside.tolist():
+        problems.append(
+            (i, "error", f"{values[i]} is outside 0 to 100; enter a percentage from 0 to 100")
+        )
+    numbers[outside] = np.nan
     return pd.Series(np.round(numbers, 1), index=series.index, dtype="float64"), problems
 
 

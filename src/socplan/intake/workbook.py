@@ -7,6 +7,7 @@ to skip a per-cell conversion pandas would redo); everything after the read is p
 from __future__ import annotations
 
 import io
+import operator
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -302,20 +303,24 @@ def _table(
     body = rows[at + 1 :]
     keys = list(positions) + (["rag"] if rag is not None else [])
     idx = [positions[k] for k in positions] + ([rag] if rag is not None else [])
-    grid = np.empty((len(body), len(idx)), dtype=object)
-    if body:
-        full = np.array(body, dtype=object) if len({len(r) for r in body}) == 1 else None
-        for j, i in enumerate(idx):
-            grid[:, j] = (
-                full[:, i] if full is not None else [r[i] if i < len(r) else "" for r in body]
-            )
-    # Blank rows between data rows are ignored. Calamine gives "" for an empty cell, so the
-    # vectorised test catches nearly all; rows of stray spaces are checked one by one.
-    blank = (grid == "").all(axis=1) | (grid == None).all(axis=1)  # noqa: E711
-    for r in np.flatnonzero(~blank & np.fromiter((_blank(v) for v in grid[:, 0]), bool, len(grid))):
-        blank[r] = all(_blank(v) for v in grid[r])
+    cells = _cells(body, idx)
+    # Blank rows between data rows are ignored. Calamine gives "" for an empty cell, so a count
+    # clears nearly every blank row; a row is tested cell by cell only when its first is blank.
+    keep = np.fromiter(
+        (t.count("") != len(t) and not (_blank(t[0]) and all(map(_blank, t))) for t in cells),
+        bool,
+        len(cells),
+    )
+    kept = [t for t, k in zip(cells, keep, strict=True) if k]
+    columns_of = list(zip(*kept, strict=True)) if kept else [()] * len(keys)
     index = pd.RangeIndex(at + 2, at + 2 + len(body))
-    frame = pd.DataFrame(grid[~blank], columns=keys, index=index[~blank], dtype=object)
+    frame = pd.DataFrame(
+        {
+            key: np.fromiter(values, object, len(kept))
+            for key, values in zip(keys, columns_of, strict=True)
+        },
+        index=index[keep],
+    )
     for column in columns:
         if column.key not in frame.columns:
             frame[column.key] = ""
@@ -323,6 +328,14 @@ def _table(
     for column in columns:
         letters.setdefault(column.key, column_letter(width))
     return _Table(sheet, frame, letters)
+
+
+def _cells(body: RawSheet, idx: list[int]) -> list[tuple[Any, ...]]:
+    """The cells of each row at the positions `idx` ("" past the end of a short row)."""
+    pick = operator.itemgetter(*idx)
+    reach = max(idx) + 1
+    cells = [pick(r) if len(r) >= reach else pick([*r, *[""] * (reach - len(r))]) for r in body]
+    return cells if len(idx) > 1 else [(c,) for c in cells]
 
 
 def _runs(column: str, rows: list[int]) -> str:
