@@ -157,6 +157,17 @@ class Incoming:
     file_name: str
 
 
+@dataclass(frozen=True)
+class Baselines:
+    """The baseline due dates (by ref, as the driver gives them) of the revision `base_id` of a
+    plan, read ahead of an import of a period based on it. An import's rows never change once
+    written, so they hold for as long as the period's base is still that revision."""
+
+    plan_id: int
+    base_id: int
+    by_ref: dict[Any, Any]
+
+
 def _sqlite_file(url: sa.URL) -> Path | None:
     if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
         return None
@@ -708,6 +719,34 @@ class Store:
             when = when.astimezone(UTC).replace(tzinfo=None)
         return Period(index // 4, index % 4 + 1), rows, when
 
+    def read_baselines(self, period: Period) -> Baselines | None:
+        """The baselines an import of `period` would keep from its base now, read outside any
+        transaction (None when there is no base, no schema yet, or the plan is not clear: the
+        import's own transaction reads them then)."""
+        try:
+            if not self.exists() or not self.schema_current():
+                return None
+            with self.engine.connect() as conn:
+                plan = self._resolve(conn)
+                if plan is None:
+                    return None
+                base_id, _ = self._base_id(conn, plan.id, period)
+                if base_id is None:
+                    return None
+                return Baselines(plan.id, base_id, self._baselines(conn, base_id))
+        except (StoreError, sa.exc.SQLAlchemyError):
+            return None
+
+    def _baselines(self, conn: Connection, base_id: int) -> dict[Any, Any]:
+        """The baseline due date of each milestone of import `base_id`, as the driver gives it
+        (raw driver SQL: SQLAlchemy's per-value date parsing costs more than the query)."""
+        return dict(
+            conn.exec_driver_sql(
+                "SELECT ref, baseline_due FROM milestone_rows WHERE import_id = " + _mark(conn),
+                (base_id,),
+            ).cursor.fetchall()
+        )
+
     # -- writes ----------------------------------------------------------------------------
     def _next_revision(self, conn: Connection, plan_id: int, period: Period) -> int:
         value = conn.execute(
@@ -811,9 +850,10 @@ class Store:
         partial: bool = False,
         kind: str | None = None,
         after: Callable[[Connection, list[Revision]], None] | None = None,
+        baselines: Baselines | None = None,
     ) -> Revision:
         """Store checked frames as a new revision of `period`, in one transaction (`after`
-        as for `commit_batch`).
+        as for `commit_batch`; `baselines` as `read_baselines` gave them, if at hand).
 
         The base is the period's current revision or else the newest earlier period: its
         milestones that the workbook leaves out are carried forward (flagged as no update,
@@ -823,7 +863,12 @@ class Store:
         incoming = Incoming(recommendations, milestones, data, file_name)
         with self.transaction(imports=True) as conn:
             revision = self._commit(
-                conn, period, incoming, imported_by, kind or ("partial" if partial else "full")
+                conn,
+                period,
+                incoming,
+                imported_by,
+                kind or ("partial" if partial else "full"),
+                baselines,
             )
             if after is not None:
                 after(conn, [revision])
@@ -866,9 +911,16 @@ class Store:
             return revisions
 
     def _commit(
-        self, conn: Connection, period: Period, new: Incoming, by: str, kind: str
+        self,
+        conn: Connection,
+        period: Period,
+        new: Incoming,
+        by: str,
+        kind: str,
+        baselines: Baselines | None = None,
     ) -> Revision:
-        """Store `new` as a revision of `period` (`kind`: full, partial or restore) in `conn`."""
+        """Store `new` as a revision of `period` (`kind`: full, partial or restore) in `conn`
+        (with `baselines` read ahead, used if the base is still theirs)."""
         recommendations, milestones = new.recommendations, new.milestones
         data, file_name, imported_by = new.data, new.file_name, by
         plan = self._resolve(conn, create=True)
@@ -900,15 +952,14 @@ class Store:
         )
         base_refs: set[str] = set()
         if base_id is not None:
-            # The baseline is fixed when a milestone first appears: keep the base's, as the
-            # driver gives it (raw driver SQL: SQLAlchemy's per-value date parsing costs more
-            # than the query).
-            known = dict(
-                conn.exec_driver_sql(
-                    "SELECT ref, baseline_due FROM milestone_rows WHERE import_id = " + _mark(conn),
-                    (base_id,),
-                ).cursor.fetchall()
-            )
+            # The baseline is fixed when a milestone first appears: keep the base's.
+            if baselines is not None and (baselines.plan_id, baselines.base_id) == (
+                plan.id,
+                base_id,
+            ):
+                known = baselines.by_ref
+            else:
+                known = self._baselines(conn, base_id)
             if known:
                 ms["baseline_due"] = [
                     known.get(ref, due)
