@@ -784,10 +784,14 @@ class Store:
             column = frame[name]
             values: Any
             if column.dtype.kind == "M" and iso_dates:
-                # SQLite keeps dates as ISO text: hand them over ready-made.
-                days = column.to_numpy(dtype="datetime64[D]")
-                values = np.datetime_as_string(days, unit="D").astype(object)
-                values[np.isnat(days)] = None
+                # SQLite keeps dates as ISO text: hand them over ready-made, each distinct date
+                # written once (a plan's dates repeat).
+                distinct, at = np.unique(
+                    column.to_numpy(dtype="datetime64[D]"), return_inverse=True
+                )
+                text = np.datetime_as_string(distinct, unit="D").astype(object)
+                text[np.isnat(distinct)] = None
+                values = text[at.reshape(-1)]
             elif column.dtype.kind == "M":
                 values = column.to_numpy(dtype="datetime64[D]").astype(object)  # NaT -> None
             elif column.dtype.kind == "f":

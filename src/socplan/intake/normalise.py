@@ -135,6 +135,9 @@ def _is_blank(value: object) -> bool:
 def dates(series: pd.Series) -> tuple[pd.Series, list[CellProblem]]:
     """Normalise a column of dates; TBC-like words give a warning, bad dates an error."""
     values = series.to_numpy(dtype=object)
+    quick = _real_dates(values)
+    if quick is not None:
+        return pd.Series(quick, index=series.index), []
     out: list[date | None] = [None] * len(values)
     problems: list[CellProblem] = []
     for i, value in enumerate(values):
@@ -163,6 +166,22 @@ def dates(series: pd.Series) -> tuple[pd.Series, list[CellProblem]]:
     column = pd.to_datetime(pd.Series(out, dtype=object)).astype("datetime64[ns]")
     column.index = series.index
     return column, problems
+
+
+def _real_dates(values: np.ndarray) -> np.ndarray | None:
+    """The column as days when it holds only empty cells ("") and real dates (naive datetimes)
+    from 1990 to 2100, the usual case, found with array operations; None for anything else."""
+    filled = values != ""
+    given = values[filled]
+    if given.size and (set(map(type, given)) != {datetime} or any(v.tzinfo for v in given)):
+        return None
+    days = given.astype("datetime64[us]").astype("datetime64[D]")
+    years = days.astype("datetime64[Y]").astype(np.int64) + 1970
+    if not ((years >= 1990) & (years <= 2100)).all():
+        return None
+    out = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[ns]")
+    out[filled] = days
+    return out
 
 
 def status_key(text: str) -> str:
