@@ -61,11 +61,16 @@ def test_date_column_reports_positions():
     assert [(p[0], p[1]) for p in problems] == [(1, "warning"), (2, "error")]
 
 
+def _day(cell: date) -> pd.Timestamp:
+    return pd.Timestamp(cell.date() if isinstance(cell, datetime) else cell)
+
+
 @pytest.mark.parametrize(
     "cells",
     [
         [datetime(2020, 1, 1, 23, 59), "", datetime(1990, 1, 1), datetime(2100, 12, 31, 12)],
         [datetime(2020, 5, 5, 18, 30), "", datetime(2019, 3, 31)],
+        [date(2020, 5, 5), "", date(1990, 1, 1), datetime(2019, 3, 31, 9)],  # as calamine gives
         [datetime(2020, 1, 1), None, datetime(2020, 2, 1)],  # None: the cell by cell reading
         [datetime(2020, 1, 1), "  ", "TBC"],
         ["", ""],
@@ -77,7 +82,7 @@ def test_a_column_of_real_dates_reads_as_cell_by_cell(cells):
     gives: the day of each date (its time dropped), blanks as no date."""
     index = list(range(10, 10 + len(cells)))
     values, problems = n.dates(pd.Series(cells, index=index, dtype=object))
-    expected = [None if n._is_blank(c) or c == "TBC" else pd.Timestamp(c.date()) for c in cells]
+    expected = [None if n._is_blank(c) or c == "TBC" else _day(c) for c in cells]
     assert list(values.index) == index and values.dtype == "datetime64[ns]"
     assert [None if pd.isna(v) else v for v in values] == expected
     assert [p[1] for p in problems] == (["warning"] if "TBC" in cells else [])

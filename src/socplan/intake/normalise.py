@@ -168,17 +168,25 @@ def dates(series: pd.Series) -> tuple[pd.Series, list[CellProblem]]:
     return column, problems
 
 
+_FIRST_DAY, _LAST_DAY = date(1990, 1, 1).toordinal(), date(2100, 12, 31).toordinal()
+_EPOCH_DAY = date(1970, 1, 1).toordinal()
+
+
 def _real_dates(values: np.ndarray) -> np.ndarray | None:
-    """The column as days when it holds only empty cells ("") and real dates (naive datetimes)
-    from 1990 to 2100, the usual case, found with array operations; None for anything else."""
+    """The column as days when it holds only empty cells ("") and real dates (dates and naive
+    datetimes) from 1990 to 2100, the usual case, found with array operations; None for
+    anything else."""
     filled = values != ""
     given = values[filled]
-    if given.size and (set(map(type, given)) != {datetime} or any(v.tzinfo for v in given)):
+    kinds = set(map(type, given))
+    if not kinds <= {date, datetime}:
         return None
-    days = given.astype("datetime64[us]").astype("datetime64[D]")
-    years = days.astype("datetime64[Y]").astype(np.int64) + 1970
-    if not ((years >= 1990) & (years <= 2100)).all():
+    if datetime in kinds and any(type(v) is datetime and v.tzinfo for v in given):
         return None
+    ordinals = np.fromiter(map(date.toordinal, given), np.int64, given.size)  # times dropped
+    if not ((ordinals >= _FIRST_DAY) & (ordinals <= _LAST_DAY)).all():
+        return None
+    days = (ordinals - _EPOCH_DAY).astype("datetime64[D]")
     out = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[ns]")
     out[filled] = days
     return out
