@@ -380,10 +380,13 @@ def _table(
     keys = list(positions) + (["rag"] if rag is not None else [])
     idx = [positions[k] for k in positions] + ([rag] if rag is not None else [])
     cells = _cells(body, idx)
-    # Blank rows between data rows are ignored. Calamine gives "" for an empty cell, so a count
-    # clears nearly every blank row; a row is tested cell by cell only when its first is blank.
+    # Blank rows between data rows are ignored: a row whose first cell holds text is kept at
+    # once; any other is kept unless every cell is blank.
     keep = np.fromiter(
-        (t.count("") != len(t) and not (_blank(t[0]) and all(map(_blank, t))) for t in cells),
+        (
+            (type(first := t[0]) is str and first.strip() != "") or not all(map(_blank, t))
+            for t in cells
+        ),
         bool,
         len(cells),
     )
@@ -410,7 +413,10 @@ def _cells(body: RawSheet, idx: list[int]) -> list[tuple[Any, ...]]:
     """The cells of each row at the positions `idx` ("" past the end of a short row)."""
     pick = operator.itemgetter(*idx)
     reach = max(idx) + 1
-    cells = [pick(r) if len(r) >= reach else pick([*r, *[""] * (reach - len(r))]) for r in body]
+    if min(map(len, body), default=reach) >= reach:  # calamine's rows are all as wide
+        cells = list(map(pick, body))
+    else:
+        cells = [pick(r) if len(r) >= reach else pick([*r, *[""] * (reach - len(r))]) for r in body]
     return cells if len(idx) > 1 else [(c,) for c in cells]
 
 
