@@ -13,8 +13,10 @@ from pathlib import Path
 
 import pytest
 from builders import basic_milestones, recs, rewrite_member, stray_cell, template_bytes
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from socplan.intake.extents import far_cell, sheet_extent, sheet_parts
+from socplan.intake.extents import _usual, _within, far_cell, sheet_extent, sheet_parts
 from socplan.intake.safety import Limits, UnsafeFile, check_workbook_bytes
 from socplan.periods import Period
 from socplan.schema import MS_COLUMNS
@@ -158,3 +160,39 @@ def test_ods_far_value_is_refused_quickly_in_little_memory(tmp_path: Path, cell)
     peak_kb = int(result.stdout.rsplit("PEAK", 1)[1])
     assert peak_kb < 400_000, f"{peak_kb} KB"
     assert elapsed < 15, f"{elapsed:.1f} s"
+
+
+TAGS = [
+    '<c r="A1">',
+    '<c r="Z99999"/>',
+    '<c r="AA1">',
+    '<c r="A100000">',
+    '<c r="SF250000">',
+    '<c r="SG1">',
+    '<c r="A250001">',
+    '<c r="XFD1048576">',
+    "<c>",
+    "<c/>",
+    "<c r='A1'>",
+    '<c t="n" r="A1">',
+    '<c r="a1">',
+    '<c\nr="A1">',
+    "<cols>",
+    '<row r="7">',
+    '<row r="99999">',
+    '<row r="100000">',
+    '<row r="250001">',
+    "<row>",
+    '<row spans="1:2">',
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from(TAGS), max_size=6),
+    st.sampled_from([(250_000, 500), (800, 20), (99_999, 26), (99_998, 26), (99_999, 25)]),
+)
+def test_quick_look_agrees_with_the_full_patterns(tags, limits):
+    """The cheap first look clears a chunk only when the full patterns would clear it too."""
+    chunk = "".join(tags).encode()
+    assert _usual(chunk, *limits) == _within(chunk, *limits)

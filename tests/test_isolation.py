@@ -13,7 +13,7 @@ from builders import basic_milestones, recs, template_bytes
 
 from socplan.cli import main
 from socplan.intake.importer import check
-from socplan.intake.isolation import ChildFailed, ChildLimits, run_isolated
+from socplan.intake.isolation import ChildFailed, ChildLimits, run_isolated, start_isolated
 from socplan.intake.safety import Limits
 from socplan.periods import Period
 
@@ -55,6 +55,36 @@ def test_wall_clock_timeout_kills_the_child():
 def test_processor_time_limit_stops_the_child():
     with pytest.raises(ChildFailed, match="processor time"):
         run_isolated(sum, range(10**12), limits=ChildLimits(cpu_seconds=1, timeout_seconds=30))
+
+
+def _note_pid_then(path: Path, seconds: float) -> int:
+    path.write_text(str(os.getpid()))
+    time.sleep(seconds)
+    return 7
+
+
+def _wait_for(path: Path) -> int:
+    for _ in range(600):  # up to a minute on a busy machine
+        if path.exists() and path.read_text():
+            return int(path.read_text())
+        time.sleep(0.1)
+    raise AssertionError(f"{path} never appeared")
+
+
+def test_a_started_child_works_while_the_caller_does(tmp_path: Path):
+    note = tmp_path / "pid"
+    running = start_isolated(_note_pid_then, note, 0)
+    assert _wait_for(note) != os.getpid()  # the child ran before its result was asked for
+    assert running.result() == 7
+
+
+def test_closing_a_started_child_stops_it(tmp_path: Path):
+    note = tmp_path / "pid"
+    running = start_isolated(_note_pid_then, note, 60)
+    pid = _wait_for(note)
+    running.close()
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
 
 
 def test_from_a_threaded_process_the_fork_server_is_used():

@@ -61,6 +61,41 @@ def test_date_column_reports_positions():
     assert [(p[0], p[1]) for p in problems] == [(1, "warning"), (2, "error")]
 
 
+def _day(cell: date) -> pd.Timestamp:
+    return pd.Timestamp(cell.date() if isinstance(cell, datetime) else cell)
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        [datetime(2020, 1, 1, 23, 59), "", datetime(1990, 1, 1), datetime(2100, 12, 31, 12)],
+        [datetime(2020, 5, 5, 18, 30), "", datetime(2019, 3, 31)],
+        [date(2020, 5, 5), "", date(1990, 1, 1), datetime(2019, 3, 31, 9)],  # as calamine gives
+        [datetime(2020, 1, 1), None, datetime(2020, 2, 1)],  # None: the cell by cell reading
+        [datetime(2020, 1, 1), "  ", "TBC"],
+        ["", ""],
+        [],
+    ],
+)
+def test_a_column_of_real_dates_reads_as_cell_by_cell(cells):
+    """The array reading of a column of datetimes and empty cells gives what reading each cell
+    gives: the day of each date (its time dropped), blanks as no date."""
+    index = list(range(10, 10 + len(cells)))
+    values, problems = n.dates(pd.Series(cells, index=index, dtype=object))
+    expected = [None if n._is_blank(c) or c == "TBC" else _day(c) for c in cells]
+    assert list(values.index) == index and values.dtype == "datetime64[ns]"
+    assert [None if pd.isna(v) else v for v in values] == expected
+    assert [p[1] for p in problems] == (["warning"] if "TBC" in cells else [])
+
+
+@pytest.mark.parametrize("year", [1989, 2101])
+def test_a_real_date_out_of_range_is_an_error(year):
+    values, problems = n.dates(pd.Series([datetime(2020, 1, 1), "", datetime(year, 6, 1)]))
+    assert [(p[0], p[1]) for p in problems] == [(2, "error")]
+    assert f"gives the year {year}" in problems[0][2]
+    assert values.iloc[0] == pd.Timestamp("2020-01-01") and pd.isna(values.iloc[2])
+
+
 def test_statuses_words_letters_and_pairs():
     values, problems = n.statuses(
         pd.Series(["G", "amber", " R ", "Blue", "done", "Not Started", "cancelled"])

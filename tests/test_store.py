@@ -68,6 +68,37 @@ def test_partial_return_merges_into_current_revision(store):
     assert len(DeliveryPlan.from_store(store).recommendations_at(Q4)) == 2
 
 
+def test_baselines_read_ahead_are_used_only_while_their_base_is_current(store):
+    put(store, Q3, basic_milestones())
+    ahead = store.read_baselines(Q4)
+    assert ahead is not None and set(ahead.by_ref) == {"R1.1", "R1.2", "R2.1"}
+    # Another import of Q3 lands before the Q4 import commits: it is Q4's base now, and it
+    # brings R1.3, first due in June (the base read ahead does not have it).
+    new = milestone("R1.3", due=T("2020-06-30"))
+    put(store, Q3, pd.concat([basic_milestones(), milestones(new)], ignore_index=True))
+    moved = milestones(milestone("R1.3", due=T("2020-09-30")))
+    store.commit_import(
+        recs(), moved, Q4, data=b"q4", file_name="q4.xlsx", imported_by="t", baselines=ahead
+    )
+    q4 = DeliveryPlan.from_store(store).milestones(Q4).set_index("ref")
+    assert q4.at["R1.3", "baseline_due"] == T("2020-06-30")
+    assert q4.at["R1.3", "due"] == T("2020-09-30")
+
+
+def test_baselines_read_ahead_are_those_of_the_current_base(store):
+    assert store.read_baselines(Q3) is None  # nothing imported: no base
+    put(store, Q3, basic_milestones())
+    ahead = store.read_baselines(Q4)
+    moved = basic_milestones()
+    moved.loc[0, "due"] = T("2020-09-30")
+    rev = store.commit_import(
+        recs(), moved, Q4, data=b"q4", file_name="q4.xlsx", imported_by="t", baselines=ahead
+    )
+    assert rev.carried_forward == 0
+    q4 = DeliveryPlan.from_store(store).milestones(Q4).set_index("ref")
+    assert q4.at["R1.1", "baseline_due"] == T("2020-03-31")
+
+
 def test_baseline_fixed_at_first_appearance_and_date_log(store):
     put(store, Q3, basic_milestones())
     moved = basic_milestones()

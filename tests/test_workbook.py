@@ -1,10 +1,15 @@
 """The importer tolerates the forms real spreadsheets take."""
 
+import io
+import zipfile
+from collections.abc import Callable
 from datetime import date, datetime
 
 import pandas as pd
-from builders import basic_milestones, recs, sheet_bytes, template_bytes
+import pytest
+from builders import basic_milestones, recs, rewrite_member, sheet_bytes, template_bytes
 
+from socplan.intake.extents import sheet_parts
 from socplan.intake.workbook import parse_workbook
 from socplan.periods import Period
 
@@ -192,3 +197,45 @@ def test_refs_lose_control_characters_on_import():
     assert parsed.milestones["recommendation"].iloc[0] == "Z https://evil.example/login"
     places = {p.place for p in parsed.report.warnings}
     assert {"Recommendations!A2", "Milestones!A2", "Milestones!B2"} <= places
+
+
+def _sheet_changed(data: bytes, changes: dict[str, Callable[[bytes], bytes]]) -> bytes:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        parts = dict(sheet_parts(archive))
+    for sheet, change in changes.items():
+        data = rewrite_member(data, parts[sheet], change)
+    return data
+
+
+def _truncated(xml: bytes) -> bytes:  # calamine: XmlError
+    return xml[: len(xml) // 2]
+
+
+def _bad_string(xml: bytes) -> bytes:  # calamine: CalamineError (no such shared string)
+    row = b'<row r="99"><c r="A99" t="s"><v>999999</v></c></row>'
+    return xml.replace(b"</sheetData>", row + b"</sheetData>")
+
+
+@pytest.mark.parametrize(
+    ("recommendations", "milestones", "named"),
+    [
+        (None, _truncated, "XmlError"),
+        (None, _bad_string, "CalamineError"),
+        (_truncated, _bad_string, "XmlError"),  # the first sheet that fails, in sheet order
+        (_bad_string, _truncated, "CalamineError"),
+    ],
+)
+def test_an_unreadable_sheet_is_the_only_problem(recommendations, milestones, named):
+    """The Milestones sheet is read beside the others: when a sheet cannot be read, the one
+    error names the first that failed, and nothing found in the other sheets is reported."""
+    bad_theme = recs()
+    bad_theme.loc[0, "theme"] = "Nonsense"
+    data = template_bytes(Period(2019, 3), bad_theme, basic_milestones())
+    changes = {"Milestones": milestones}
+    if recommendations is not None:
+        changes["Recommendations"] = recommendations
+    parsed = parse_workbook(_sheet_changed(data, changes), "plan.xlsx")
+    assert parsed.report.lines() == [
+        f"error: plan.xlsx: the workbook cannot be read ({named}); open it in Excel or "
+        "LibreOffice and save it again as .xlsx or .ods"
+    ]

@@ -157,6 +157,17 @@ class Incoming:
     file_name: str
 
 
+@dataclass(frozen=True)
+class Baselines:
+    """The baseline due dates (by ref, as the driver gives them) of the revision `base_id` of a
+    plan, read ahead of an import of a period based on it. An import's rows never change once
+    written, so they hold for as long as the period's base is still that revision."""
+
+    plan_id: int
+    base_id: int
+    by_ref: dict[Any, Any]
+
+
 def _sqlite_file(url: sa.URL) -> Path | None:
     if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
         return None
@@ -708,6 +719,34 @@ class Store:
             when = when.astimezone(UTC).replace(tzinfo=None)
         return Period(index // 4, index % 4 + 1), rows, when
 
+    def read_baselines(self, period: Period) -> Baselines | None:
+        """The baselines an import of `period` would keep from its base now, read outside any
+        transaction (None when there is no base, no schema yet, or the plan is not clear: the
+        import's own transaction reads them then)."""
+        try:
+            if not self.exists() or not self.schema_current():
+                return None
+            with self.engine.connect() as conn:
+                plan = self._resolve(conn)
+                if plan is None:
+                    return None
+                base_id, _ = self._base_id(conn, plan.id, period)
+                if base_id is None:
+                    return None
+                return Baselines(plan.id, base_id, self._baselines(conn, base_id))
+        except (StoreError, sa.exc.SQLAlchemyError):
+            return None
+
+    def _baselines(self, conn: Connection, base_id: int) -> dict[Any, Any]:
+        """The baseline due date of each milestone of import `base_id`, as the driver gives it
+        (raw driver SQL: SQLAlchemy's per-value date parsing costs more than the query)."""
+        return dict(
+            conn.exec_driver_sql(
+                "SELECT ref, baseline_due FROM milestone_rows WHERE import_id = " + _mark(conn),
+                (base_id,),
+            ).cursor.fetchall()
+        )
+
     # -- writes ----------------------------------------------------------------------------
     def _next_revision(self, conn: Connection, plan_id: int, period: Period) -> int:
         value = conn.execute(
@@ -735,35 +774,47 @@ class Store:
         assert key is not None
         return int(key[0]), revision
 
-    def _insert_rows(self, conn: Connection, table: sa.Table, frame: pd.DataFrame) -> None:
-        """Bulk insert through the driver's executemany (the ORM-free fast path)."""
-        if frame.empty:
-            return
-        names = [c.name for c in table.c]
+    def _driver_values(
+        self, conn: Connection, table: sa.Table, frame: pd.DataFrame
+    ) -> dict[str, list[Any]]:
+        """The frame's columns for `table` as lists of the values the driver takes."""
         iso_dates = conn.dialect.name == "sqlite"
-        columns: list[Any] = []
-        for name in names:
+        columns: dict[str, list[Any]] = {}
+        for name in (c.name for c in table.c):
             column = frame[name]
             values: Any
             if column.dtype.kind == "M" and iso_dates:
-                # SQLite keeps dates as ISO text: hand them over ready-made.
-                days = column.to_numpy(dtype="datetime64[D]")
-                text = np.datetime_as_string(days, unit="D").astype(object)
-                text[np.isnat(days)] = None
-                values = text
+                # SQLite keeps dates as ISO text: hand them over ready-made, each distinct date
+                # written once (a plan's dates repeat).
+                distinct, at = np.unique(
+                    column.to_numpy(dtype="datetime64[D]"), return_inverse=True
+                )
+                text = np.datetime_as_string(distinct, unit="D").astype(object)
+                text[np.isnat(distinct)] = None
+                values = text[at.reshape(-1)]
             elif column.dtype.kind == "M":
                 values = column.to_numpy(dtype="datetime64[D]").astype(object)  # NaT -> None
             elif column.dtype.kind == "f":
-                values = column.astype(object).where(column.notna(), None).to_numpy()
+                numbers = column.to_numpy()
+                values = numbers.astype(object)
+                values[np.isnan(numbers)] = None
             elif column.dtype.kind == "b":
-                values = column.to_numpy().tolist()
+                values = column.to_numpy()
             else:
                 values = column.to_numpy(dtype=object)
-            columns.append(values)
+            columns[name] = values.tolist()
+        return columns
+
+    def _insert_rows(
+        self, conn: Connection, table: sa.Table, columns: dict[str, list[Any]]
+    ) -> None:
+        """Bulk insert through the driver's executemany (the ORM-free fast path)."""
+        if not columns or not next(iter(columns.values())):
+            return
         mark = _mark(conn)
-        quoted = ", ".join(conn.dialect.identifier_preparer.quote(n) for n in names)
-        sql = f"INSERT INTO {table.name} ({quoted}) VALUES ({', '.join([mark] * len(names))})"
-        conn.exec_driver_sql(sql, list(zip(*columns, strict=True)))
+        quoted = ", ".join(conn.dialect.identifier_preparer.quote(n) for n in columns)
+        sql = f"INSERT INTO {table.name} ({quoted}) VALUES ({', '.join([mark] * len(columns))})"
+        conn.exec_driver_sql(sql, list(zip(*columns.values(), strict=True)))
 
     def _carry_forward(
         self,
@@ -803,9 +854,10 @@ class Store:
         partial: bool = False,
         kind: str | None = None,
         after: Callable[[Connection, list[Revision]], None] | None = None,
+        baselines: Baselines | None = None,
     ) -> Revision:
         """Store checked frames as a new revision of `period`, in one transaction (`after`
-        as for `commit_batch`).
+        as for `commit_batch`; `baselines` as `read_baselines` gave them, if at hand).
 
         The base is the period's current revision or else the newest earlier period: its
         milestones that the workbook leaves out are carried forward (flagged as no update,
@@ -815,7 +867,12 @@ class Store:
         incoming = Incoming(recommendations, milestones, data, file_name)
         with self.transaction(imports=True) as conn:
             revision = self._commit(
-                conn, period, incoming, imported_by, kind or ("partial" if partial else "full")
+                conn,
+                period,
+                incoming,
+                imported_by,
+                kind or ("partial" if partial else "full"),
+                baselines,
             )
             if after is not None:
                 after(conn, [revision])
@@ -858,9 +915,16 @@ class Store:
             return revisions
 
     def _commit(
-        self, conn: Connection, period: Period, new: Incoming, by: str, kind: str
+        self,
+        conn: Connection,
+        period: Period,
+        new: Incoming,
+        by: str,
+        kind: str,
+        baselines: Baselines | None = None,
     ) -> Revision:
-        """Store `new` as a revision of `period` (`kind`: full, partial or restore) in `conn`."""
+        """Store `new` as a revision of `period` (`kind`: full, partial or restore) in `conn`
+        (with `baselines` read ahead, used if the base is still theirs)."""
         recommendations, milestones = new.recommendations, new.milestones
         data, file_name, imported_by = new.data, new.file_name, by
         plan = self._resolve(conn, create=True)
@@ -877,35 +941,44 @@ class Store:
             imported_by=imported_by,
         )
         conn.execute(import_files.insert().values(import_id=import_id, content=data))
-        recs = recommendations.assign(import_id=import_id)
+        recs = self._driver_values(
+            conn, recommendation_rows, recommendations.assign(import_id=import_id)
+        )
         self._insert_rows(conn, recommendation_rows, recs)
-        baseline = milestones["due"]
+        ms = self._driver_values(
+            conn,
+            milestone_rows,
+            milestones.assign(
+                import_id=import_id,
+                updated=True,
+                baseline_due=milestones["due"].astype("datetime64[ns]"),
+            ),
+        )
+        base_refs: set[str] = set()
         if base_id is not None:
             # The baseline is fixed when a milestone first appears: keep the base's.
-            # Raw driver SQL: SQLAlchemy's per-value date parsing costs more than the query.
-            known = pd.DataFrame(
-                conn.exec_driver_sql(
-                    "SELECT ref, baseline_due FROM milestone_rows WHERE import_id = " + _mark(conn),
-                    (base_id,),
-                ).cursor.fetchall(),
-                columns=["ref", "baseline_due"],
-            )
-            if not known.empty:
-                kept = milestones["ref"].map(
-                    pd.Series(pd.to_datetime(known["baseline_due"]).to_numpy(), index=known["ref"])
-                )
-                baseline = kept.where(milestones["ref"].isin(known["ref"]), baseline)
-        ms = milestones.assign(
-            import_id=import_id, updated=True, baseline_due=baseline.astype("datetime64[ns]")
-        )
+            if baselines is not None and (baselines.plan_id, baselines.base_id) == (
+                plan.id,
+                base_id,
+            ):
+                known = baselines.by_ref
+            else:
+                known = self._baselines(conn, base_id)
+            if known:
+                ms["baseline_due"] = [
+                    known.get(ref, due)
+                    for ref, due in zip(ms["ref"], ms["baseline_due"], strict=True)
+                ]
+            base_refs = set(known)
         self._insert_rows(conn, milestone_rows, ms)
         carried = 0
         if base_id is not None:
             self._carry_forward(conn, recommendation_rows, base_id, import_id, {})
-            carried = self._carry_forward(
-                conn, milestone_rows, base_id, import_id, {} if own else {"updated": False}
-            )
-        return Revision(import_id, period, revision, kind, len(ms) + carried, carried)
+            if not base_refs <= set(ms["ref"]):  # else every base milestone is in the new one
+                carried = self._carry_forward(
+                    conn, milestone_rows, base_id, import_id, {} if own else {"updated": False}
+                )
+        return Revision(import_id, period, revision, kind, len(ms["ref"]) + carried, carried)
 
     def restore(self, period: Period, revision: int, restored_by: str) -> Revision:
         """Make an earlier revision of `period` current again, as a new revision."""

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..periods import Period, PeriodError
-from .isolation import ChildFailed, ChildLimits, run_isolated
+from .isolation import ChildFailed, ChildLimits, Isolated, start_isolated
 from .problems import Report
 from .safety import Limits, UnsafeFile, check_workbook_bytes
 from .workbook import ParsedWorkbook, Scope, Vocabulary, parse_workbook
@@ -46,6 +46,72 @@ def check(
     The file is checked and parsed in a child process with the memory and time `limits` allow
     (unless `limits.isolate` is off), so no workbook can take down the calling process.
     """
+    return start_check(
+        data,
+        name,
+        period=period,
+        partial=partial,
+        known_recommendations=known_recommendations,
+        vocabulary=vocabulary,
+        limits=limits,
+        scope=scope,
+    ).outcome()
+
+
+class Checking:
+    """A check under way (see `check`): the caller may do other work before asking for its
+    outcome."""
+
+    def __init__(self, name: str, period: Period | None, args: tuple[Any, ...], limits: Limits):
+        self._name, self._period = name, period
+        self._done: Outcome | None = None
+        self._child: Isolated[Outcome] | None = None
+        if not limits.isolate:
+            self._done = _check_here(*args)
+            return
+        child = ChildLimits(
+            memory_mb=limits.parse_memory_mb,
+            cpu_seconds=limits.parse_cpu_seconds,
+            timeout_seconds=limits.parse_timeout_seconds,
+        )
+        self._child = start_isolated(_check_here, *args, limits=child)
+
+    def outcome(self) -> Outcome:
+        """What the check found, once it is done."""
+        if self._done is not None:
+            return self._done
+        assert self._child is not None
+        try:
+            self._done = self._child.result()
+        except ChildFailed as exc:
+            report = Report()
+            report.error(
+                "",
+                f"{self._name}: the workbook could not be read within the limits ({exc.reason}); "
+                "open it in Excel or LibreOffice, remove anything that is not part of the plan "
+                "and save it again as .xlsx or .ods",
+            )
+            self._done = Outcome(report, self._period)
+        return self._done
+
+    def close(self) -> None:
+        """Give up on the check (its child process is stopped)."""
+        if self._child is not None:
+            self._child.close()
+
+
+def start_check(
+    data: bytes,
+    name: str,
+    *,
+    period: Period | None,
+    partial: bool = False,
+    known_recommendations: set[str] | frozenset[str] = frozenset(),
+    vocabulary: Vocabulary | None = None,
+    limits: Limits | None = None,
+    scope: Scope | None = None,
+) -> Checking:
+    """`check`, started (in its child process, unless `limits.isolate` is off)."""
     limits = limits or Limits()
     args = (
         data,
@@ -57,24 +123,7 @@ def check(
         limits,
         scope,
     )
-    if not limits.isolate:
-        return _check_here(*args)
-    child = ChildLimits(
-        memory_mb=limits.parse_memory_mb,
-        cpu_seconds=limits.parse_cpu_seconds,
-        timeout_seconds=limits.parse_timeout_seconds,
-    )
-    try:
-        return run_isolated(_check_here, *args, limits=child)
-    except ChildFailed as exc:
-        report = Report()
-        report.error(
-            "",
-            f"{name}: the workbook could not be read within the limits ({exc.reason}); open it "
-            "in Excel or LibreOffice, remove anything that is not part of the plan and save it "
-            "again as .xlsx or .ods",
-        )
-        return Outcome(report, period)
+    return Checking(name, period, args, limits)
 
 
 def _check_here(
@@ -126,7 +175,7 @@ def import_bytes(
 ) -> Outcome:
     """Check a workbook and, when it has no errors, store it as a new revision."""
     known = store.known_recommendations() if partial else set()
-    outcome = check(
+    checking = start_check(
         data,
         name,
         period=period,
@@ -135,6 +184,15 @@ def import_bytes(
         vocabulary=vocabulary,
         limits=limits,
     )
+    # While the child reads the workbook, the base's baselines are read here (on the other
+    # processor), outside any transaction: the import's transaction takes them up if its base
+    # is still the same revision.
+    try:
+        baselines = store.read_baselines(period) if period is not None else None
+    except BaseException:
+        checking.close()
+        raise
+    outcome = checking.outcome()
     if not outcome.report.ok or outcome.parsed is None or outcome.period is None:
         return outcome
     outcome.revision = store.commit_import(
@@ -147,6 +205,7 @@ def import_bytes(
         partial=partial,
         kind=kind,
         after=contacts_writer(store, [outcome], imported_by),
+        baselines=baselines if outcome.period == period else None,
     )
     return outcome
 
@@ -173,4 +232,12 @@ def contacts_writer(
     return write
 
 
-__all__ = ["Outcome", "PeriodError", "check", "contacts_writer", "import_bytes"]
+__all__ = [
+    "Checking",
+    "Outcome",
+    "PeriodError",
+    "check",
+    "contacts_writer",
+    "import_bytes",
+    "start_check",
+]

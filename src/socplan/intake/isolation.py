@@ -10,15 +10,17 @@ Either way a call costs a fork and the pickling of its input and result.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import multiprocessing
 import os
 import signal
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 T = TypeVar("T")
 
@@ -80,6 +82,9 @@ def _limit(limits: ChildLimits) -> None:
 def _child(
     send: Connection, func: Callable[..., Any], args: tuple[Any, ...], limits: ChildLimits
 ) -> None:
+    # The objects inherited from the parent are left out of the child's garbage collections:
+    # traversing them would write to, and so copy, every page of the parent's heap.
+    gc.freeze()
     try:
         _limit(limits)
         result: tuple[str, Any] = ("ok", func(*args))
@@ -124,30 +129,59 @@ def run_isolated(func: Callable[..., T], *args: Any, limits: ChildLimits | None 
     `func` and `args` must pickle (a module-level function). An exception `func` raises is raised
     again here; a MemoryError in the child counts as a failure of the limits.
     """
-    limits = limits or ChildLimits()
-    context = _context()
-    receive, send = context.Pipe(duplex=False)
-    child = context.Process(target=_child, args=(send, func, args, limits), daemon=True)
-    try:
-        child.start()
-        send.close()
-        if not receive.poll(limits.timeout_seconds):
-            child.kill()
-            raise ChildFailed(f"it took longer than {limits.timeout_seconds:g} s")
+    return start_isolated(func, *args, limits=limits).result()
+
+
+def start_isolated(
+    func: Callable[..., T], *args: Any, limits: ChildLimits | None = None
+) -> Isolated[T]:
+    """`run_isolated`, started: the caller may do other work before it asks for the result."""
+    return Isolated(func, args, limits or ChildLimits())
+
+
+class Isolated(Generic[T]):
+    """A call running in a child process (see `run_isolated`)."""
+
+    def __init__(self, func: Callable[..., T], args: tuple[Any, ...], limits: ChildLimits):
+        self._limits = limits
+        context = _context()
+        self._receive, send = context.Pipe(duplex=False)
+        self._child = context.Process(target=_child, args=(send, func, args, limits), daemon=True)
         try:
-            status, value = receive.recv()
-        except (EOFError, OSError):
-            child.join(5)
-            raise ChildFailed(_describe(child.exitcode, limits)) from None
-    finally:
-        receive.close()
-        if child.is_alive():
-            child.join(5)
-        if child.is_alive():
-            child.kill()
-            child.join()
-    if status == "ok":
-        return value
-    if status == "limit":
-        raise ChildFailed(str(value))
-    raise value
+            self._child.start()
+        finally:
+            send.close()
+        self._deadline = time.monotonic() + limits.timeout_seconds
+
+    def result(self) -> T:
+        """The call's result, once the child has answered; raises as `run_isolated` does."""
+        limits, child, receive = self._limits, self._child, self._receive
+        try:
+            if not receive.poll(max(0.0, self._deadline - time.monotonic())):
+                child.kill()
+                raise ChildFailed(f"it took longer than {limits.timeout_seconds:g} s")
+            try:
+                status, value = receive.recv()
+            except (EOFError, OSError):
+                child.join(5)
+                raise ChildFailed(_describe(child.exitcode, limits)) from None
+        finally:
+            self._end(wait=5)
+        if status == "ok":
+            return cast(T, value)
+        if status == "limit":
+            raise ChildFailed(str(value))
+        raise value
+
+    def close(self) -> None:
+        """Give up on the call: the child is stopped at once."""
+        self._end(wait=0)
+
+    def _end(self, wait: float) -> None:
+        """Close the pipe; give the child `wait` seconds to finish, then kill it."""
+        self._receive.close()
+        if wait and self._child.is_alive():
+            self._child.join(wait)
+        if self._child.is_alive():
+            self._child.kill()
+            self._child.join()

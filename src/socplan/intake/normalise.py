@@ -135,6 +135,9 @@ def _is_blank(value: object) -> bool:
 def dates(series: pd.Series) -> tuple[pd.Series, list[CellProblem]]:
     """Normalise a column of dates; TBC-like words give a warning, bad dates an error."""
     values = series.to_numpy(dtype=object)
+    quick = _real_dates(values)
+    if quick is not None:
+        return pd.Series(quick, index=series.index), []
     out: list[date | None] = [None] * len(values)
     problems: list[CellProblem] = []
     for i, value in enumerate(values):
@@ -163,6 +166,30 @@ def dates(series: pd.Series) -> tuple[pd.Series, list[CellProblem]]:
     column = pd.to_datetime(pd.Series(out, dtype=object)).astype("datetime64[ns]")
     column.index = series.index
     return column, problems
+
+
+_FIRST_DAY, _LAST_DAY = date(1990, 1, 1).toordinal(), date(2100, 12, 31).toordinal()
+_EPOCH_DAY = date(1970, 1, 1).toordinal()
+
+
+def _real_dates(values: np.ndarray) -> np.ndarray | None:
+    """The column as days when it holds only empty cells ("") and real dates (dates and naive
+    datetimes) from 1990 to 2100, the usual case, found with array operations; None for
+    anything else."""
+    filled = values != ""
+    given = values[filled]
+    kinds = set(map(type, given))
+    if not kinds <= {date, datetime}:
+        return None
+    if datetime in kinds and any(type(v) is datetime and v.tzinfo for v in given):
+        return None
+    ordinals = np.fromiter(map(date.toordinal, given), np.int64, given.size)  # times dropped
+    if not ((ordinals >= _FIRST_DAY) & (ordinals <= _LAST_DAY)).all():
+        return None
+    days = (ordinals - _EPOCH_DAY).astype("datetime64[D]")
+    out = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[ns]")
+    out[filled] = days
+    return out
 
 
 def status_key(text: str) -> str:
@@ -276,12 +303,13 @@ def progress(series: pd.Series) -> tuple[pd.Series, list[CellProblem]]:
         and (numbers[plain] < 1).any()
     ):
         numbers[plain] = numbers[plain] * 100
-    for i, number in enumerate(numbers):
-        if not np.isnan(number) and not 0 <= number <= 100:
-            problems.append(
-                (i, "error", f"{values[i]} is outside 0 to 100; enter a percentage from 0 to 100")
-            )
-            numbers[i] = np.nan
+    with np.errstate(invalid="ignore"):
+        outside = np.flatnonzero(~np.isnan(numbers) & ~((numbers >= 0) & (numbers <= 100)))
+    for i in outside.tolist():
+        problems.append(
+            (i, "error", f"{values[i]} is outside 0 to 100; enter a percentage from 0 to 100")
+        )
+    numbers[outside] = np.nan
     return pd.Series(np.round(numbers, 1), index=series.index, dtype="float64"), problems
 
 

@@ -7,9 +7,12 @@ to skip a per-cell conversion pandas would redo); everything after the read is p
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
+import operator
+import threading
+import zipfile
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import numpy as np
 import pandas as pd
@@ -38,6 +41,7 @@ from .extents import column_number
 from .problems import Level, Report, column_letter
 
 HEADER_SCAN_ROWS = 30
+T = TypeVar("T")
 RawSheet = list[list[Any]]
 
 
@@ -142,26 +146,99 @@ class Vocabulary:
         return cls(settings.themes, settings.statuses, fills.colour_table(settings.status_colours))
 
 
-def read_sheets(data: bytes, name: str, report: Report) -> dict[str, RawSheet] | None:
-    """Every sheet of a workbook as rows of cell values; None (with an error) if unreadable."""
+# Below this much shared-string text a second reader of the workbook is cheap to open.
+SMALL_SHARED_STRINGS = 4 << 20
+
+
+def read_sheets(
+    data: bytes,
+    name: str,
+    report: Report,
+    meanwhile: Callable[[dict[str, RawSheet]], T] | None = None,
+) -> tuple[dict[str, RawSheet], T | None] | None:
+    """Every sheet of a workbook as rows of cell values (empty for those a plan does not use),
+    and what `meanwhile` returned; None (with an error) if the workbook is unreadable.
+
+    In an .xlsx the Milestones sheet, by far the largest, is read in a thread of its own
+    (calamine lets go of the interpreter while it parses) while the other sheets are read and
+    given to `meanwhile` (the Milestones sheet still empty in them); otherwise everything is
+    read first and `meanwhile` is given it all.
+    """
     from python_calamine import CalamineWorkbook
+
+    def rows(book: Any, sheet: str) -> RawSheet:
+        return cast(RawSheet, book.get_sheet_by_name(sheet).to_python(skip_empty_area=False))
 
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        wanted = {find_sheet(book.sheet_names, s) for s in (RECOMMENDATIONS, MILESTONES, ABOUT)}
-        wanted.add(contacts_sheet.find({s: [] for s in book.sheet_names}))
-        return {
-            sheet: book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-            if sheet in wanted
-            else []
-            for sheet in book.sheet_names
-        }
+        names = list(book.sheet_names)
     except Exception as exc:  # calamine raises its own error types for damaged files
-        report.error(
-            name,
-            f"the workbook cannot be read ({type(exc).__name__}); open it in Excel or LibreOffice and save it again as .xlsx or .ods",
-        )
+        _unreadable(report, name, exc)
         return None
+    wanted = {find_sheet(names, s) for s in (RECOMMENDATIONS, MILESTONES, ABOUT)}
+    wanted.add(contacts_sheet.find({s: [] for s in names}))
+    big = find_sheet(names, MILESTONES) if _cheap_to_reopen(data) else None
+    sheets: dict[str, RawSheet] = {s: [] for s in names}
+    failed: dict[str, BaseException] = {}
+    reading: dict[str, Any] = {}
+    thread = None
+    if big is not None:
+
+        def read_big() -> None:
+            try:
+                reading["rows"] = rows(book, big)
+            except BaseException as exc:  # raised, or reported, by the caller below
+                reading["failed"] = exc
+
+        thread = threading.Thread(target=read_big, name="socplan-read", daemon=True)
+        thread.start()
+    result: T | None = None
+    try:
+        other = book if thread is None else CalamineWorkbook.from_filelike(io.BytesIO(data))
+        for sheet in names:
+            if sheet in wanted and sheet != big:
+                try:
+                    sheets[sheet] = rows(other, sheet)
+                except Exception as exc:
+                    failed[sheet] = exc
+                    break  # as when read in turn: the first failure ends the reading
+        if meanwhile is not None and not failed:
+            result = meanwhile(sheets)
+    finally:
+        if thread is not None:
+            thread.join()
+    if big is not None:
+        if "failed" in reading:
+            failed[big] = reading["failed"]
+        else:
+            sheets[big] = reading["rows"]
+    if failed:  # the first sheet that failed, in the workbook's order, as when read in turn
+        first = failed[next(s for s in names if s in failed)]
+        if not isinstance(first, Exception):
+            raise first
+        _unreadable(report, name, first)
+        return None
+    return sheets, result
+
+
+def _cheap_to_reopen(data: bytes) -> bool:
+    """True for an .xlsx whose shared strings are small (an .ods is parsed whole on opening)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+            if "xl/workbook.xml" not in names:
+                return False
+            shared = "xl/sharedStrings.xml"
+            return shared not in names or archive.getinfo(shared).file_size < SMALL_SHARED_STRINGS
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return False
+
+
+def _unreadable(report: Report, name: str, exc: BaseException) -> None:
+    report.error(
+        name,
+        f"the workbook cannot be read ({type(exc).__name__}); open it in Excel or LibreOffice and save it again as .xlsx or .ods",
+    )
 
 
 def _blank(value: object) -> bool:
@@ -302,20 +379,27 @@ def _table(
     body = rows[at + 1 :]
     keys = list(positions) + (["rag"] if rag is not None else [])
     idx = [positions[k] for k in positions] + ([rag] if rag is not None else [])
-    grid = np.empty((len(body), len(idx)), dtype=object)
-    if body:
-        full = np.array(body, dtype=object) if len({len(r) for r in body}) == 1 else None
-        for j, i in enumerate(idx):
-            grid[:, j] = (
-                full[:, i] if full is not None else [r[i] if i < len(r) else "" for r in body]
-            )
-    # Blank rows between data rows are ignored. Calamine gives "" for an empty cell, so the
-    # vectorised test catches nearly all; rows of stray spaces are checked one by one.
-    blank = (grid == "").all(axis=1) | (grid == None).all(axis=1)  # noqa: E711
-    for r in np.flatnonzero(~blank & np.fromiter((_blank(v) for v in grid[:, 0]), bool, len(grid))):
-        blank[r] = all(_blank(v) for v in grid[r])
+    cells = _cells(body, idx)
+    # Blank rows between data rows are ignored: a row whose first cell holds text is kept at
+    # once; any other is kept unless every cell is blank.
+    keep = np.fromiter(
+        (
+            (type(first := t[0]) is str and first.strip() != "") or not all(map(_blank, t))
+            for t in cells
+        ),
+        bool,
+        len(cells),
+    )
+    kept = [t for t, k in zip(cells, keep, strict=True) if k]
+    columns_of = list(zip(*kept, strict=True)) if kept else [()] * len(keys)
     index = pd.RangeIndex(at + 2, at + 2 + len(body))
-    frame = pd.DataFrame(grid[~blank], columns=keys, index=index[~blank], dtype=object)
+    frame = pd.DataFrame(
+        {
+            key: np.fromiter(values, object, len(kept))
+            for key, values in zip(keys, columns_of, strict=True)
+        },
+        index=index[keep],
+    )
     for column in columns:
         if column.key not in frame.columns:
             frame[column.key] = ""
@@ -323,6 +407,17 @@ def _table(
     for column in columns:
         letters.setdefault(column.key, column_letter(width))
     return _Table(sheet, frame, letters)
+
+
+def _cells(body: RawSheet, idx: list[int]) -> list[tuple[Any, ...]]:
+    """The cells of each row at the positions `idx` ("" past the end of a short row)."""
+    pick = operator.itemgetter(*idx)
+    reach = max(idx) + 1
+    if min(map(len, body), default=reach) >= reach:  # calamine's rows are all as wide
+        cells = list(map(pick, body))
+    else:
+        cells = [pick(r) if len(r) >= reach else pick([*r, *[""] * (reach - len(r))]) for r in body]
+    return cells if len(idx) > 1 else [(c,) for c in cells]
 
 
 def _runs(column: str, rows: list[int]) -> str:
@@ -535,6 +630,18 @@ def _about_period(sheets: dict[str, RawSheet], report: Report) -> Period | None:
     return None
 
 
+@dataclass
+class _Early:
+    """What `parse_workbook` finds before the Milestones sheet is at hand."""
+
+    about: Period | None
+    rec_table: _Table | None
+    recs: pd.DataFrame
+    first: Report  # the About sheet's and the Recommendations header's problems
+    later: Report  # the recommendations' problems, reported after the Milestones header's
+    extra: dict[str, list[str]]
+
+
 def parse_workbook(
     data: bytes,
     name: str = "workbook",
@@ -553,23 +660,34 @@ def parse_workbook(
     """
     vocab = vocabulary or Vocabulary()
     report = Report()
-    extra: dict[str, list[str]] = {}
     empty_recs = pd.DataFrame(columns=list(RECOMMENDATION_FIELDS))
     empty_ms = pd.DataFrame(columns=list(MILESTONE_FIELDS))
-    sheets = read_sheets(data, name, report)
-    if sheets is None:
+
+    def early(sheets: dict[str, RawSheet]) -> _Early:
+        """What needs no Milestones sheet, with its problems held apart: they are reported in
+        their place below, and dropped if the Milestones sheet cannot be read."""
+        first, later = Report(), Report()
+        extra: dict[str, list[str]] = {}
+        about = _about_period(sheets, first)
+        if period is not None and about is not None and about != period:
+            first.error(
+                f"{find_sheet(sheets, ABOUT)}!B1",
+                f"the workbook is for {about} but the import is for {period}; import it as {about} or correct the About sheet",
+            )
+        rec_table = _table(sheets, RECOMMENDATIONS, REC_COLUMNS, first, not partial, extra)
+        recs = _recommendations(rec_table, later, vocab) if rec_table is not None else empty_recs
+        return _Early(about, rec_table, recs, first, later, extra)
+
+    read = read_sheets(data, name, report, early)
+    if read is None or read[1] is None:
         return ParsedWorkbook(empty_recs, empty_ms, None, report)
-    about = _about_period(sheets, report)
-    if period is not None and about is not None and about != period:
-        report.error(
-            f"{find_sheet(sheets, ABOUT)}!B1",
-            f"the workbook is for {about} but the import is for {period}; import it as {about} or correct the About sheet",
-        )
-    rec_table = _table(sheets, RECOMMENDATIONS, REC_COLUMNS, report, not partial, extra)
+    sheets, done = read[0], read[1]
+    about, rec_table, recs, extra = done.about, done.rec_table, done.recs, done.extra
+    report.problems += done.first.problems
     ms_table = _table(sheets, MILESTONES, MS_COLUMNS, report, True, extra)
     if ms_table is not None:
         _statuses_from_fills(data, ms_table, report, vocab)
-    recs = _recommendations(rec_table, report, vocab) if rec_table is not None else empty_recs
+    report.problems += done.later.problems
     # A partner's return may only name the plan's recommendations, never ones of its own.
     known = set(known_recommendations) | (set() if scope else set(recs["ref"]))
     ms = _milestones(ms_table, report, vocab, known) if ms_table is not None else empty_ms
