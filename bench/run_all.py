@@ -64,6 +64,7 @@ def import_rows(rows: list[tuple[str, float, str, str]]) -> list[Row]:
     raw = by_name["calamine read, python-calamine only"]
     openpyxl = by_name["pandas.read_excel(engine='openpyxl')"]
     imported = by_name["socplan import (read, check, store)"]
+    in_process = by_name.get("  the same, checked in-process")
     help_s = by_name["socplan --help"]
     return [
         (
@@ -74,6 +75,21 @@ def import_rows(rows: list[tuple[str, float, str, str]]) -> list[Row]:
             f"{imported / pandas_read:.2f}×",
             "≤ 1.5×",
             verdict(imported / pandas_read <= 1.5),
+        ),
+        *(
+            [
+                (
+                    "import",
+                    "  the same, checked in-process (isolate_parsing off)",
+                    ms(in_process),
+                    f"calamine via pandas {ms(pandas_read)}",
+                    f"{in_process / pandas_read:.2f}×",
+                    "",
+                    "",
+                )
+            ]
+            if in_process is not None
+            else []
         ),
         (
             "import",
