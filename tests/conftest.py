@@ -66,6 +66,29 @@ def signed_in(app: Any, username: str) -> Any:
     return client
 
 
+def routing_payload(
+    pathname: str, search: str = "", socplan_path: str | None = None
+) -> dict[str, Any]:
+    """The Dash Pages routing callback a browser sends to draw the page at `pathname` (with
+    `socplan_path`, the page the renderer says the callback comes from, when given)."""
+    payload: dict[str, Any] = {
+        "output": ".._pages_content.children..._pages_store.data..",
+        "outputs": [
+            {"id": "_pages_content", "property": "children"},
+            {"id": "_pages_store", "property": "data"},
+        ],
+        "inputs": [
+            {"id": "_pages_location", "property": "pathname", "value": pathname},
+            {"id": "_pages_location", "property": "search", "value": search},
+        ],
+        "state": [],
+        "changedPropIds": ["_pages_location.pathname"],
+    }
+    if socplan_path is not None:
+        payload["socplan_path"] = socplan_path
+    return payload
+
+
 def every_callback(app: Any, socplan_path: str) -> Iterator[tuple[str, dict[str, Any]]]:
     """(output, payload) for every callback of `app`, each input and state None, as if sent
     from the page at `socplan_path`."""

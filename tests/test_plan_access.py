@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import PASSWORD, every_callback, signed_in
+from conftest import PASSWORD, every_callback, routing_payload, signed_in
 
 from socplan.accounts import Accounts
 from socplan.demo import load_demo_plans
@@ -94,20 +94,7 @@ def test_a_page_of_one_plan_cannot_be_asked_for_from_another(two_plans):
     app, _ = two_plans
     client = signed_in(app, "both")
     client.get(f"/plans/{SOC}")
-    payload = {
-        "output": ".._pages_content.children..._pages_store.data..",
-        "outputs": [
-            {"id": "_pages_content", "property": "children"},
-            {"id": "_pages_store", "property": "data"},
-        ],
-        "inputs": [
-            {"id": "_pages_location", "property": "pathname", "value": f"/plans/{HMIC}"},
-            {"id": "_pages_location", "property": "search", "value": ""},
-        ],
-        "state": [],
-        "changedPropIds": ["_pages_location.pathname"],
-        "socplan_path": f"/plans/{SOC}",
-    }
+    payload = routing_payload(f"/plans/{HMIC}", socplan_path=f"/plans/{SOC}")
     assert client.post("/_dash-update-component", json=payload).status_code == 400
     payload["socplan_path"] = f"/plans/{HMIC}"  # agreeing, and a role on it: the page
     answered = client.post("/_dash-update-component", json=payload)

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from builders import edit
-from conftest import P, every_callback, signed_in
+from conftest import P, every_callback, routing_payload, signed_in
 
 from dashboard import ids
 from socplan.accounts import Accounts
@@ -29,23 +29,7 @@ def page(client: Any, path: str) -> tuple[int, str]:
     """A page's content as the routing callback gives it, for the person signed in."""
     client.get(path)
     full, _, search = path.partition("?")
-    payload = {
-        "output": ".._pages_content.children..._pages_store.data..",
-        "outputs": [
-            {"id": "_pages_content", "property": "children"},
-            {"id": "_pages_store", "property": "data"},
-        ],
-        "inputs": [
-            {"id": "_pages_location", "property": "pathname", "value": full},
-            {
-                "id": "_pages_location",
-                "property": "search",
-                "value": f"?{search}" if search else "",
-            },
-        ],
-        "state": [],
-        "changedPropIds": ["_pages_location.pathname"],
-    }
+    payload = routing_payload(full, f"?{search}" if search else "")
     return _answer(client.post("/_dash-update-component", json=payload))
 
 

@@ -12,7 +12,7 @@ import zipfile
 import pytest
 import sqlalchemy as sa
 from builders import basic_milestones, recs
-from conftest import PASSWORD, P
+from conftest import PASSWORD, P, routing_payload
 
 from socplan.accounts import Accounts
 from socplan.cli import main
@@ -230,20 +230,7 @@ def _text(response) -> str:
 
 
 def _page(client, path: str, search: str = "") -> str:
-    payload = {
-        "output": ".._pages_content.children..._pages_store.data..",
-        "outputs": [
-            {"id": "_pages_content", "property": "children"},
-            {"id": "_pages_store", "property": "data"},
-        ],
-        "inputs": [
-            {"id": "_pages_location", "property": "pathname", "value": path},
-            {"id": "_pages_location", "property": "search", "value": search},
-        ],
-        "state": [],
-        "changedPropIds": ["_pages_location.pathname"],
-        "socplan_path": path,
-    }
+    payload = routing_payload(path, search, socplan_path=path)
     answered = client.post("/_dash-update-component", json=payload)
     assert answered.status_code == 200, (path, answered.status_code)
     return _text(answered)
