@@ -149,6 +149,9 @@ class Isolated(Generic[T]):
         self._child = context.Process(target=_child, args=(send, func, args, limits), daemon=True)
         try:
             self._child.start()
+        except BaseException:
+            self._receive.close()  # no child: nobody will read from the pipe
+            raise
         finally:
             send.close()
         self._deadline = time.monotonic() + limits.timeout_seconds
