@@ -18,6 +18,7 @@ from urllib.parse import urlparse
 
 import flask_login
 from flask import Flask, Response, g, jsonify, redirect, render_template_string, request, session
+from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf, validate_csrf
 from werkzeug.middleware.proxy_fix import ProxyFix
 from wtforms import ValidationError
@@ -261,6 +262,18 @@ def security_headers(script_hashes: list[str]) -> dict[str, str]:
     }
 
 
+class _Sessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, except that a static file's response neither renews the
+    cookie nor varies on it. Every other response renews the cookie (a sliding 12 hours), so
+    with `Vary: Cookie` the browser would never reuse its copy of Dash's scripts (2.7 MB, the
+    same bytes for everyone) and would fetch and compile them again on every page."""
+
+    def save_session(self, app: Flask, session: Any, response: Response) -> None:
+        if request.path.startswith(STATIC_PREFIXES):
+            return
+        super().save_session(app, session, response)
+
+
 def install(
     server: Flask,
     settings: Settings,
@@ -272,6 +285,7 @@ def install(
     `script_hashes` gives the CSP hashes of the page's inline scripts (Dash adds one during its
     first request, so they are asked for on each response; hashing them costs microseconds)."""
     server.secret_key = secret_key(settings)
+    server.session_interface = _Sessions()
     server.config.update(
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",

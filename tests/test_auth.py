@@ -96,6 +96,27 @@ def test_sign_in_flow_and_cookie_flags(site):
     assert client.get("/").status_code == 302
 
 
+def test_browsers_keep_the_dashboards_scripts(site):
+    """A page renews the session cookie, and varies on it; Dash's scripts (the same bytes for
+    everyone, named by version) do neither, or the browser would fetch and compile them again
+    on every page. They still need a signed-in user."""
+    app, _, _ = site
+    client = app.server.test_client()
+    sign_in(client, "viewer1")
+    page = client.get(P)
+    assert page.status_code == 200 and "Cookie" in page.headers.get("Vary", "")
+    assert session_cookie(page)  # the sliding 12 hours
+    scripts = re.findall(r'src="(/_dash-component-suites/[^"]+)"', page.get_data(as_text=True))
+    assert len(scripts) >= 5
+    for src in scripts:
+        response = client.get(src)
+        assert response.status_code == 200, src
+        assert "Cookie" not in response.headers.get("Vary", ""), src
+        assert not response.headers.getlist("Set-Cookie"), src
+        assert "max-age" in response.headers["Cache-Control"], src
+    assert app.server.test_client().get(scripts[0]).status_code == 401  # signed out
+
+
 def test_secure_cookie_over_https(tmp_path, monkeypatch):
     from dashboard.app import create_app
 
