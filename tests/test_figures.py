@@ -241,3 +241,61 @@ def test_a_quarter_with_no_status_moves_still_draws():
     fig = flow(pd.DataFrame(columns=["from", "to", "count"]), "2020/21 Q2", "2020/21 Q3")
     assert "No milestone changed status" in fig.layout.annotations[0].text
     assert to_bytes(fig, "png")[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_reserved_margins_are_what_plotly_would_push_to(demo_db, browser):
+    """Each figure comes with the room for its category labels, its bottom axis of numbers and
+    its legend's first row reserved (so plotly draws it once, not again after automargin). In
+    the dashboard's own plotly.js, at a phone's, a half-width column's and a full-width
+    column's width, every chart ends with the margins it would have had with nothing reserved
+    (to a pixel or two), and at full width what was reserved was enough."""
+    import copy
+
+    from socplan.model import DeliveryPlan
+    from socplan.reporting.charts import build_chart, chart_names
+    from socplan.reporting.export_server import PLOTLY_JS
+    from socplan.store import Store
+
+    plan = DeliveryPlan.from_store(Store(demo_db))
+    built = {name: build_chart(plan, name).figure.to_plotly_json() for name, _ in chart_names(plan)}
+    unreserved = {}
+    for name, figure in built.items():
+        unreserved[name] = copy.deepcopy(figure)
+        unreserved[name]["layout"]["margin"] = {"l": 10, "r": 10, "t": 48, "b": 10}
+    page = browser.new_page()
+    try:
+        page.set_content("<html><body><div id='charts'></div></body></html>")
+        page.add_script_tag(path=str(PLOTLY_JS))
+        draw = """async ([figures, width]) => {
+            const out = {};
+            for (const [name, f] of Object.entries(figures)) {
+                const div = document.createElement('div');
+                div.style.width = width + 'px';
+                document.getElementById('charts').appendChild(div);
+                await Plotly.newPlot(div, f.data, f.layout, {});
+                const s = div._fullLayout._size;
+                out[name] = {l: s.l, r: s.r, t: s.t, b: s.b};
+                Plotly.purge(div);
+                div.remove();
+            }
+            return out;
+        }"""
+        reserved_sides = 0
+        for width in (360, 600, 1200):
+            ours = page.evaluate(draw, [built, width])
+            theirs = page.evaluate(draw, [unreserved, width])
+            for name in built:
+                for side in "lrtb":
+                    assert abs(ours[name][side] - theirs[name][side]) <= 2, (
+                        f"{name} at {width} px: margin {side} {ours[name][side]:.0f} px, "
+                        f"plotly alone {theirs[name][side]:.0f} px"
+                    )
+                    preset = built[name]["layout"]["margin"][side]
+                    if width == 1200 and preset > unreserved[name]["layout"]["margin"][side]:
+                        reserved_sides += 1
+                        assert round(ours[name][side]) == preset, (name, side, ours[name], preset)
+        # Labels and legend of each of the 14 timelines; the bar charts' labels, numbers and
+        # legends (the status chart has none); the trend's and the burn-up's legends.
+        assert reserved_sides == 14 * 2 + 8 + 2
+    finally:
+        page.close()

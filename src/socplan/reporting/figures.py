@@ -4,6 +4,8 @@ and the exports. Status is always shown by word and pattern or marker shape as w
 
 from __future__ import annotations
 
+import html
+import math
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
@@ -177,6 +179,153 @@ def _count_labels(
     return labels, beside_last
 
 
+# Advance widths of the FONT's first two faces, Liberation Sans and Arial (metric-compatible),
+# in thousandths of the font size, for the printable ASCII characters " " to "~".
+_ADVANCE = (
+    278,
+    278,
+    355,
+    556,
+    556,
+    889,
+    667,
+    191,
+    333,
+    333,
+    389,
+    584,
+    278,
+    333,
+    278,
+    278,
+    556,
+    556,
+    556,
+    556,
+    556,
+    556,
+    556,
+    556,
+    556,
+    556,
+    278,
+    278,
+    584,
+    584,
+    584,
+    556,
+    1015,
+    667,
+    667,
+    722,
+    722,
+    667,
+    611,
+    778,
+    722,
+    278,
+    500,
+    667,
+    556,
+    833,
+    722,
+    778,
+    667,
+    778,
+    722,
+    667,
+    611,
+    722,
+    667,
+    944,
+    667,
+    667,
+    611,
+    278,
+    278,
+    278,
+    469,
+    556,
+    333,
+    556,
+    556,
+    500,
+    556,
+    556,
+    278,
+    556,
+    556,
+    222,
+    222,
+    500,
+    222,
+    833,
+    556,
+    556,
+    556,
+    556,
+    333,
+    500,
+    278,
+    556,
+    500,
+    722,
+    500,
+    500,
+    500,
+    334,
+    260,
+    334,
+    584,
+)
+_WIDTH = {chr(32 + i): w for i, w in enumerate(_ADVANCE)}
+_OTHER_WIDTH = 500  # any other character: short of most capitals, so rarely too wide
+
+
+def text_px(text: str, size: float = 12) -> float:
+    """About how wide `text` is drawn in FONT at `size` px (exact for ASCII in its first faces)."""
+    return sum(_WIDTH.get(c, _OTHER_WIDTH) for c in text) * size / 1000
+
+
+# Where plotly's automargin puts an axis's labels and title, in px at font size 12 (measured in
+# Chromium with the vendored plotly.js): labels of a left-hand axis take their width and this
+# much more; a bottom axis of numbers takes this much; an axis title this much again; a
+# legend's first row below the title band this much.
+TICK_GAP_PX = 11.4
+TICK_ROW_PX = 26
+AXIS_TITLE_PX = 25
+LEGEND_ROW_PX = 31
+
+
+def _reserved(spec: dict[str, Any], traces: list[dict[str, Any]]) -> dict[str, Any]:
+    """The margins plotly's automargin would push out to, where they do not depend on the
+    figure's width: the room for a category axis's labels on the left, for numbers along the
+    bottom, and for the legend's first row at the top. Plotly draws a figure a second time
+    whenever automargin has to widen a margin; with the room reserved it draws it once (the
+    Overview's charts in half the time). A margin is only reserved where the measure is sure:
+    plotly still widens one that is too small (a second row of legend at a narrow width,
+    numbers on a vertical axis), so a figure looks the same either way."""
+    margin = dict(spec["margin"])
+    xaxis, yaxis = spec["xaxis"], spec["yaxis"]
+
+    def title_px(axis: dict[str, Any]) -> float:
+        return AXIS_TITLE_PX if (axis.get("title") or {}).get("text") else 0
+
+    labels = yaxis.get("categoryarray")
+    if labels:
+        widest = max(text_px(html.unescape(str(label))) for label in labels)
+        margin["l"] = max(margin["l"], math.ceil(widest + TICK_GAP_PX + title_px(yaxis)))
+    numbers_across = all(
+        t.get("type") == "bar" and t.get("orientation") == "h" and "base" not in t for t in traces
+    )
+    if traces and numbers_across and xaxis.get("type") in (None, "linear"):
+        margin["b"] = max(margin["b"], math.ceil(TICK_ROW_PX + title_px(xaxis)))
+    shown = [t for t in traces if t.get("showlegend", True)]
+    if spec.get("showlegend", len(shown) > 1):
+        margin["t"] = max(margin["t"], TITLE_BAND_PX + LEGEND_ROW_PX + 8)
+    return {**spec, "margin": margin}
+
+
 def _spec(
     traces: list[dict[str, Any]],
     title: str,
@@ -193,7 +342,7 @@ def _spec(
         "yaxis": {**AXIS, **(yaxis or {})},
         **layout,
     }
-    return go.Figure(data=traces, layout=spec, _validate=False)
+    return go.Figure(data=traces, layout=_reserved(spec, traces), _validate=False)
 
 
 def status_overall(counts: pd.DataFrame, title: str = "Milestones by status") -> go.Figure:
