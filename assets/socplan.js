@@ -35,3 +35,63 @@ document.addEventListener("keydown", function (event) {
         set: function () {},
     });
 })();
+
+// A whole table as one Dash component (dashboard/components.py, `table`): the same markup as
+// html.Table with a Th per column and a Td per cell, which Dash's renderer would handle as a
+// component each, slowly on a page of long tables. React escapes every cell: text stays text.
+(function () {
+    function badge(h, status, style) {
+        return h(
+            "span",
+            { className: "status-badge", style: { "--status-colour": style[1] } },
+            h("span", { className: "status-shape", "aria-hidden": "true" }, style[0]),
+            " " + status
+        );
+    }
+    function Table(props) {
+        var h = window.React.createElement;
+        var columns = props.columns || [];
+        var badges = props.badges || {};
+        var marked = {};
+        (props.status_columns || []).forEach(function (i) {
+            marked[i] = true;
+        });
+        var body = (props.rows || []).map(function (row, r) {
+            return h(
+                "tr",
+                { key: r },
+                row.map(function (text, c) {
+                    var style = marked[c] && text && badges[text];
+                    return h("td", { key: c }, style ? badge(h, text, style) : text);
+                })
+            );
+        });
+        if (props.note) {
+            body.push(
+                h("tr", { key: "note" }, h("td", { colSpan: columns.length, className: "fst-italic" }, props.note))
+            );
+        }
+        if (!body.length) {
+            body.push(h("tr", { key: "none" }, h("td", { colSpan: Math.max(1, columns.length) }, "None")));
+        }
+        return h(
+            "table",
+            { className: props.className },
+            props.caption ? h("caption", null, props.caption) : null,
+            h(
+                "thead",
+                null,
+                h(
+                    "tr",
+                    null,
+                    columns.map(function (text, i) {
+                        return h("th", { key: i, scope: "col" }, text);
+                    })
+                )
+            ),
+            h("tbody", null, body)
+        );
+    }
+    window.dashboard = window.dashboard || {};
+    window.dashboard.Table = Table;
+})();

@@ -187,3 +187,23 @@ def test_usable_at_768_wide_and_prints_without_chrome(page):
     assert page.locator(".main-nav").is_hidden() and page.locator(".filters-bar").is_hidden()
     pdf = page.pdf(format="A4")
     assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
+
+
+def test_tables_are_drawn_with_their_headers_rows_and_status_badges(page):
+    """A table is one Dash component (assets/socplan.js draws it): the markup is still a
+    table's, with a header cell per column, a row per line, and statuses as shape and word."""
+    page.goto(P)
+    loaded(page)
+    slipped = page.locator("section", has=page.get_by_role("heading", name=re.compile("Slipped")))
+    expected = int(re.search(r"\((\d+)\)", slipped.locator("h3").last.inner_text())[1])
+    table = slipped.locator("table").last
+    headers = table.locator("thead th[scope=col]")
+    assert headers.all_inner_texts()[:3] == ["Ref", "Milestone", "Owner"]
+    assert table.locator("tbody tr").count() == expected > 0
+    assert table.locator("tbody tr").first.locator("td").count() == headers.count()
+    badge = page.locator("td .status-badge").first
+    expect(badge.locator(".status-shape[aria-hidden=true]")).to_have_count(1)
+    assert badge.inner_text().strip().split(" ", 1)[1] in {"On track", "At risk", "Off track"}
+    data = page.locator("details.chart-data").first
+    data.locator("summary").click()
+    expect(data.locator("table caption")).to_contain_text("Data: ")

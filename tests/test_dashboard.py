@@ -319,3 +319,26 @@ def test_recommendations_grid_keeps_row_virtualisation(app):
     assert grid.dashGridOptions["getRowHeight"] == {"function": "rowHeight(params)"}
     long_row = max(grid.rowData, key=lambda r: len(r["text"]))
     assert long_row["lines"] * 40 >= len(long_row["text"])
+
+
+def test_a_table_sends_its_cells_as_text_and_says_what_it_left_out():
+    import pandas as pd
+
+    from dashboard.components import table
+
+    frame = pd.DataFrame(
+        {
+            "Ref": ["R1", "R2", "R3"],
+            "Due": pd.to_datetime(["2024-03-31", None, "2024-06-30"]),
+            "Status": ["On track", "", "Off track"],
+            "Note": ["=1+1", "<b>x</b>", None],
+        }
+    )
+    props = table(frame, caption="Three", limit=2).children.to_plotly_json()["props"]
+    assert props["columns"] == ["Ref", "Due", "Status", "Note"]
+    assert props["rows"] == [["R1", "31 Mar 2024", "On track", "=1+1"], ["R2", "", "", "<b>x</b>"]]
+    assert props["caption"] == "Three" and props["status_columns"] == [2]
+    assert props["badges"] == {"On track": ("●", "#009E73")}
+    assert props["note"].startswith("… and 1 more")
+    empty = table(frame.iloc[:0]).children.to_plotly_json()["props"]
+    assert empty["rows"] == [] and "note" not in empty and "badges" not in empty
