@@ -39,6 +39,7 @@ from socplan.rounds import LINK_PREFIX
 # Partners' update links (/r/<token>) need no account: the token is the permission.
 PUBLIC_PREFIXES = ("/login", "/health", "/assets/", "/_favicon.ico", LINK_PREFIX)
 STATIC_PREFIXES = ("/assets/", "/_dash-component-suites/")
+ASSET_MAX_AGE = 365 * 24 * 3600  # what Dash gives its own versioned scripts
 CSRF_FIELD = "csrf"
 CSRF_COOKIE = "_csrf_token"  # the name Dash's renderer reads to send X-CSRFToken
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -406,6 +407,11 @@ def install(
         static = request.path.startswith(STATIC_PREFIXES)
         if not static:
             response.headers["Cache-Control"] = "no-store"  # plan data: no shared caches
+        elif request.path.startswith("/assets/") and request.args.get("m"):
+            # Dash names each asset by its modification time (?m=...), so a changed file has a
+            # new address: the browser keeps it rather than asking again on every page (a
+            # round trip each, before any script may run behind the style sheets).
+            response.headers["Cache-Control"] = f"max-age={ASSET_MAX_AGE}, immutable"
         # A token for the page's forms and Dash's callbacks; not for static files or the load
         # balancer's /health, which would otherwise start a session on every probe.
         if not static and request.path != "/health" and not _csrf_cookie_valid():

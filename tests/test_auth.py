@@ -97,9 +97,9 @@ def test_sign_in_flow_and_cookie_flags(site):
 
 
 def test_browsers_keep_the_dashboards_scripts(site):
-    """A page renews the session cookie, and varies on it; Dash's scripts (the same bytes for
-    everyone, named by version) do neither, or the browser would fetch and compile them again
-    on every page. They still need a signed-in user."""
+    """A page renews the session cookie, and varies on it; Dash's scripts and socplan's assets
+    (the same bytes for everyone, named by version) do neither, or the browser would fetch and
+    compile them again on every page. Dash's scripts still need a signed-in user."""
     app, _, _ = site
     client = app.server.test_client()
     sign_in(client, "viewer1")
@@ -115,6 +115,16 @@ def test_browsers_keep_the_dashboards_scripts(site):
         assert not response.headers.getlist("Set-Cookie"), src
         assert "max-age" in response.headers["Cache-Control"], src
     assert app.server.test_client().get(scripts[0]).status_code == 401  # signed out
+    # socplan's own assets, named by their modification time, are kept as long; the rest
+    # (the logo, named by no version) are asked for again.
+    assets = re.findall(r'(?:href|src)="(/assets/[^"]+\?m=[^"]+)"', page.get_data(as_text=True))
+    assert any(".css" in a for a in assets) and any("socplan.js" in a for a in assets)
+    for src in assets:
+        response = client.get(src)
+        assert response.status_code == 200, src
+        assert response.headers["Cache-Control"] == "max-age=31536000, immutable", src
+        assert "Cookie" not in response.headers.get("Vary", ""), src
+    assert client.get("/assets/logo.svg").headers["Cache-Control"] == "no-cache"
 
 
 def test_secure_cookie_over_https(tmp_path, monkeypatch):
