@@ -241,13 +241,16 @@ def test_commentary_with_html_is_text(site):
         g.user = User("editor1", "editor")  # the new quarter is a draft: an editor sees it
         g.socplan_plan = "main"
         page = layout(plan="main")
-    # The commentary travels as a plain string child (React renders it as text), never as markup.
+    # The commentary travels as a plain string (React renders it as text), never as markup: a
+    # child of a component, or a cell of a table (assets/socplan.js draws each as a text child).
     found = []
 
     def walk(node) -> None:
         if isinstance(node, str):
             found.append(node)
             return
+        for row in getattr(node, "rows", None) or []:
+            found.extend(row)
         children = getattr(node, "children", None)
         for child in children if isinstance(children, list) else [children]:
             if child is not None:
