@@ -40,6 +40,7 @@ document.addEventListener("keydown", function (event) {
 // html.Table with a Th per column and a Td per cell, which Dash's renderer would handle as a
 // component each, slowly on a page of long tables. React escapes every cell: text stays text.
 (function () {
+    var own = Object.prototype.hasOwnProperty;
     function badge(h, status, style) {
         return h(
             "span",
@@ -61,7 +62,7 @@ document.addEventListener("keydown", function (event) {
                 "tr",
                 { key: r },
                 row.map(function (text, c) {
-                    var style = marked[c] && text && badges[text];
+                    var style = marked[c] && text && own.call(badges, text) ? badges[text] : null;
                     return h("td", { key: c }, style ? badge(h, text, style) : text);
                 })
             );

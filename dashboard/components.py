@@ -96,13 +96,7 @@ def table(
     return html.Div(_Table(**props), className="table-responsive")
 
 
-def _badge_style(status: str) -> tuple[str, str]:
-    """A status's shape (a character) and colour."""
-    style = style_of(status)
-    return SHAPES.get(style["symbol"], "★"), style["colour"]
-
-
-SHAPES = {
+SHAPES = {  # a status's marker symbol as a character
     "circle": "●",
     "circle-open": "○",
     "triangle-up": "▲",
@@ -110,6 +104,12 @@ SHAPES = {
     "square": "■",
     "diamond-open": "◇",
 }
+
+
+def _badge_style(status: str) -> tuple[str, str]:
+    """A status's shape (a character) and colour."""
+    style = style_of(status)
+    return SHAPES.get(style["symbol"], "★"), style["colour"]
 
 
 def status_badge(status: str) -> html.Span:

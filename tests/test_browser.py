@@ -7,6 +7,7 @@ import threading
 from collections.abc import Iterator
 from urllib.parse import urlparse
 
+import pandas as pd
 import pytest
 from conftest import P, serious_axe_violations, watched_page
 from playwright.sync_api import expect
@@ -207,3 +208,71 @@ def test_tables_are_drawn_with_their_headers_rows_and_status_badges(page):
     data = page.locator("details.chart-data").first
     data.locator("summary").click()
     expect(data.locator("table caption")).to_contain_text("Data: ")
+
+
+def test_the_table_component_draws_a_tables_markup(browser):
+    """`Table` in assets/socplan.js, given what `dashboard.components.table` sends: a caption,
+    a header cell with scope per column, a row per line with each cell's text as text, status
+    badges in the status columns, the note on what was left out, and "None" for no rows."""
+    from pathlib import Path
+
+    import dash
+
+    from dashboard.components import table
+
+    deps = Path(dash.__file__).parent / "deps"
+    frame = pd.DataFrame(
+        {
+            "Ref": ["R1", "R2", "R3"],
+            "Status": ["At risk", "", "On track"],
+            "Note": ["<b>x</b>", "y", "z"],
+        }
+    )
+    sent = table(frame, caption="Two of three", limit=2).children.to_plotly_json()["props"]
+    empty = table(frame.iloc[:0]).children.to_plotly_json()["props"]
+    page = browser.new_page()
+    try:
+        page.set_content(
+            "<html><body><div id='a'></div><div id='b'></div><div id='c'></div></body></html>"
+        )
+        for script in ("react@18.3.1.min.js", "react-dom@18.3.1.min.js"):
+            page.add_script_tag(path=str(deps / script))
+        page.add_script_tag(path=str(Path(__file__).parents[1] / "assets" / "socplan.js"))
+        page.evaluate(
+            """([a, b, c]) => {
+                for (const [id, props] of [['a', a], ['b', b], ['c', c]]) {
+                    const root = ReactDOM.createRoot(document.getElementById(id));
+                    ReactDOM.flushSync(() => root.render(React.createElement(window.dashboard.Table, props)));
+                }
+            }""",
+            # A cell whose text is one of JavaScript's own property names is not a status.
+            [
+                sent,
+                empty,
+                {"columns": ["Status"], "rows": [["constructor"]], "status_columns": [0]},
+            ],
+        )
+        a = page.locator("#a table")
+        assert a.get_attribute("class") == "table table-sm table-striped align-top socplan-table"
+        expect(a.locator("caption")).to_have_text("Two of three")
+        assert a.locator("thead th[scope=col]").all_inner_texts() == ["Ref", "Status", "Note"]
+        rows = a.locator("tbody tr")
+        expect(rows).to_have_count(3)
+        assert rows.nth(0).locator("td").all_inner_texts() == ["R1", "▲ At risk", "<b>x</b>"]
+        expect(rows.nth(0).locator("td b")).to_have_count(0)  # text, never markup
+        badge = rows.nth(0).locator("td .status-badge")
+        expect(badge.locator(".status-shape[aria-hidden=true]")).to_have_text("▲")
+        assert "--status-colour" in badge.get_attribute("style")
+        expect(rows.nth(1).locator(".status-badge")).to_have_count(0)  # a blank status
+        note = rows.nth(2).locator("td.fst-italic")
+        expect(note).to_have_attribute("colspan", "3")
+        expect(note).to_have_text(
+            "… and 1 more, not shown here: narrow the filters, or export the data."
+        )
+        none = page.locator("#b tbody td")
+        expect(none).to_have_text("None")
+        expect(none).to_have_attribute("colspan", "3")
+        expect(page.locator("#c tbody td")).to_have_text("constructor")
+        expect(page.locator("#c .status-badge")).to_have_count(0)
+    finally:
+        page.close()
