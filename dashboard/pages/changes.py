@@ -55,7 +55,10 @@ def _layout(view: View) -> html.Div:
                 f"{len(out['moves'])} status moves, {len(out['new'])} new milestones, "
                 f"{len(out['cancelled'])} cancelled, {len(out['dates'])} date changes."
             ),
-            chart(changes_chart(plan, period, since), filters.search(since=since.label)),
+            chart(
+                changes_chart(plan, period, since, flow=out["flow"]),
+                filters.search(since=since.label),
+            ),
             *changes_sections(out),
         ]
     )

@@ -141,10 +141,18 @@ def _burnup(plan: DeliveryPlan, period: Period) -> Chart:
 
 
 @_marked
-def changes_chart(plan: DeliveryPlan, period: Period, since: Period | None = None) -> Chart:
-    """Status moves from `since` (default: the quarter before) to `period`."""
+def changes_chart(
+    plan: DeliveryPlan,
+    period: Period,
+    since: Period | None = None,
+    *,
+    flow: pd.DataFrame | None = None,
+) -> Chart:
+    """Status moves from `since` (default: the quarter before) to `period` (`flow`, when the
+    caller already has `plan.changes(since, period)["flow"]`)."""
     start = since or period.previous()
-    flow = plan.changes(start, period)["flow"]
+    if flow is None:
+        flow = plan.changes(start, period)["flow"]
     moves = "; ".join(
         f"{int(r['count'])} from {r['from']} to {r['to']}" for _, r in flow.iterrows()
     )
