@@ -36,9 +36,10 @@ document.addEventListener("keydown", function (event) {
     });
 })();
 
-// A whole table as one Dash component (dashboard/components.py, `table`): the same markup as
-// html.Table with a Th per column and a Td per cell, which Dash's renderer would handle as a
-// component each, slowly on a page of long tables. React escapes every cell: text stays text.
+// A whole table, or a commentary, as one Dash component (dashboard/components.py, `table` and
+// `commentary`): the same markup as the html components it stands for (a Th per column and a Td
+// per cell, say), which Dash's renderer would handle as a component each, slowly on a page of
+// long tables. React escapes every string: text stays text.
 (function () {
     var own = Object.prototype.hasOwnProperty;
     function badge(h, status, style) {
@@ -93,6 +94,32 @@ document.addEventListener("keydown", function (event) {
             h("tbody", null, body)
         );
     }
+    // Under each heading its lines: "<strong>2020/21 Q1: </strong>[status badge]. text".
+    function Commentary(props) {
+        var h = window.React.createElement;
+        var badges = props.badges || {};
+        return h(
+            "div",
+            null,
+            (props.groups || []).map(function (group, g) {
+                return h(
+                    "div",
+                    { key: g },
+                    h("h3", { className: "h6" }, group.heading),
+                    h(
+                        "ul",
+                        null,
+                        group.lines.map(function (line, i) {
+                            var status = line[1];
+                            var shown = own.call(badges, status) ? badge(h, status, badges[status]) : status;
+                            return h("li", { key: i }, h("strong", null, line[0] + ": "), shown, ". ", line[2]);
+                        })
+                    )
+                );
+            })
+        );
+    }
     window.dashboard = window.dashboard || {};
     window.dashboard.Table = Table;
+    window.dashboard.Commentary = Commentary;
 })();

@@ -42,17 +42,13 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-class _Table(Component):
-    """A whole table as one Dash component, drawn by `Table` in assets/socplan.js (React
-    escapes every cell: text stays text). Dash's renderer does a component's worth of work
-    for every cell of a table made of html.Td, about a quarter of a millisecond each, which on
-    a page of long tables took longer than the server did."""
+class _Drawn(Component):
+    """A component drawn by assets/socplan.js from plain props (React escapes every string:
+    text stays text). Dash's renderer does a component's worth of work for each component it
+    is sent, about a quarter of a millisecond, so what comes in quantity (the cells of a table,
+    the lines of a commentary) is sent as one of these rather than as html components."""
 
-    _children_props: list[str] = []  # noqa: RUF012 (Dash reads them off the class)
-    _base_nodes: list[str] = []  # noqa: RUF012
-    _namespace = "dashboard"  # the renderer finds it at window.dashboard.Table
-    _type = "Table"
-    _props = ("columns", "rows", "caption", "badges", "status_columns", "note", "className")
+    _props: tuple[str, ...] = ()
 
     def __init__(self, **props: Any) -> None:
         self._prop_names = list(self._props)
@@ -60,6 +56,26 @@ class _Table(Component):
         self.available_properties = list(self._props)
         self.available_wildcard_properties: list[str] = []
         super().__init__(**props)
+
+
+class _Table(_Drawn):
+    """A table: `Table` in assets/socplan.js draws the markup html.Table would have."""
+
+    _children_props: list[str] = []  # noqa: RUF012 (Dash reads them off the class)
+    _base_nodes: list[str] = []  # noqa: RUF012
+    _namespace = "dashboard"  # the renderer finds it at window.dashboard.Table
+    _type = "Table"
+    _props = ("columns", "rows", "caption", "badges", "status_columns", "note", "className")
+
+
+class _Commentary(_Drawn):
+    """Headed lists of dated, rated lines: `Commentary` in assets/socplan.js."""
+
+    _children_props: list[str] = []  # noqa: RUF012
+    _base_nodes: list[str] = []  # noqa: RUF012
+    _namespace = "dashboard"
+    _type = "Commentary"
+    _props = ("groups", "badges")
 
 
 def table(
@@ -119,6 +135,19 @@ def status_badge(status: str) -> html.Span:
         [html.Span(shape, className="status-shape", **aria(hidden="true")), f" {status}"],
         className="status-badge",
         style={"--status-colour": colour},
+    )
+
+
+def commentary(groups: list[tuple[str, list[tuple[str, str, str]]]]) -> _Commentary:
+    """Under each heading, its lines (when, status, text): "2020/21 Q1: ▲ At risk. text", each
+    status drawn as `status_badge` draws it."""
+    statuses = {status for _, lines in groups for _, status, _ in lines}
+    return _Commentary(
+        groups=[
+            {"heading": heading, "lines": [list(line) for line in lines]}
+            for heading, lines in groups
+        ],
+        badges={status: _badge_style(status) for status in sorted(statuses)},
     )
 
 

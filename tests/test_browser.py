@@ -276,3 +276,60 @@ def test_the_table_component_draws_a_tables_markup(browser):
         expect(page.locator("#c .status-badge")).to_have_count(0)
     finally:
         page.close()
+
+
+def test_the_commentary_component_draws_headed_lists(browser):
+    """`Commentary` in assets/socplan.js, given what `dashboard.components.commentary` sends:
+    a heading per milestone, a line per period with its date in bold, its status as a badge,
+    and its text as text."""
+    from pathlib import Path
+
+    import dash
+
+    from dashboard.components import commentary
+
+    deps = Path(dash.__file__).parent / "deps"
+    sent = commentary(
+        [
+            (
+                "R1.1: Train staff",
+                [("2020/21 Q1", "At risk", "<i>late</i>"), ("2020/21 Q2", "Complete", "done")],
+            ),
+            ("R1.2: Audit", [("2020/21 Q2", "On track", "fine")]),
+        ]
+    ).to_plotly_json()["props"]
+    page = browser.new_page()
+    try:
+        page.set_content("<html><body><div id='a'></div></body></html>")
+        for script in ("react@18.3.1.min.js", "react-dom@18.3.1.min.js"):
+            page.add_script_tag(path=str(deps / script))
+        page.add_script_tag(path=str(Path(__file__).parents[1] / "assets" / "socplan.js"))
+        page.evaluate(
+            """(props) => {
+                const root = ReactDOM.createRoot(document.getElementById('a'));
+                ReactDOM.flushSync(() => root.render(React.createElement(window.dashboard.Commentary, props)));
+            }""",
+            sent,
+        )
+        assert page.locator("#a h3.h6").all_inner_texts() == ["R1.1: Train staff", "R1.2: Audit"]
+        lines = page.locator("#a ul").first.locator("li")
+        expect(lines).to_have_count(2)
+        assert lines.nth(0).inner_text() == "2020/21 Q1: ▲ At risk. <i>late</i>"
+        expect(lines.nth(0).locator("strong")).to_have_text("2020/21 Q1:")
+        expect(lines.nth(0).locator(".status-badge .status-shape[aria-hidden=true]")).to_have_text(
+            "▲"
+        )
+        expect(page.locator("#a i")).to_have_count(0)  # text, never markup
+    finally:
+        page.close()
+
+
+def test_recommendation_commentary_lists_each_update(page):
+    page.goto(f"{P}/recommendation/R8")
+    loaded(page)
+    said = page.locator(
+        "section", has=page.get_by_role("heading", name="Commentary period by period")
+    )
+    expect(said.locator("h3.h6").first).to_contain_text("R8.")
+    assert said.locator("li").count() >= said.locator("h3").count() > 0
+    expect(said.locator("li .status-badge").first).to_be_visible()

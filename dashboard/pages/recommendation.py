@@ -10,12 +10,12 @@ from dash import ALL, MATCH, Input, Output, State, callback_context, dcc, html, 
 from dashboard import ids
 from dashboard.components import (
     chart,
+    commentary,
     no_plan,
     note,
     page_callback,
     register,
     section,
-    status_badge,
     table,
 )
 from dashboard.context import here, source
@@ -81,7 +81,7 @@ def _layout(ref: str | None = None, **query: Any) -> html.Div:
     log = metrics.date_change_log(history)
     log = log[log["period_index"] <= period.index].drop(columns="period_index")
     names = dict(zip(ms["ref"].astype(str), ms["milestone"].astype(str), strict=True))
-    commentary = history[history["update"] != ""].sort_values(["ref", "period_index"])
+    said = history[history["update"] != ""].sort_values(["ref", "period_index"])
     return html.Div(
         [
             back,
@@ -127,31 +127,22 @@ def _layout(ref: str | None = None, **query: Any) -> html.Div:
             ),
             section(
                 "Commentary period by period",
-                *[
-                    html.Div(
-                        [
-                            html.H3(
-                                f"{ref_}: {names.get(str(ref_), '')}",
-                                className="h6",
-                            ),
-                            html.Ul(
-                                [
-                                    html.Li(
-                                        [
-                                            html.Strong(f"{r.period}: "),
-                                            status_badge(str(r.status)),
-                                            ". ",
-                                            str(r.update),
-                                        ]
-                                    )
-                                    for r in group.itertuples()
-                                ]
-                            ),
-                        ]
-                    )
-                    for ref_, group in commentary.groupby("ref", sort=False)
-                ]
-                or [html.Div(note("No commentary yet."))],
+                commentary(
+                    [
+                        (
+                            f"{ref_}: {names.get(str(ref_), '')}",
+                            [
+                                (str(p), str(s), str(u))
+                                for p, s, u in zip(
+                                    group["period"], group["status"], group["update"], strict=True
+                                )
+                            ],
+                        )
+                        for ref_, group in said.groupby("ref", sort=False)
+                    ]
+                )
+                if not said.empty
+                else html.Div(note("No commentary yet.")),
             ),
             section(
                 "Date changes",
