@@ -213,9 +213,9 @@ LEGEND_ROW_PX = 31
 def _reserved(spec: dict[str, Any], traces: list[dict[str, Any]]) -> dict[str, Any]:
     """The margins plotly's automargin would push out to, where they do not depend on the
     figure's width: the room for a category axis's labels on the left, for numbers along the
-    bottom, and for the legend's first row at the top. Plotly draws a figure a second time
-    whenever automargin has to widen a margin; with the room reserved it draws it once (the
-    Overview's charts in half the time). A margin is only reserved where the measure is sure:
+    bottom, and for the legend's first row at the top. Plotly draws a figure again whenever
+    automargin has to widen a margin; with the room reserved it draws it once. A margin is only
+    reserved where the measure is sure:
     plotly still widens one that is too small (a second row of legend at a narrow width,
     numbers on a vertical axis), so a figure looks the same either way."""
     margin = dict(spec["margin"])
