@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pandas as pd
@@ -210,17 +212,37 @@ def test_tables_are_drawn_with_their_headers_rows_and_status_badges(page):
     expect(data.locator("table caption")).to_contain_text("Data: ")
 
 
+@contextmanager
+def drawn_alone(browser, component: str, *props: dict) -> Iterator:
+    """A blank page holding React and assets/socplan.js, with `component` (one that socplan.js
+    draws) rendered once for each of `props`, into the divs #c0, #c1, ... in turn."""
+    import dash
+
+    deps = Path(dash.__file__).parent / "deps"
+    page = browser.new_page()
+    try:
+        page.set_content("".join(f"<div id='c{i}'></div>" for i in range(len(props))))
+        for script in ("react@18.3.1.min.js", "react-dom@18.3.1.min.js"):
+            page.add_script_tag(path=str(deps / script))
+        page.add_script_tag(path=str(Path(__file__).parents[1] / "assets" / "socplan.js"))
+        page.evaluate(
+            """([name, all]) => all.forEach((props, i) => {
+                const root = ReactDOM.createRoot(document.getElementById('c' + i));
+                ReactDOM.flushSync(() => root.render(React.createElement(window.dashboard[name], props)));
+            })""",
+            [component, list(props)],
+        )
+        yield page
+    finally:
+        page.close()
+
+
 def test_the_table_component_draws_a_tables_markup(browser):
     """`Table` in assets/socplan.js, given what `dashboard.components.table` sends: a caption,
     a header cell with scope per column, a row per line with each cell's text as text, status
     badges in the status columns, the note on what was left out, and "None" for no rows."""
-    from pathlib import Path
-
-    import dash
-
     from dashboard.components import table
 
-    deps = Path(dash.__file__).parent / "deps"
     frame = pd.DataFrame(
         {
             "Ref": ["R1", "R2", "R3"],
@@ -230,29 +252,10 @@ def test_the_table_component_draws_a_tables_markup(browser):
     )
     sent = table(frame, caption="Two of three", limit=2).children.to_plotly_json()["props"]
     empty = table(frame.iloc[:0]).children.to_plotly_json()["props"]
-    page = browser.new_page()
-    try:
-        page.set_content(
-            "<html><body><div id='a'></div><div id='b'></div><div id='c'></div></body></html>"
-        )
-        for script in ("react@18.3.1.min.js", "react-dom@18.3.1.min.js"):
-            page.add_script_tag(path=str(deps / script))
-        page.add_script_tag(path=str(Path(__file__).parents[1] / "assets" / "socplan.js"))
-        page.evaluate(
-            """([a, b, c]) => {
-                for (const [id, props] of [['a', a], ['b', b], ['c', c]]) {
-                    const root = ReactDOM.createRoot(document.getElementById(id));
-                    ReactDOM.flushSync(() => root.render(React.createElement(window.dashboard.Table, props)));
-                }
-            }""",
-            # A cell whose text is one of JavaScript's own property names is not a status.
-            [
-                sent,
-                empty,
-                {"columns": ["Status"], "rows": [["constructor"]], "status_columns": [0]},
-            ],
-        )
-        a = page.locator("#a table")
+    # A cell whose text is one of JavaScript's own property names is not a status.
+    odd = {"columns": ["Status"], "rows": [["constructor"]], "status_columns": [0]}
+    with drawn_alone(browser, "Table", sent, empty, odd) as page:
+        a = page.locator("#c0 table")
         assert a.get_attribute("class") == "table table-sm table-striped align-top socplan-table"
         expect(a.locator("caption")).to_have_text("Two of three")
         assert a.locator("thead th[scope=col]").all_inner_texts() == ["Ref", "Status", "Note"]
@@ -269,26 +272,19 @@ def test_the_table_component_draws_a_tables_markup(browser):
         expect(note).to_have_text(
             "… and 1 more, not shown here: narrow the filters, or export the data."
         )
-        none = page.locator("#b tbody td")
+        none = page.locator("#c1 tbody td")
         expect(none).to_have_text("None")
         expect(none).to_have_attribute("colspan", "3")
-        expect(page.locator("#c tbody td")).to_have_text("constructor")
-        expect(page.locator("#c .status-badge")).to_have_count(0)
-    finally:
-        page.close()
+        expect(page.locator("#c2 tbody td")).to_have_text("constructor")
+        expect(page.locator("#c2 .status-badge")).to_have_count(0)
 
 
 def test_the_commentary_component_draws_headed_lists(browser):
     """`Commentary` in assets/socplan.js, given what `dashboard.components.commentary` sends:
     a heading per milestone, a line per period with its date in bold, its status as a badge,
     and its text as text."""
-    from pathlib import Path
-
-    import dash
-
     from dashboard.components import commentary
 
-    deps = Path(dash.__file__).parent / "deps"
     sent = commentary(
         [
             (
@@ -298,30 +294,15 @@ def test_the_commentary_component_draws_headed_lists(browser):
             ("R1.2: Audit", [("2020/21 Q2", "On track", "fine")]),
         ]
     ).to_plotly_json()["props"]
-    page = browser.new_page()
-    try:
-        page.set_content("<html><body><div id='a'></div></body></html>")
-        for script in ("react@18.3.1.min.js", "react-dom@18.3.1.min.js"):
-            page.add_script_tag(path=str(deps / script))
-        page.add_script_tag(path=str(Path(__file__).parents[1] / "assets" / "socplan.js"))
-        page.evaluate(
-            """(props) => {
-                const root = ReactDOM.createRoot(document.getElementById('a'));
-                ReactDOM.flushSync(() => root.render(React.createElement(window.dashboard.Commentary, props)));
-            }""",
-            sent,
-        )
-        assert page.locator("#a h3.h6").all_inner_texts() == ["R1.1: Train staff", "R1.2: Audit"]
-        lines = page.locator("#a ul").first.locator("li")
+    with drawn_alone(browser, "Commentary", sent) as page:
+        assert page.locator("#c0 h3.h6").all_inner_texts() == ["R1.1: Train staff", "R1.2: Audit"]
+        lines = page.locator("#c0 ul").first.locator("li")
         expect(lines).to_have_count(2)
         assert lines.nth(0).inner_text() == "2020/21 Q1: ▲ At risk. <i>late</i>"
         expect(lines.nth(0).locator("strong")).to_have_text("2020/21 Q1:")
-        expect(lines.nth(0).locator(".status-badge .status-shape[aria-hidden=true]")).to_have_text(
-            "▲"
-        )
-        expect(page.locator("#a i")).to_have_count(0)  # text, never markup
-    finally:
-        page.close()
+        shape = lines.nth(0).locator(".status-badge .status-shape[aria-hidden=true]")
+        expect(shape).to_have_text("▲")
+        expect(page.locator("#c0 i")).to_have_count(0)  # text, never markup
 
 
 def test_recommendation_commentary_lists_each_update(page):
