@@ -20,13 +20,16 @@ document.addEventListener("keydown", function (event) {
 // The charts' plotly.js: socplan's own build of it (scatter, bar and Sankey charts only; see
 // scripts/build_plotly.sh), a quarter of the full bundle Dash would load, so charts appear sooner.
 // Dash's Graph loads plotly.js from window._dashPlotlyJSURL when the first chart is shown, and
-// Dash's renderer sets that address when it starts: this keeps it on socplan's build.
+// Dash's renderer sets that address when it starts: this keeps it on socplan's build, at the
+// address the meta tag "socplan-charts" gives (dashboard/app.py: named by the file's
+// modification time, so the browser keeps it rather than asking again on every page).
 (function () {
-    var here = document.currentScript && document.currentScript.src;
-    if (!here) {
+    var meta = document.querySelector('meta[name="socplan-charts"]');
+    var charts = meta ? JSON.parse(meta.content) : null;
+    if (!charts) {
         return;
     }
-    var url = here.replace(/socplan\.js(\?.*)?$/, "vendor/plotly.min.js");
+    var url = charts.plotly;
     Object.defineProperty(window, "_dashPlotlyJSURL", {
         configurable: true,
         get: function () {
@@ -34,6 +37,43 @@ document.addEventListener("keydown", function (event) {
         },
         set: function () {},
     });
+
+    // plotly.js takes a good 150 ms to start, which Dash's Graph would only begin once the page
+    // is drawn. On a page with charts (the meta tag lists their paths), the renderer's first
+    // callback starts it instead (its request_pre hook calls this), so that it starts while the
+    // page's content is on its way from the server. Graph waits for it rather than loading a
+    // second copy: it takes window.Plotly, a promise of plotly.js until plotly.js replaces it
+    // with itself.
+    var pages = charts.pages.map(function (template) {
+        var pattern = template.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(/<[^>]*>/g, "[^/]+");
+        return new RegExp("^" + pattern + "/?$");
+    });
+    var started = false;
+    window.socplanStartPlotly = function () {
+        var path = window.location.pathname;
+        var charted = pages.some(function (page) {
+            return page.test(path);
+        });
+        if (started || window.Plotly || !charted) {
+            return;
+        }
+        started = true;
+        var loading = new Promise(function (resolve, reject) {
+            var script = document.createElement("script");
+            script.src = url;
+            script.async = true;
+            script.onload = function () {
+                resolve(window.Plotly);
+            };
+            script.onerror = reject;
+            document.body.appendChild(script);
+        });
+        window.Plotly = {
+            then: function (done, failed) {
+                return loading.then(done, failed);
+            },
+        };
+    };
 })();
 
 // A whole table, or a commentary, as one Dash component (dashboard/components.py, `table` and

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -41,8 +42,10 @@ PAGES = (  # the page modules under dashboard/pages, each registering itself wit
 ASSETS = ROOT / "assets"
 # The renderer sends the page's path with every callback, so the server knows which plan a
 # callback is about (auth.py checks the person's role on it, as for any other request).
+# On a page with charts it also starts plotly.js (socplan.js) while the content is on its way.
 RENDERER_HOOKS = {
-    "request_pre": "function (payload) { payload.socplan_path = window.location.pathname; }"
+    "request_pre": "function (payload) { payload.socplan_path = window.location.pathname;"
+    " window.socplanStartPlotly && window.socplanStartPlotly(); }"
 }
 
 
@@ -244,6 +247,14 @@ def create_app(config: dict[str, Any] | None = None) -> dash.Dash:
     pages = sorted(dash.page_registry.items(), key=lambda kv: -kv[1]["path"].count("/"))
     dash.page_registry.clear()
     dash.page_registry.update(pages)
+    # For socplan.js: the charts' plotly.js, named by its modification time as Dash names
+    # assets (auth.py lets browsers keep such a file), and the pages that draw charts
+    # (register(..., charts=True)), where it starts plotly.js early.
+    charts = {
+        "plotly": f"{app.get_asset_url('vendor/plotly.min.js')}?m={int(PLOTLY_JS.stat().st_mtime)}",
+        "pages": [p.get("path_template") or p["path"] for _, p in pages if p.get("charts")],
+    }
+    app.config.meta_tags.append({"name": "socplan-charts", "content": json.dumps(charts)})
 
     store = Store(settings_obj.database_url)
     store.ensure_schema()  # once here, not on every request

@@ -300,8 +300,9 @@ def register(
     """Register a page with Dash Pages. A page of a plan lives under /plans/<plan> (its `path`
     within the plan, e.g. "/recommendations", is kept as `subpath`); `plan=False` for pages about
     no plan. Besides Dash's own, a page may declare `permission` (what the navigation and the
-    server ask of a reader; default: view) and `filters` (the shared filters it uses; default:
-    all); a `path` with `<name>` in it is a template."""
+    server ask of a reader; default: view), `filters` (the shared filters it uses; default:
+    all) and `charts=True` (it draws charts: socplan.js starts plotly.js early on it); a `path`
+    with `<name>` in it is a template."""
     full = f"/plans/<plan>{'' if path == '/' else path}" if plan else path
     where = {"path_template": full} if "<" in full else {"path": full}
     extra = {"subpath": path} if plan else {}

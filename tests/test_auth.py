@@ -3,6 +3,7 @@ anonymous requests and changes nothing."""
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import socket
@@ -119,6 +120,10 @@ def test_browsers_keep_the_dashboards_scripts(site):
     # (the logo, named by no version) are asked for again.
     assets = re.findall(r'(?:href|src)="(/assets/[^"]+\?m=[^"]+)"', page.get_data(as_text=True))
     assert any(".css" in a for a in assets) and any("socplan.js" in a for a in assets)
+    charts = re.search(
+        r'<meta name="socplan-charts" content="([^"]+)"', page.get_data(as_text=True)
+    )
+    assets.append(json.loads(html.unescape(charts.group(1)))["plotly"])  # the charts' plotly.js
     for src in assets:
         response = client.get(src)
         assert response.status_code == 200, src

@@ -90,6 +90,25 @@ def test_count_labels_have_a_backing_and_small_segments_have_them_beside():
     assert column.layout.xaxis.range[1] > 1.5  # room for labels beside the last column
 
 
+def test_column_labels_only_where_they_fit():
+    """Twenty quarters of four-digit counts would overlap each other's labels: none are drawn.
+    Twenty quarters of two-digit counts, or a few quarters of large ones, fit."""
+
+    def periods(n: int, count: int) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "period": [f"Q{i}" for i in range(n)],
+                "On track": [count] * n,
+                "Complete": [count] * n,
+            }
+        )
+
+    assert not figures.trend(periods(20, 6682)).layout.annotations
+    assert len(figures.trend(periods(20, 12)).layout.annotations) == 40
+    assert len(figures.trend(periods(4, 6682)).layout.annotations) == 8
+    assert len(figures.trend(periods(12, 6682)).layout.annotations) == 24
+
+
 def test_trend_and_burnup():
     trend = pd.DataFrame(
         {"period": ["2019/20 Q3", "2019/20 Q4"], "On track": [3, 1], "Complete": [0, 2]}

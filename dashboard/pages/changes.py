@@ -83,4 +83,4 @@ def choose_since(since: str | None, search: str | None, shown: str | None = None
     return Filters.from_search(search).search(since=since)
 
 
-register(__name__, "/changes", "Changes", viewer_page("Changes", _layout), order=3)
+register(__name__, "/changes", "Changes", viewer_page("Changes", _layout), order=3, charts=True)

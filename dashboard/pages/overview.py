@@ -118,4 +118,4 @@ def _layout(view: View) -> html.Div:
     )
 
 
-register(__name__, "/", "Overview", viewer_page("Overview", _layout), order=0)
+register(__name__, "/", "Overview", viewer_page("Overview", _layout), order=0, charts=True)

@@ -54,4 +54,4 @@ def _layout(view: View) -> html.Div:
     )
 
 
-register(__name__, "/partners", "Partners", viewer_page("Partners", _layout), order=2)
+register(__name__, "/partners", "Partners", viewer_page("Partners", _layout), order=2, charts=True)

@@ -201,4 +201,4 @@ def change_evidence(
     return listing(evidence_store().list(milestone=ref), True), message, None
 
 
-register(__name__, "/recommendation/<ref>", "Recommendation", layout)
+register(__name__, "/recommendation/<ref>", "Recommendation", layout, charts=True)

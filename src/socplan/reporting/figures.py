@@ -127,6 +127,18 @@ LABEL = {
 }
 LABEL_PX = 18  # the height of a label; a segment shorter than this has its label beside it
 PLOT_SHARE = 0.55  # the least of a figure's height its plot area takes (legend, axes and title)
+LABEL_PAD_PX = 6  # a label's backing and border either side of its text, and a pixel's gap
+COLUMNS_PLOT_PX = 480  # about the narrowest plot columns get: half the dashboard, the report's
+
+
+def _labels_fit(counts: pd.DataFrame, plot_px: float = COLUMNS_PLOT_PX) -> bool:
+    """Whether the count labels of `counts` (categories down, statuses across) fit side by side
+    in columns across a plot `plot_px` wide. With many columns of large counts (twenty
+    quarters of four-digit counts, say) they would overlap each other into a block no one can
+    read; the chart is clearer without them, and its caption, hover and data table still give
+    every count."""
+    widest = max((text_px(str(int(v))) for v in counts.to_numpy().ravel() if v > 0), default=0)
+    return widest + LABEL_PAD_PX <= plot_px / max(1, len(counts))
 
 
 def _count_labels(
@@ -301,11 +313,13 @@ def status_by(counts: pd.DataFrame, by_label: str, title: str | None = None) -> 
 
 
 def trend(table: pd.DataFrame, title: str = "Status mix by quarter") -> go.Figure:
-    """Stacked columns of the status mix in each period (from `DeliveryPlan.trend()`)."""
+    """Stacked columns of the status mix in each period (from `DeliveryPlan.trend()`), each
+    segment labelled with its count where the labels fit (`_labels_fit`)."""
     statuses = [s for s in table.columns if s != "period"]
     periods = table["period"].tolist()
     traces = [_bar(status, periods, table[status].tolist(), "v") for status in statuses]
-    labels, beside_last = _count_labels(table[statuses].set_axis(periods), "v", 360)
+    counts = table[statuses].set_axis(periods)
+    labels, beside_last = _count_labels(counts, "v", 360) if _labels_fit(counts) else ([], False)
     # Room on the right for labels beside the last column.
     extent = [-0.5, len(periods) - 0.5 + (0.3 if beside_last else 0)]
     return _spec(
