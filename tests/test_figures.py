@@ -277,6 +277,18 @@ def test_reserved_margins_are_what_plotly_would_push_to(demo_db, browser):
 
     plan = DeliveryPlan.from_store(Store(demo_db))
     built = {name: build_chart(plan, name).figure.to_plotly_json() for name, _ in chart_names(plan)}
+    # And a plan of five years' quarters and tens of thousands of milestones.
+    quarters = [f"{2019 + i // 4}/{20 + i // 4} Q{i % 4 + 1}" for i in range(20)]
+    big = pd.DataFrame({"period": quarters, "On track": [4321] * 20, "Complete": [6543] * 20})
+    growth = [1234 * (i + 1) for i in range(20)]
+    built["big trend"] = figures.trend(big).to_plotly_json()
+    built["big burn-up"] = figures.burnup(
+        pd.DataFrame(
+            {"period": quarters, "due_baseline": growth, "due_forecast": growth, "complete": growth}
+        )
+    ).to_plotly_json()
+    owners = big.set_axis([f"Owner {i}" for i in range(20)]).drop(columns="period")
+    built["big by owner"] = figures.status_by(owners, "Owner").to_plotly_json()
     unreserved = {}
     for name, figure in built.items():
         unreserved[name] = copy.deepcopy(figure)
@@ -312,9 +324,12 @@ def test_reserved_margins_are_what_plotly_would_push_to(demo_db, browser):
                     preset = built[name]["layout"]["margin"][side]
                     if width == 1200 and preset > unreserved[name]["layout"]["margin"][side]:
                         reserved_sides += 1
-                        assert round(ours[name][side]) == preset, (name, side, ours[name], preset)
+                        # Plotly draws a figure again only for a margin more than a pixel off.
+                        off = abs(ours[name][side] - preset)
+                        assert off <= 1, (name, side, ours[name], preset)
         # Labels and legend of each of the 14 timelines; the bar charts' labels, numbers and
-        # legends (the status chart has none); the trend's and the burn-up's legends.
-        assert reserved_sides == 14 * 2 + 8 + 2
+        # legends (the status chart has none); the trend's and the burn-up's numbers, periods
+        # and legends; and the same for the big trend, burn-up and owners' chart.
+        assert reserved_sides == 14 * 2 + 8 + 2 * 3 + 3 * 3
     finally:
         page.close()

@@ -47,6 +47,10 @@ def style_of(status: str) -> dict[str, str]:
 
 
 AXIS = {"gridcolor": "#e5e5e5", "zerolinecolor": "#cccccc", "automargin": True}
+# An axis of milestones up the side, its numbers in full (10,000 rather than 10k): their width
+# is then known before plotly draws them (_reserved). Along the bottom the last number may hang
+# past the plot by an amount that depends on the width, so bottom axes keep plotly's shorter one.
+COUNTS = {"tickformat": ","}
 
 
 TITLE_BAND_PX = 40  # the top of every figure is the title's alone; the legend starts below it
@@ -222,14 +226,47 @@ AXIS_TITLE_PX = 25
 LEGEND_ROW_PX = 31
 
 
+WIDE_PLOT_PX = 870  # about the widest plot a chart of periods gets (across the dashboard)
+LABEL_SPACE_PX = 3  # plotly turns category labels that come closer to each other than this
+UPRIGHT_GAP_PX = 13.3  # upright labels of a bottom axis take their length and this much more
+NUMBER_GAP_PX = 10.8  # numbers on a left-hand axis take their width and this much more
+
+
+def _periods(periods: Sequence[object]) -> dict[str, Any]:
+    """The axis of reporting periods along the bottom of a chart. Where the labels could not
+    stand level side by side even across the widest plot, they stand upright at every width:
+    plotly would otherwise turn them by 30 or 90 degrees as the width allows, and draw the
+    chart again to find out."""
+    axis: dict[str, Any] = {"title": {"text": "Reporting period"}, "type": "category"}
+    widest = max((text_px(str(p)) for p in periods), default=0.0)
+    if len(periods) * (widest + LABEL_SPACE_PX) > WIDE_PLOT_PX:
+        axis["tickangle"] = -90
+    return axis
+
+
+def _count_px(top: float) -> float:
+    """How wide the widest label is of an axis of counts (COUNTS) from 0 to `top`."""
+    top *= 1.06  # plotly's room above the highest value
+    return text_px("2.5" if top < 3 else f"{int(top):,}")
+
+
+def _top(spec: dict[str, Any], traces: list[dict[str, Any]]) -> float:
+    """The highest value on a vertical axis of `traces` (stacked bars' highest total)."""
+    ys = [[float(y or 0) for y in t.get("y") or ()] for t in traces]
+    if spec.get("barmode") == "stack":
+        return max((sum(column) for column in zip(*ys, strict=False)), default=0.0)
+    return max((max(y, default=0.0) for y in ys), default=0.0)
+
+
 def _reserved(spec: dict[str, Any], traces: list[dict[str, Any]]) -> dict[str, Any]:
     """The margins plotly's automargin would push out to, where they do not depend on the
-    figure's width: the room for a category axis's labels on the left, for numbers along the
-    bottom, and for the legend's first row at the top. Plotly draws a figure again whenever
-    automargin has to widen a margin; with the room reserved it draws it once. A margin is only
-    reserved where the measure is sure:
-    plotly still widens one that is too small (a second row of legend at a narrow width,
-    numbers on a vertical axis), so a figure looks the same either way."""
+    figure's width: room on the left for a category axis's labels, or for an axis of counts'
+    numbers; along the bottom for numbers, for upright period labels, or for at least a row of
+    level ones; at the top for the legend's first row. Plotly draws a figure again whenever
+    automargin has to widen a margin by more than a pixel; with the room reserved it draws it
+    once. A margin is only reserved where the measure is sure (never more than plotly would
+    take): plotly still widens one that is too small (a second row of legend, or period labels
+    turned at a narrow width), so a figure looks the same either way."""
     margin = dict(spec["margin"])
     xaxis, yaxis = spec["xaxis"], spec["yaxis"]
 
@@ -240,6 +277,15 @@ def _reserved(spec: dict[str, Any], traces: list[dict[str, Any]]) -> dict[str, A
     if labels:
         widest = max(text_px(html.unescape(str(label))) for label in labels)
         margin["l"] = max(margin["l"], math.ceil(widest + TICK_GAP_PX + title_px(yaxis)))
+    elif yaxis.get("tickformat") == COUNTS["tickformat"] and traces:
+        widest = _count_px(_top(spec, traces))
+        margin["l"] = max(margin["l"], round(widest + NUMBER_GAP_PX + title_px(yaxis)))
+    periods = traces[0].get("x") if traces and xaxis.get("type") == "category" else None
+    if periods and xaxis.get("tickangle") == -90:
+        below = max(text_px(str(p)) for p in periods) + UPRIGHT_GAP_PX + title_px(xaxis)
+        margin["b"] = max(margin["b"], math.ceil(below))
+    elif periods:  # level, or turned at a narrow width: at least a row of labels
+        margin["b"] = max(margin["b"], math.ceil(TICK_ROW_PX + title_px(xaxis)))
     numbers_across = all(
         t.get("type") == "bar" and t.get("orientation") == "h" and "base" not in t for t in traces
     )
@@ -327,8 +373,8 @@ def trend(table: pd.DataFrame, title: str = "Status mix by quarter") -> go.Figur
         title,
         barmode="stack",
         annotations=labels,
-        xaxis={"title": {"text": "Reporting period"}, "type": "category", "range": extent},
-        yaxis={"title": {"text": "Milestones"}},
+        xaxis={**_periods(periods), "range": extent},
+        yaxis={**COUNTS, "title": {"text": "Milestones"}},
     )
 
 
@@ -352,6 +398,7 @@ def burnup(table: pd.DataFrame, title: str = "Milestones due and complete") -> g
             "text": [""] * (len(table) - 1) + [str(v) for v in table[key].tail(1)],
             "textposition": position,
             "textfont": {"size": 12, "color": colour},
+            "cliponaxis": False,  # the newest point's label may stand above the plot's top
             "hovertemplate": f"{name}: %{{y}}<extra>%{{x}}</extra>",
         }
         for key, name, colour, dash, symbol, position in lines
@@ -359,8 +406,8 @@ def burnup(table: pd.DataFrame, title: str = "Milestones due and complete") -> g
     return _spec(
         traces,
         title,
-        xaxis={"title": {"text": "Reporting period"}, "type": "category"},
-        yaxis={"title": {"text": "Milestones (cumulative)"}, "rangemode": "tozero"},
+        xaxis=_periods(table["period"].tolist()),
+        yaxis={**COUNTS, "title": {"text": "Milestones (cumulative)"}, "rangemode": "tozero"},
     )
 
 
