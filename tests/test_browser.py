@@ -89,21 +89,29 @@ def test_every_chart_is_drawn_by_the_dashboards_own_plotly_js(page, path):
 
 
 def test_plotly_js_starts_while_the_pages_content_is_on_its_way(page):
-    """On a page with charts, plotly.js is asked for with the page's first callback rather than
-    once the charts are there; on the grid, which has none, it is not asked for at all."""
+    """On a page with charts, plotly.js and Dash's Graph code are asked for with the page's
+    first callback rather than once the charts are there, each once; on the grid, which has
+    no charts, neither is asked for."""
     events: list[str] = []
-    page.on("request", lambda r: events.append("plotly") if "plotly" in r.url else 0)
+
+    def asked(request) -> None:
+        for name in ("plotly", "async-graph"):
+            if name in request.url:
+                events.append(name)
+
+    page.on("request", asked)
     page.on("response", lambda r: events.append("content") if "update-component" in r.url else 0)
     page.goto(P)
     loaded(page)
     expect(page.locator(".socplan-graph .main-svg").first).to_be_attached()
     assert events.index("plotly") < events.index("content"), events
-    assert events.count("plotly") == 1, events
+    assert events.index("async-graph") < events.index("content"), events
+    assert events.count("plotly") == 1 and events.count("async-graph") == 1, events
     events.clear()
     page.goto(f"{P}/recommendations")
     loaded(page)
     expect(page.locator(".ag-row").first).to_be_visible()
-    assert "content" in events and "plotly" not in events, events
+    assert "content" in events and "plotly" not in events and "async-graph" not in events, events
 
 
 def test_filters_live_in_the_url_and_back_works(page):
