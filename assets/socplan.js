@@ -25,7 +25,12 @@ document.addEventListener("keydown", function (event) {
 // modification time, so the browser keeps it rather than asking again on every page).
 (function () {
     var meta = document.querySelector('meta[name="socplan-charts"]');
-    var charts = meta ? JSON.parse(meta.content) : null;
+    var charts = null;
+    try {
+        charts = meta ? JSON.parse(meta.content) : null;
+    } catch (error) {
+        return; // Dash's own plotly.js then, loaded with the first chart
+    }
     if (!charts) {
         return;
     }
@@ -48,31 +53,37 @@ document.addEventListener("keydown", function (event) {
         var pattern = template.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(/<[^>]*>/g, "[^/]+");
         return new RegExp("^" + pattern + "/?$");
     });
-    var started = false;
     window.socplanStartPlotly = function () {
         var path = window.location.pathname;
         var charted = pages.some(function (page) {
             return page.test(path);
         });
-        if (started || window.Plotly || !charted) {
+        if (window.Plotly || !charted) {
             return;
         }
-        started = true;
+        var promise = {};
         var loading = new Promise(function (resolve, reject) {
             var script = document.createElement("script");
             script.src = url;
             script.async = true;
             script.onload = function () {
-                resolve(window.Plotly);
+                if (window.Plotly === promise) {
+                    window.Plotly = undefined; // plotly.js failed as it started: Graph says so
+                    reject(new Error("plotly.js did not start"));
+                } else {
+                    resolve(window.Plotly);
+                }
             };
-            script.onerror = reject;
+            script.onerror = function (error) {
+                window.Plotly = undefined;
+                reject(error);
+            };
             document.body.appendChild(script);
         });
-        window.Plotly = {
-            then: function (done, failed) {
-                return loading.then(done, failed);
-            },
+        promise.then = function (done, failed) {
+            return loading.then(done, failed);
         };
+        window.Plotly = promise;
         // Graph's own code, which Dash asks for only once a chart is on the page: asked for
         // now, the answer is there when Graph asks.
         var graph = document.createElement("link");

@@ -252,7 +252,11 @@ def create_app(config: dict[str, Any] | None = None) -> dash.Dash:
     # (register(..., charts=True)), where it starts plotly.js early.
     charts = {
         "plotly": f"{app.get_asset_url('vendor/plotly.min.js')}?m={int(PLOTLY_JS.stat().st_mtime)}",
-        "pages": [p.get("path_template") or p["path"] for _, p in pages if p.get("charts")],
+        "pages": [
+            app.config.requests_pathname_prefix.rstrip("/") + (p.get("path_template") or p["path"])
+            for _, p in pages
+            if p.get("charts")
+        ],
         # Dash's Graph's own code, which Dash loads once a chart is on the page.
         "graph": f"{app.config.requests_pathname_prefix}_dash-component-suites/dash/dcc/async-graph.js",
     }

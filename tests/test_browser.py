@@ -112,6 +112,11 @@ def test_plotly_js_starts_while_the_pages_content_is_on_its_way(page):
     loaded(page)
     expect(page.locator(".ag-row").first).to_be_visible()
     assert "content" in events and "plotly" not in events and "async-graph" not in events, events
+    events.clear()  # and on to the Overview within the page, as a reader goes
+    page.locator(".main-nav").get_by_role("link", name="Overview", exact=True).click()
+    expect(page.locator(".socplan-graph .main-svg").first).to_be_attached()
+    assert events.index("plotly") < events.index("content"), events
+    assert events.count("plotly") == 1, events
 
 
 def test_filters_live_in_the_url_and_back_works(page):

@@ -5,6 +5,7 @@ and the exports. Status is always shown by word and pattern or marker shape as w
 from __future__ import annotations
 
 import html
+import itertools
 import math
 from collections.abc import Sequence
 from datetime import date
@@ -252,10 +253,21 @@ def _count_px(top: float) -> float:
 
 def _top(spec: dict[str, Any], traces: list[dict[str, Any]]) -> float:
     """The highest value on a vertical axis of `traces` (stacked bars' highest total)."""
-    ys = [[float(y or 0) for y in t.get("y") or ()] for t in traces]
+    ys = [[_finite(y) for y in t.get("y") or ()] for t in traces]
     if spec.get("barmode") == "stack":
-        return max((sum(column) for column in zip(*ys, strict=False)), default=0.0)
+        return max(
+            (sum(column) for column in itertools.zip_longest(*ys, fillvalue=0.0)), default=0.0
+        )
     return max((max(y, default=0.0) for y in ys), default=0.0)
+
+
+def _finite(value: object) -> float:
+    """`value` as a number, 0 for none (a gap in a line, say)."""
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return 0.0
+    return number if math.isfinite(number) else 0.0
 
 
 def _reserved(spec: dict[str, Any], traces: list[dict[str, Any]]) -> dict[str, Any]:
