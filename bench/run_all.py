@@ -37,6 +37,8 @@ KNOWN = {
     "run_all.py",
 }
 HELPERS = {"timing.py"}  # shared by the benchmarks, not one of them
+# Compares this checkout with another one named on its command line: run by hand, not here.
+BY_HAND = {"bench_browser_ab.py"}
 
 Row = tuple[
     str, str, str, str, str, str, str
@@ -269,7 +271,7 @@ def others() -> list[Row]:
     """Every other benchmark in bench/: its main() in a fresh process, else the script itself."""
     out: list[Row] = []
     for path in sorted(BENCH.glob("*.py")):
-        if path.name in KNOWN | HELPERS or path.name.startswith("_"):
+        if path.name in KNOWN | HELPERS | BY_HAND or path.name.startswith("_"):
             continue
         print(f"\n== {path.name}", flush=True)
         watch = Stopwatch()
