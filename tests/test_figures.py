@@ -263,11 +263,12 @@ def test_a_quarter_with_no_status_moves_still_draws():
 
 
 def test_reserved_margins_are_what_plotly_would_push_to(demo_db, browser):
-    """Each figure comes with the room for its category labels, its bottom axis of numbers and
-    its legend's first row reserved (so plotly draws it once, not again after automargin). In
-    the dashboard's own plotly.js, at a phone's, a half-width column's and a full-width
-    column's width, every chart ends with the margins it would have had with nothing reserved
-    (to a pixel or two), and at full width what was reserved was enough."""
+    """Each figure comes with the room for its category labels or numbers on the left, its
+    numbers or period labels along the bottom and its legend's first row reserved (so plotly
+    draws it once, not again after automargin), on the sample plan and at twenty quarters of
+    large counts. In the dashboard's own plotly.js, at a phone's, a half-width column's and a
+    full-width column's width, every chart ends with the margins it would have had with nothing
+    reserved (to a pixel or two), and at full width what was reserved was enough (to a pixel)."""
     import copy
 
     from socplan.model import DeliveryPlan
