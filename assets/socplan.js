@@ -54,11 +54,14 @@ document.addEventListener("keydown", function (event) {
         return new RegExp("^" + pattern + "/?$");
     });
     window.socplanStartPlotly = function () {
+        if (window.Plotly) {
+            return; // started already, or there: every callback after the first ends here
+        }
         var path = window.location.pathname;
         var charted = pages.some(function (page) {
             return page.test(path);
         });
-        if (window.Plotly || !charted) {
+        if (!charted) {
             return;
         }
         var promise = {};

@@ -133,7 +133,7 @@ LABEL = {
 LABEL_PX = 18  # the height of a label; a segment shorter than this has its label beside it
 PLOT_SHARE = 0.55  # the least of a figure's height its plot area takes (legend, axes and title)
 LABEL_PAD_PX = 6  # a label's backing and border either side of its text, and a pixel's gap
-COLUMNS_PLOT_PX = 480  # about the narrowest plot columns get: half the dashboard, the report's
+COLUMNS_PLOT_PX = 480  # about the narrowest plot columns get (half the dashboard's width)
 
 
 def _labels_fit(counts: pd.DataFrame, plot_px: float = COLUMNS_PLOT_PX) -> bool:
@@ -293,16 +293,20 @@ def _reserved(spec: dict[str, Any], traces: list[dict[str, Any]]) -> dict[str, A
         widest = _count_px(_top(spec, traces))
         margin["l"] = max(margin["l"], round(widest + NUMBER_GAP_PX + title_px(yaxis)))
     periods = traces[0].get("x") if traces and xaxis.get("type") == "category" else None
+    numbers_across = (
+        bool(traces)
+        and xaxis.get("type") in (None, "linear")
+        and all(
+            t.get("type") == "bar" and t.get("orientation") == "h" and "base" not in t
+            for t in traces
+        )
+    )
+    below = 0.0
     if periods and xaxis.get("tickangle") == -90:
         below = max(text_px(str(p)) for p in periods) + UPRIGHT_GAP_PX + title_px(xaxis)
-        margin["b"] = max(margin["b"], math.ceil(below))
-    elif periods:  # level, or turned at a narrow width: at least a row of labels
-        margin["b"] = max(margin["b"], math.ceil(TICK_ROW_PX + title_px(xaxis)))
-    numbers_across = all(
-        t.get("type") == "bar" and t.get("orientation") == "h" and "base" not in t for t in traces
-    )
-    if traces and numbers_across and xaxis.get("type") in (None, "linear"):
-        margin["b"] = max(margin["b"], math.ceil(TICK_ROW_PX + title_px(xaxis)))
+    elif periods or numbers_across:  # a row of numbers, or of period labels (turned if narrow)
+        below = TICK_ROW_PX + title_px(xaxis)
+    margin["b"] = max(margin["b"], math.ceil(below))
     shown = [t for t in traces if t.get("showlegend", True)]
     if spec.get("showlegend", len(shown) > 1):
         margin["t"] = max(margin["t"], TITLE_BAND_PX + LEGEND_ROW_PX + 8)
