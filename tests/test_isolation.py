@@ -12,8 +12,15 @@ import pytest
 from builders import basic_milestones, recs, template_bytes
 
 from socplan.cli import main
+from socplan.intake import isolation
 from socplan.intake.importer import check
-from socplan.intake.isolation import ChildFailed, ChildLimits, run_isolated, start_isolated
+from socplan.intake.isolation import (
+    ChildFailed,
+    ChildLimits,
+    run_isolated,
+    send_part,
+    start_isolated,
+)
 from socplan.intake.safety import Limits
 from socplan.periods import Period
 
@@ -85,6 +92,70 @@ def test_closing_a_started_child_stops_it(tmp_path: Path):
     running.close()
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
+
+
+def _parts_then(n: int) -> str:
+    for i in range(n):
+        assert send_part(i)
+    return "done"
+
+
+def _note_pid_part_then(path: Path, seconds: float) -> int:
+    send_part("first")
+    path.write_text(str(os.getpid()))
+    time.sleep(seconds)
+    return 7
+
+
+def test_parts_reach_the_caller_in_order_before_the_result():
+    got: list[int] = []
+    running = start_isolated(_parts_then, 50)
+
+    def take(part: int) -> None:
+        got.append(part)
+        time.sleep(0.01)  # the child goes on while the caller is busy with a part
+
+    assert running.result(take) == "done"
+    assert got == list(range(50))
+
+
+def test_outside_a_child_nobody_takes_parts():
+    assert send_part("part") is False
+
+
+def test_a_caller_that_fails_on_a_part_stops_the_child(tmp_path: Path):
+    note = tmp_path / "pid"
+    running = start_isolated(_note_pid_part_then, note, 60)
+
+    def refuse(part: str) -> None:
+        _wait_for(note)
+        raise ValueError(f"no {part}")
+
+    with pytest.raises(ValueError, match="no first"):
+        running.result(refuse)
+    with pytest.raises(ProcessLookupError):
+        os.kill(int(note.read_text()), 0)
+
+
+def _answer_then_linger() -> int:
+    threading.Thread(target=time.sleep, args=(60,)).start()  # the child's exit waits for it
+    return os.getpid()
+
+
+def test_a_child_that_lingers_after_answering_is_stopped_after_its_grace(monkeypatch):
+    """The caller does not wait for a child that has answered to exit (a large child takes a
+    few milliseconds); one still there after its grace is killed when the next child starts."""
+    monkeypatch.setattr(isolation, "EXIT_GRACE_SECONDS", 0.2)
+    started = time.monotonic()
+    pid = run_isolated(_answer_then_linger)
+    assert time.monotonic() - started < 30  # not waited for
+    assert os.path.exists(f"/proc/{pid}")
+    for _ in range(100):
+        time.sleep(0.05)
+        run_isolated(len, b"")
+        if not os.path.exists(f"/proc/{pid}"):
+            break
+    assert not os.path.exists(f"/proc/{pid}"), "the lingering child was never stopped"
 
 
 def test_from_a_threaded_process_the_fork_server_is_used():

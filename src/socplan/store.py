@@ -13,7 +13,7 @@ import json
 import os
 import re
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -925,60 +925,37 @@ class Store:
     ) -> Revision:
         """Store `new` as a revision of `period` (`kind`: full, partial or restore) in `conn`
         (with `baselines` read ahead, used if the base is still theirs)."""
-        recommendations, milestones = new.recommendations, new.milestones
-        data, file_name, imported_by = new.data, new.file_name, by
-        plan = self._resolve(conn, create=True)
-        assert plan is not None
-        base_id, own = self._base_id(conn, plan.id, period)
-        import_id, revision = self._insert_import(
-            conn,
-            plan.id,
+        writing = _Writing(self, conn, period, new.data, new.file_name, by, kind, baselines)
+        writing.milestones(new.milestones)
+        return writing.finish(new.recommendations)
+
+    @contextmanager
+    def import_in_parts(
+        self,
+        period: Period,
+        *,
+        data: bytes,
+        file_name: str,
+        imported_by: str,
+        partial: bool = False,
+        kind: str | None = None,
+        baselines: Baselines | None = None,
+    ) -> Iterator[ImportInParts]:
+        """`commit_import`, with the milestones given in parts while the workbook is still
+        being checked (`ImportInParts`); nothing is kept unless `finish` is called."""
+        parts = ImportInParts(
+            self,
             period,
-            kind=kind,
-            file_name=file_name,
-            sha256=hashlib.sha256(data).hexdigest(),
-            size=len(data),
-            imported_by=imported_by,
+            data,
+            file_name,
+            imported_by,
+            kind or ("partial" if partial else "full"),
+            baselines,
         )
-        conn.execute(import_files.insert().values(import_id=import_id, content=data))
-        recs = self._driver_values(
-            conn, recommendation_rows, recommendations.assign(import_id=import_id)
-        )
-        self._insert_rows(conn, recommendation_rows, recs)
-        ms = self._driver_values(
-            conn,
-            milestone_rows,
-            milestones.assign(
-                import_id=import_id,
-                updated=True,
-                baseline_due=milestones["due"].astype("datetime64[ns]"),
-            ),
-        )
-        base_refs: set[str] = set()
-        if base_id is not None:
-            # The baseline is fixed when a milestone first appears: keep the base's.
-            if baselines is not None and (baselines.plan_id, baselines.base_id) == (
-                plan.id,
-                base_id,
-            ):
-                known = baselines.by_ref
-            else:
-                known = self._baselines(conn, base_id)
-            if known:
-                ms["baseline_due"] = [
-                    known.get(ref, due)
-                    for ref, due in zip(ms["ref"], ms["baseline_due"], strict=True)
-                ]
-            base_refs = set(known)
-        self._insert_rows(conn, milestone_rows, ms)
-        carried = 0
-        if base_id is not None:
-            self._carry_forward(conn, recommendation_rows, base_id, import_id, {})
-            if not base_refs <= set(ms["ref"]):  # else every base milestone is in the new one
-                carried = self._carry_forward(
-                    conn, milestone_rows, base_id, import_id, {} if own else {"updated": False}
-                )
-        return Revision(import_id, period, revision, kind, len(ms["ref"]) + carried, carried)
+        try:
+            yield parts
+        finally:
+            parts.close()
 
     def restore(self, period: Period, revision: int, restored_by: str) -> Revision:
         """Make an earlier revision of `period` current again, as a new revision."""
@@ -1021,3 +998,153 @@ class Store:
                 .where(milestone_rows.c.import_id == import_id)
             ).scalar()
             return Revision(import_id, period, new_revision, "restore", int(count or 0), 0)
+
+
+class _Writing:
+    """One revision being written in an open transaction: the import and its file first, then
+    the milestones (in one go or in parts), then the recommendations and whatever the base
+    carries forward (`finish`)."""
+
+    def __init__(
+        self,
+        store: Store,
+        conn: Connection,
+        period: Period,
+        data: bytes,
+        file_name: str,
+        by: str,
+        kind: str,
+        baselines: Baselines | None,
+    ):
+        self.store, self.conn, self.period, self.kind = store, conn, period, kind
+        plan = store._resolve(conn, create=True)
+        assert plan is not None
+        self.base_id, self.own = store._base_id(conn, plan.id, period)
+        self.import_id, self.revision = store._insert_import(
+            conn,
+            plan.id,
+            period,
+            kind=kind,
+            file_name=file_name,
+            sha256=hashlib.sha256(data).hexdigest(),
+            size=len(data),
+            imported_by=by,
+        )
+        conn.execute(import_files.insert().values(import_id=self.import_id, content=data))
+        # The baseline is fixed when a milestone first appears: keep the base's.
+        self.known: dict[Any, Any] = {}
+        if self.base_id is not None:
+            if baselines is not None and (baselines.plan_id, baselines.base_id) == (
+                plan.id,
+                self.base_id,
+            ):
+                self.known = baselines.by_ref
+            else:
+                self.known = store._baselines(conn, self.base_id)
+        self.refs: set[str] = set()
+        self.count = 0
+
+    def milestones(self, milestones: pd.DataFrame) -> None:
+        """Write (some of) the revision's milestones."""
+        store, conn = self.store, self.conn
+        ms = store._driver_values(
+            conn,
+            milestone_rows,
+            milestones.assign(
+                import_id=self.import_id,
+                updated=True,
+                baseline_due=milestones["due"].astype("datetime64[ns]"),
+            ),
+        )
+        if self.known:
+            known = self.known
+            ms["baseline_due"] = [
+                known.get(ref, due) for ref, due in zip(ms["ref"], ms["baseline_due"], strict=True)
+            ]
+        store._insert_rows(conn, milestone_rows, ms)
+        self.refs.update(ms["ref"])
+        self.count += len(ms["ref"])
+
+    def finish(self, recommendations: pd.DataFrame) -> Revision:
+        """Write the recommendations and carry forward what the base has that this lacks."""
+        store, conn, import_id = self.store, self.conn, self.import_id
+        recs = store._driver_values(
+            conn, recommendation_rows, recommendations.assign(import_id=import_id)
+        )
+        store._insert_rows(conn, recommendation_rows, recs)
+        carried = 0
+        if self.base_id is not None:
+            store._carry_forward(conn, recommendation_rows, self.base_id, import_id, {})
+            if not set(self.known) <= self.refs:  # else every base milestone is in the new one
+                carried = store._carry_forward(
+                    conn,
+                    milestone_rows,
+                    self.base_id,
+                    import_id,
+                    {} if self.own else {"updated": False},
+                )
+        return Revision(
+            import_id, self.period, self.revision, self.kind, self.count + carried, carried
+        )
+
+
+class ImportInParts:
+    """An import whose milestones come in parts while its workbook is still being checked
+    (`Store.import_in_parts`): the transaction opens with the first part and commits only at
+    `finish`, so a workbook whose check ends in an error leaves the database as it was."""
+
+    def __init__(
+        self,
+        store: Store,
+        period: Period,
+        data: bytes,
+        file_name: str,
+        by: str,
+        kind: str,
+        baselines: Baselines | None,
+    ):
+        self._store, self._args = store, (period, data, file_name, by, kind, baselines)
+        self._stack = ExitStack()
+        self._writing: _Writing | None = None
+        self._parts: list[pd.DataFrame] = []
+        self._done = False
+
+    def _open(self) -> _Writing:
+        if self._writing is None:
+            conn = self._stack.enter_context(self._store.transaction(imports=True))
+            self._writing = _Writing(self._store, conn, *self._args)
+        return self._writing
+
+    def add(self, milestones: pd.DataFrame) -> None:
+        """Write the next part of the milestones (in the workbook's order)."""
+        self._open().milestones(milestones)
+        self._parts.append(milestones)
+
+    def milestones(self) -> pd.DataFrame:
+        """Every part so far, as one frame."""
+        if not self._parts:
+            return pd.DataFrame(columns=list(MILESTONE_FIELDS))
+        return pd.concat(self._parts, ignore_index=True)
+
+    def finish(
+        self,
+        recommendations: pd.DataFrame,
+        after: Callable[[Connection, list[Revision]], None] | None = None,
+    ) -> Revision:
+        """Write the recommendations, carry forward and commit (`after` as for `commit_import`)."""
+        writing = self._open()
+        revision = writing.finish(recommendations)
+        if after is not None:
+            after(writing.conn, [revision])
+        self._done = True
+        self._stack.close()  # commits
+        return revision
+
+    def close(self) -> None:
+        """Roll back unless finished."""
+        if not self._done:
+            self._stack.__exit__(_Discarded, _Discarded(), None)
+
+
+class _Discarded(Exception):
+    """Thrown into an unfinished import's transaction to roll it back."""

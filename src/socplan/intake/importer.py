@@ -6,14 +6,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..periods import Period, PeriodError
-from .isolation import ChildFailed, ChildLimits, Isolated, start_isolated
+from .isolation import ChildFailed, ChildLimits, Isolated, send_part, start_isolated
 from .problems import Report
 from .safety import Limits, UnsafeFile, check_workbook_bytes
-from .workbook import ParsedWorkbook, Scope, Vocabulary, parse_workbook
+from .workbook import PART_ROWS, ParsedWorkbook, Scope, Vocabulary, parse_workbook
 
 if TYPE_CHECKING:  # the store (SQLAlchemy) stays out of the child processes that parse
     from collections.abc import Callable
 
+    import pandas as pd
     from sqlalchemy.engine import Connection
 
     from ..store import Revision, Store
@@ -27,6 +28,9 @@ class Outcome:
     period: Period | None
     parsed: ParsedWorkbook | None = None
     revision: Revision | None = None
+    # True when the milestones were handed over in parts as they were checked (`start_check`
+    # with `in_parts`) and are left out of `parsed`.
+    in_parts: bool = False
 
 
 def check(
@@ -76,13 +80,14 @@ class Checking:
         )
         self._child = start_isolated(_check_here, *args, limits=child)
 
-    def outcome(self) -> Outcome:
-        """What the check found, once it is done."""
+    def outcome(self, on_milestones: Callable[[pd.DataFrame], object] | None = None) -> Outcome:
+        """What the check found, once it is done; with `in_parts`, the milestones go to
+        `on_milestones` in parts while the check goes on (see `parse_workbook`)."""
         if self._done is not None:
             return self._done
         assert self._child is not None
         try:
-            self._done = self._child.result()
+            self._done = self._child.result(on_milestones)
         except ChildFailed as exc:
             report = Report()
             report.error(
@@ -110,8 +115,14 @@ def start_check(
     vocabulary: Vocabulary | None = None,
     limits: Limits | None = None,
     scope: Scope | None = None,
+    in_parts: int = 0,
 ) -> Checking:
-    """`check`, started (in its child process, unless `limits.isolate` is off)."""
+    """`check`, started (in its child process, unless `limits.isolate` is off).
+
+    With `in_parts` (and a child process), the child hands over the milestones in parts of that
+    many rows as they are checked, for `Checking.outcome` to pass on, and leaves them out of the
+    outcome's `parsed` when they all went that way (`Outcome.in_parts`).
+    """
     limits = limits or Limits()
     args = (
         data,
@@ -122,6 +133,7 @@ def start_check(
         vocabulary,
         limits,
         scope,
+        in_parts,
     )
     return Checking(name, period, args, limits)
 
@@ -135,6 +147,7 @@ def _check_here(
     vocabulary: Vocabulary | None,
     limits: Limits,
     scope: Scope | None = None,
+    in_parts: int = 0,
 ) -> Outcome:
     """`check` in this process: refuse hostile files, then read and check the workbook."""
     try:
@@ -143,6 +156,13 @@ def _check_here(
         report = Report()
         report.error("", str(exc))
         return Outcome(report, period)
+    sent = 0
+
+    def hand_over(part: pd.DataFrame) -> None:
+        nonlocal sent
+        if send_part(part):
+            sent += len(part)
+
     parsed = parse_workbook(
         data,
         name,
@@ -151,6 +171,8 @@ def _check_here(
         known_recommendations=known_recommendations,
         vocabulary=vocabulary,
         scope=scope,
+        on_milestones=hand_over if in_parts else None,
+        part_rows=in_parts or PART_ROWS,
     )
     chosen = period or parsed.period
     if chosen is None and parsed.report.ok:
@@ -158,7 +180,10 @@ def _check_here(
             "--period",
             "no reporting period given and the workbook has no About sheet; give one like --period '2019/20 Q3'",
         )
-    return Outcome(parsed.report, chosen, parsed)
+    handed = sent > 0 and sent == len(parsed.milestones)
+    if handed:  # the caller has them already: not sent twice
+        parsed.milestones = parsed.milestones.iloc[:0]
+    return Outcome(parsed.report, chosen, parsed, in_parts=handed)
 
 
 def import_bytes(
@@ -173,8 +198,15 @@ def import_bytes(
     limits: Limits | None = None,
     kind: str | None = None,
 ) -> Outcome:
-    """Check a workbook and, when it has no errors, store it as a new revision."""
+    """Check a workbook and, when it has no errors, store it as a new revision.
+
+    With the period known and the check in a child process, the milestones are written as the
+    child hands them over, while it checks the rest, in a transaction that commits only if the
+    check ends with no errors.
+    """
     known = store.known_recommendations() if partial else set()
+    limits = limits or Limits()
+    in_parts = PART_ROWS if period is not None and limits.isolate else 0
     checking = start_check(
         data,
         name,
@@ -183,6 +215,7 @@ def import_bytes(
         known_recommendations=known,
         vocabulary=vocabulary,
         limits=limits,
+        in_parts=in_parts,
     )
     # While the child reads the workbook, the base's baselines are read here (on the other
     # processor), outside any transaction: the import's transaction takes them up if its base
@@ -192,21 +225,55 @@ def import_bytes(
     except BaseException:
         checking.close()
         raise
-    outcome = checking.outcome()
-    if not outcome.report.ok or outcome.parsed is None or outcome.period is None:
+    if not in_parts or period is None:  # (period: for the type checker)
+        outcome = checking.outcome()
+        if not outcome.report.ok or outcome.parsed is None or outcome.period is None:
+            return outcome
+        outcome.revision = store.commit_import(
+            outcome.parsed.recommendations,
+            outcome.parsed.milestones,
+            outcome.period,
+            data=data,
+            file_name=name,
+            imported_by=imported_by,
+            partial=partial,
+            kind=kind,
+            after=contacts_writer(store, [outcome], imported_by),
+            baselines=baselines if outcome.period == period else None,
+        )
         return outcome
-    outcome.revision = store.commit_import(
-        outcome.parsed.recommendations,
-        outcome.parsed.milestones,
-        outcome.period,
+    with store.import_in_parts(
+        period,
         data=data,
         file_name=name,
         imported_by=imported_by,
         partial=partial,
         kind=kind,
-        after=contacts_writer(store, [outcome], imported_by),
-        baselines=baselines if outcome.period == period else None,
-    )
+        baselines=baselines,
+    ) as importing:
+        failed: list[Exception] = []
+
+        def write(part: pd.DataFrame) -> None:
+            # A part that will not store (its rows would break a rule of the database) is
+            # left for the report to explain; it stops the writing, not the check.
+            if not failed:
+                try:
+                    importing.add(part)
+                except Exception as exc:
+                    failed.append(exc)
+
+        outcome = checking.outcome(write)
+        if not outcome.report.ok or outcome.parsed is None or outcome.period != period:
+            return outcome  # what was written is rolled back
+        if failed:  # a workbook with no errors that does not store: the database's doing
+            raise failed[0]
+        if not outcome.in_parts:  # none came in parts (a check with no errors sends all)
+            assert importing.milestones().empty, "milestones came in parts, but not all of them"
+            importing.add(outcome.parsed.milestones)
+        outcome.parsed.milestones = importing.milestones()
+        outcome.revision = importing.finish(
+            outcome.parsed.recommendations, after=contacts_writer(store, [outcome], imported_by)
+        )
     return outcome
 
 

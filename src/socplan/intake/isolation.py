@@ -6,6 +6,10 @@ imported the reader: forking a process whose other threads may hold locks is uns
 starting a fresh interpreter per file would cost a second or more. A process running one
 thread (the command line) forks itself, which is safe there and saves starting the fork server.
 Either way a call costs a fork and the pickling of its input and result.
+
+A call may also hand the caller parts of its result while it works (`send_part`), which the
+caller takes as they come (`Isolated.result(on_part=...)`): the caller can act on them while the
+child goes on.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import gc
 import importlib
 import multiprocessing
 import os
+import queue
 import signal
 import threading
 import time
@@ -26,6 +31,55 @@ T = TypeVar("T")
 
 PRELOAD = ["socplan.intake.importer", "socplan.intake.isolation", "python_calamine"]
 _lock = threading.Lock()
+
+
+class _Parts:
+    """In a child: the parts of a result, sent to the caller by a thread of their own, so the
+    call goes on while the caller takes them (a pipe holds little: a part waits until the
+    caller has read the ones before it)."""
+
+    def __init__(self, send: Connection):
+        self._send = send
+        self._queue: queue.SimpleQueue[tuple[bool, Any]] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self.failed: BaseException | None = None
+
+    def put(self, value: Any) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="socplan-parts", daemon=True)
+            self._thread.start()
+        self._queue.put((True, value))
+
+    def _run(self) -> None:
+        while True:
+            more, value = self._queue.get()
+            if not more:
+                return
+            try:
+                self._send.send(("part", value))
+            except BaseException as exc:  # the result says so instead (see `_child`)
+                self.failed = exc
+                return
+
+    def close(self) -> None:
+        """Wait until every part is sent."""
+        if self._thread is not None:
+            self._queue.put((False, None))
+            self._thread.join()
+
+
+_parts: _Parts | None = None  # in a child: where `send_part` puts parts
+
+
+def send_part(value: Any) -> bool:
+    """In a child, hand `value` to the caller as soon as it will take it, ahead of the result;
+    True when so (False outside a child: nobody is waiting for parts)."""
+    if _parts is None:
+        return False
+    if _parts.failed is not None:
+        raise _parts.failed
+    _parts.put(value)
+    return True
 
 
 @dataclass(frozen=True)
@@ -85,9 +139,17 @@ def _child(
     # The objects inherited from the parent are left out of the child's garbage collections:
     # traversing them would write to, and so copy, every page of the parent's heap.
     gc.freeze()
+    global _parts
+    parts = _parts = _Parts(send)
     try:
         _limit(limits)
-        result: tuple[str, Any] = ("ok", func(*args))
+        try:
+            value = func(*args)
+        finally:
+            parts.close()  # the result comes after every part
+        if parts.failed is not None:
+            raise parts.failed
+        result: tuple[str, Any] = ("ok", value)
     except MemoryError:
         result = ("limit", "it needed more than the memory limit")
     except BaseException as exc:  # handed to the parent, which raises it there
@@ -144,6 +206,7 @@ class Isolated(Generic[T]):
 
     def __init__(self, func: Callable[..., T], args: tuple[Any, ...], limits: ChildLimits):
         self._limits = limits
+        _reap()
         context = _context()
         self._receive, send = context.Pipe(duplex=False)
         self._child = context.Process(target=_child, args=(send, func, args, limits), daemon=True)
@@ -156,20 +219,35 @@ class Isolated(Generic[T]):
             send.close()
         self._deadline = time.monotonic() + limits.timeout_seconds
 
-    def result(self) -> T:
-        """The call's result, once the child has answered; raises as `run_isolated` does."""
+    def result(self, on_part: Callable[[Any], object] | None = None) -> T:
+        """The call's result, once the child has answered; raises as `run_isolated` does.
+
+        Parts the child sends first (`send_part`) go to `on_part` as they arrive, in the order
+        sent; if `on_part` raises, the child is stopped and the exception raised here.
+        """
         limits, child, receive = self._limits, self._child, self._receive
+        answered = False
         try:
-            if not receive.poll(max(0.0, self._deadline - time.monotonic())):
-                child.kill()
-                raise ChildFailed(f"it took longer than {limits.timeout_seconds:g} s")
-            try:
-                status, value = receive.recv()
-            except (EOFError, OSError):
-                child.join(5)
-                raise ChildFailed(_describe(child.exitcode, limits)) from None
+            while True:
+                if not receive.poll(max(0.0, self._deadline - time.monotonic())):
+                    child.kill()
+                    raise ChildFailed(f"it took longer than {limits.timeout_seconds:g} s")
+                try:
+                    status, value = receive.recv()
+                except (EOFError, OSError):
+                    child.join(5)
+                    raise ChildFailed(_describe(child.exitcode, limits)) from None
+                if status != "part":
+                    break
+                if on_part is not None:
+                    on_part(value)
+            answered = True
         finally:
-            self._end(wait=5)
+            if answered:  # it is on its way out: not waited for (see `_reap`)
+                receive.close()
+                _leaving(child)
+            else:
+                self._end(wait=0)
         if status == "ok":
             return cast(T, value)
         if status == "limit":
@@ -188,3 +266,28 @@ class Isolated(Generic[T]):
         if self._child.is_alive():
             self._child.kill()
             self._child.join()
+
+
+# Children that have answered and are exiting (which takes a process as large as its parent a
+# few milliseconds): the caller goes on, and they are reaped when the next child starts.
+_exiting: list[tuple[Any, float]] = []
+EXIT_GRACE_SECONDS = 5.0
+
+
+def _leaving(child: Any) -> None:
+    with _lock:
+        _exiting.append((child, time.monotonic() + EXIT_GRACE_SECONDS))
+
+
+def _reap() -> None:
+    """Reap the children that have exited; kill those still there after their grace."""
+    with _lock:
+        leaving = list(_exiting)
+        _exiting.clear()
+    for child, grace in leaving:
+        if child.is_alive() and time.monotonic() > grace:
+            child.kill()
+            child.join()
+        if child.is_alive():
+            with _lock:
+                _exiting.append((child, grace))

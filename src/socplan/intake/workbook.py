@@ -41,6 +41,7 @@ from .extents import column_number
 from .problems import Level, Report, column_letter
 
 HEADER_SCAN_ROWS = 30
+PART_ROWS = 2_000  # milestones handed on at a time while a workbook is still being checked
 T = TypeVar("T")
 RawSheet = list[list[Any]]
 
@@ -558,10 +559,15 @@ def _recommendations(table: _Table, report: Report, vocab: Vocabulary) -> pd.Dat
 
 
 def _milestones(
-    table: _Table, report: Report, vocab: Vocabulary, known_recs: set[str]
+    table: _Table,
+    report: Report,
+    vocab: Vocabulary,
+    known_recs: set[str],
+    on_rows: Callable[[pd.DataFrame], object] | None = None,
+    part_rows: int = PART_ROWS,
 ) -> pd.DataFrame:
     f = table.frame
-    out, problems = _read(table, MS_COLUMNS, vocab)
+    out, problems = _read_milestones(table, vocab, on_rows if report.ok else None, part_rows)
     _report(report, table, MS_COLUMNS, problems, Kind.REF)
     _required_text(report, table, MS_COLUMNS, out)
     _duplicates(report, table, out["ref"], "milestone")
@@ -592,9 +598,6 @@ def _milestones(
             f"the start {_dmy(out['start'][row])} is after the due date {_dmy(out['due'][row])}; correct one of them",
         )
     _report(report, table, MS_COLUMNS, problems, Kind.STATUS, Kind.PERCENT, Kind.FLAG)
-    # A forecast equal to the due date is no change.
-    same = out["forecast"].notna() & (out["forecast"] == out["due"])
-    out["forecast"] = out["forecast"].mask(same)
     moved = out["forecast"].notna() & (out["reason"] == "")
     for row in moved.index[moved]:
         report.error(
@@ -608,6 +611,56 @@ def _milestones(
             "an Off track milestone needs its corrective action in Update; describe what is being done",
         )
     return pd.DataFrame({k: out[k] for k in MILESTONE_FIELDS}, index=f.index)
+
+
+def _read_milestones(
+    table: _Table,
+    vocab: Vocabulary,
+    on_rows: Callable[[pd.DataFrame], object] | None,
+    part_rows: int,
+) -> tuple[dict[str, pd.Series], dict[str, list[norm.CellProblem]]]:
+    """`_read` for the Milestones sheet, a forecast equal to the due date taken as no change.
+
+    With `on_rows`, the rows are read in parts of `part_rows`, and each part is given to
+    `on_rows` as soon as it is read, as the milestones it will be stored as, until a part
+    holds an error or an empty or repeated ref: the import will not go ahead, so that part and
+    the rest are not given (a store would refuse a repeated ref before the report said why).
+    """
+    f = table.frame
+    if on_rows is None or f.empty:
+        whole, found = _read(table, MS_COLUMNS, vocab)
+        _no_change(whole)
+        return whole, found
+    outs: list[dict[str, pd.Series]] = []
+    problems: dict[str, list[norm.CellProblem]] = {}
+    seen: set[str] = set()
+    for start in range(0, len(f), part_rows):
+        part = _Table(table.sheet, f.iloc[start : start + part_rows], table.letters)
+        out, found = _read(part, MS_COLUMNS, vocab)
+        _no_change(out)
+        outs.append(out)
+        for key, cells in found.items():
+            problems.setdefault(key, []).extend((start + i, lv, text) for i, lv, text in cells)
+        if on_rows is None:
+            continue
+        refs = set(out["ref"])
+        if (
+            "" in refs
+            or len(refs) < len(out["ref"])
+            or not seen.isdisjoint(refs)
+            or any(level in ("error", "rag-error") for c in found.values() for _, level, _ in c)
+        ):
+            on_rows = None
+            continue
+        seen |= refs
+        on_rows(pd.DataFrame({k: out[k] for k in MILESTONE_FIELDS}).reset_index(drop=True))
+    return {k: pd.concat([o[k] for o in outs]) for k in outs[0]}, problems
+
+
+def _no_change(out: dict[str, pd.Series]) -> None:
+    """A forecast equal to the due date is no change."""
+    same = out["forecast"].notna() & (out["forecast"] == out["due"])
+    out["forecast"] = out["forecast"].mask(same)
 
 
 def _about_period(sheets: dict[str, RawSheet], report: Report) -> Period | None:
@@ -651,12 +704,18 @@ def parse_workbook(
     known_recommendations: Iterable[str] = (),
     vocabulary: Vocabulary | None = None,
     scope: Scope | None = None,
+    on_milestones: Callable[[pd.DataFrame], object] | None = None,
+    part_rows: int = PART_ROWS,
 ) -> ParsedWorkbook:
     """Read and check a workbook's bytes; the report holds every problem found.
 
     `known_recommendations` are refs already in the plan (a partial return may leave out the
     Recommendations sheet). `period`, when given, must agree with the workbook's About sheet.
     With `scope` (a partner's return), only the scope's milestones of its owner are allowed.
+
+    `on_milestones`, if given, is handed the milestones in parts of `part_rows` while the checks
+    go on, each part as its rows will be in the result (index from 0 in each part). Parts stop at the first
+    error; when the report ends with none, the parts, in order, are all the milestones.
     """
     vocab = vocabulary or Vocabulary()
     report = Report()
@@ -690,7 +749,11 @@ def parse_workbook(
     report.problems += done.later.problems
     # A partner's return may only name the plan's recommendations, never ones of its own.
     known = set(known_recommendations) | (set() if scope else set(recs["ref"]))
-    ms = _milestones(ms_table, report, vocab, known) if ms_table is not None else empty_ms
+    ms = (
+        _milestones(ms_table, report, vocab, known, on_milestones, part_rows)
+        if ms_table is not None
+        else empty_ms
+    )
     if scope is not None and ms_table is not None:
         _check_scope(report, ms_table, ms, scope)
     contacts = None

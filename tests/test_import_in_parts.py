@@ -1,0 +1,155 @@
+"""An import writes its milestones in parts while its workbook is still being checked, and
+keeps them only if the check ends with no errors.
+
+Each test runs on SQLite and on PostgreSQL (see `backend_url`).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+from builders import T, milestone, milestones, recs, template_bytes
+
+from socplan import store as store_module
+from socplan.intake import importer
+from socplan.intake.importer import import_bytes
+from socplan.intake.safety import Limits
+from socplan.periods import Period
+from socplan.store import Store
+from socplan.tables import metadata
+
+Q3, Q4 = Period(2019, 3), Period(2019, 4)
+
+
+@pytest.fixture
+def db_url(backend_url):
+    """This module's databases are on each backend in turn."""
+    return backend_url
+
+
+def plan(n: int) -> pd.DataFrame:
+    """`n` milestones over two recommendations, some with news this quarter."""
+    return milestones(
+        *(
+            milestone(
+                f"R{1 + i % 2}.{i}",
+                due=T("2020-03-31") if i % 3 else T("2019-12-31"),
+                forecast=T("2020-06-30") if i % 4 == 0 else None,
+                reason="Waiting on partners" if i % 4 == 0 else "",
+                progress=float(i),
+            )
+            for i in range(1, n + 1)
+        )
+    )
+
+
+def seeded(url: str) -> Store:
+    """A store holding Q3 (seven milestones), for Q4 to build on."""
+    store = Store(url)
+    store.commit_import(recs(), plan(7), Q3, data=b"q3", file_name="q3.xlsx", imported_by="x")
+    return store
+
+
+def contents(store: Store) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of every table, in a stable order (when imports are stamped left out)."""
+    out = {}
+    with store.engine.connect() as conn:
+        for table in metadata.sorted_tables:
+            columns = [c for c in table.c if c.name not in ("imported_at", "at", "created_at")]
+            rows = conn.execute(sa.select(*columns)).all()
+            out[table.name] = sorted((tuple(map(repr, row)) for row in rows), key=str)
+    return out
+
+
+@pytest.fixture
+def parts(monkeypatch):
+    """Parts of two rows, and the number of parts written."""
+    monkeypatch.setattr(importer, "PART_ROWS", 2)
+    written: list[int] = []
+    add = store_module.ImportInParts.add
+
+    def counting(self, frame):
+        written.append(len(frame))
+        return add(self, frame)
+
+    monkeypatch.setattr(store_module.ImportInParts, "add", counting)
+    return written
+
+
+def test_an_import_in_parts_stores_what_one_in_one_go_stores(db_url, tmp_path, parts):
+    data = template_bytes(Q4, recs(), plan(9))
+    one_go = seeded(f"sqlite:///{tmp_path / 'one-go.db'}")
+    expected = import_bytes(
+        one_go, data, "q4.xlsx", period=Q4, imported_by="x", limits=Limits(isolate=False)
+    )
+    assert parts == []  # checked in this process: the milestones come with the outcome
+    store = seeded(db_url)
+    outcome = import_bytes(store, data, "q4.xlsx", period=Q4, imported_by="x")
+    assert parts == [2, 2, 2, 2, 1]
+    assert outcome.revision == expected.revision
+    assert outcome.report == expected.report
+    assert outcome.parsed is not None and expected.parsed is not None
+    pd.testing.assert_frame_equal(outcome.parsed.milestones, expected.parsed.milestones)
+    assert contents(store) == contents(one_go)
+
+
+def test_an_error_found_after_parts_were_written_leaves_the_database_as_it_was(db_url, parts):
+    store = seeded(db_url)
+    before = contents(store)
+    rows = plan(9)
+    rows.loc[8, ["status", "update"]] = ["Off track", ""]  # checked once every row is read
+    data = template_bytes(Q4, recs(), rows)
+    outcome = import_bytes(store, data, "q4.xlsx", period=Q4, imported_by="x")
+    assert outcome.revision is None
+    assert [str(e) for e in outcome.report.errors] == [
+        "Milestones!K10: an Off track milestone needs its corrective action in Update; "
+        "describe what is being done"
+    ]
+    assert parts == [2, 2, 2, 2, 1]  # all written, then rolled back
+    assert contents(store) == before
+
+
+@pytest.mark.parametrize(
+    ("refs", "message"),
+    [
+        (["R1.1", "R1.2", "R1.3", "R1.1"], "'R1.1' is used twice (also in row 2)"),
+        (["R1.1", "R1.2", "R1.3", ""], "the milestone ref is empty"),
+    ],
+    ids=["repeated in a later part", "empty"],
+)
+def test_a_ref_the_database_would_refuse_is_reported_not_written(db_url, parts, refs, message):
+    store = seeded(db_url)
+    before = contents(store)
+    rows = milestones(*(milestone(ref or "R1.9", recommendation="R1") for ref in refs))
+    rows["ref"] = refs
+    outcome = import_bytes(
+        store, template_bytes(Q4, recs(), rows), "q4.xlsx", period=Q4, imported_by="x"
+    )
+    assert outcome.revision is None
+    [error] = outcome.report.errors
+    assert message in error.message
+    assert parts == [2]  # the part with the ref is not written
+    assert contents(store) == before
+
+
+def test_a_database_that_fails_a_good_workbook_says_so_and_keeps_nothing(
+    db_url, parts, monkeypatch
+):
+    store = seeded(db_url)
+    before = contents(store)
+    write = store_module._Writing.milestones
+    calls = []
+
+    def failing(self, frame):
+        calls.append(len(frame))
+        if len(calls) == 2:
+            raise sa.exc.OperationalError("INSERT", {}, Exception("disk I/O error"))
+        return write(self, frame)
+
+    monkeypatch.setattr(store_module._Writing, "milestones", failing)
+    data = template_bytes(Q4, recs(), plan(9))
+    with pytest.raises(sa.exc.OperationalError, match="disk I/O error"):
+        import_bytes(store, data, "q4.xlsx", period=Q4, imported_by="x")
+    assert calls == [2, 2]  # the parts after a failure are not written
+    assert contents(store) == before
