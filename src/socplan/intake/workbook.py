@@ -714,8 +714,9 @@ def parse_workbook(
     With `scope` (a partner's return), only the scope's milestones of its owner are allowed.
 
     `on_milestones`, if given, is handed the milestones in parts of `part_rows` while the checks
-    go on, each part as its rows will be in the result (index from 0 in each part). Parts stop at the first
-    error; when the report ends with none, the parts, in order, are all the milestones.
+    go on, each part as its rows will be in the result (index from 0 in each part). The parts
+    stop at the first error (or empty or repeated ref); when the report ends with no errors,
+    the parts, in order, are all the milestones.
     """
     vocab = vocabulary or Vocabulary()
     report = Report()
