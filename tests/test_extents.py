@@ -17,9 +17,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from socplan.intake.extents import _usual, _within, far_cell, sheet_extent, sheet_parts
+from socplan.intake.importer import Checking, check, import_bytes
 from socplan.intake.safety import Limits, UnsafeFile, check_workbook_bytes
 from socplan.periods import Period
 from socplan.schema import MS_COLUMNS
+from socplan.store import ImportInParts, Store
 
 Q3 = Period(2019, 3)
 FAR = (
@@ -196,3 +198,64 @@ def test_quick_look_agrees_with_the_full_patterns(tags, limits):
     """The cheap first look clears a chunk only when the full patterns would clear it too."""
     chunk = "".join(tags).encode()
     assert _usual(chunk, *limits) == _within(chunk, *limits)
+
+
+def padded(data: bytes, rows: int = 90_000, columns: int = 8) -> bytes:
+    """The workbook with its Instructions sheet (measured before the Milestones sheet) filled
+    with text, so that measuring the sheets takes a while."""
+
+    def change(xml: bytes) -> bytes:
+        cells = "".join(
+            f'<row r="{r}">'
+            + "".join(
+                f'<c r="{chr(65 + c)}{r}" t="inlineStr"><is><t>{r * 7919 + c:x}</t></is></c>'
+                for c in range(columns)
+            )
+            + "</row>"
+            for r in range(100, 100 + rows)
+        )
+        return xml.replace(b"</sheetData>", cells.encode() + b"</sheetData>")
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        member = dict(sheet_parts(archive))["Instructions"]
+    return rewrite_member(data, member, change)
+
+
+@pytest.fixture
+def fallbacks(monkeypatch):
+    """How many times a check whose child died looked at the file again without parsing it."""
+    calls: list[str | None] = []
+    again = Checking._refusal
+
+    def counting(self):
+        calls.append(again(self))
+        return calls[-1]
+
+    monkeypatch.setattr(Checking, "_refusal", counting)
+    return calls
+
+
+def test_a_refused_sheet_ends_the_check_before_any_cell_is_used(tmp_path, fallbacks, monkeypatch):
+    """In the check's child the sheets are measured while calamine parses them; no cell becomes
+    a value (so no milestone is written) until they have passed."""
+    written = []
+    monkeypatch.setattr(ImportInParts, "add", lambda self, frame: written.append(frame))
+    data = padded(stray_cell(good(), "Milestones", "Z5"))
+    store = Store(f"sqlite:///{tmp_path / 'plan.db'}")
+    outcome = import_bytes(
+        store, data, "plan.xlsx", period=Q3, imported_by="x", limits=Limits(max_sheet_columns=20)
+    )
+    assert [str(e) for e in outcome.report.errors] == [f"Milestones!Z5: {FAR}"]
+    assert outcome.revision is None
+    assert written == []
+    assert fallbacks == []  # refused by the measuring, not found again after a crash
+    assert store.is_empty()
+
+
+def test_a_child_that_dies_building_a_far_sheet_still_names_the_cell(fallbacks):
+    """calamine can reach a far cell's grid (past the child's memory) before the measuring
+    reaches that sheet; the child dies, and the file is measured again without parsing it."""
+    data = padded(stray_cell(good(), "Milestones", "XFD1048576"))
+    outcome = check(data, "plan.xlsx", period=Q3)
+    assert [str(e) for e in outcome.report.errors] == [f"Milestones!XFD1048576: {FAR}"]
+    assert fallbacks == [f"Milestones!XFD1048576: {FAR}"]

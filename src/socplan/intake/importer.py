@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..periods import Period, PeriodError
-from .isolation import ChildFailed, ChildLimits, Isolated, send_part, start_isolated
+from .isolation import (
+    ChildFailed,
+    ChildLimits,
+    Isolated,
+    answer_now,
+    in_child,
+    run_isolated,
+    send_part,
+    start_isolated,
+)
 from .problems import Report
-from .safety import Limits, UnsafeFile, check_workbook_bytes
+from .safety import Limits, UnsafeFile, check_extents, check_workbook_bytes
 from .workbook import PART_ROWS, ParsedWorkbook, Scope, Vocabulary, parse_workbook
 
 if TYPE_CHECKING:  # the store (SQLAlchemy) stays out of the child processes that parse
@@ -67,18 +77,18 @@ class Checking:
     outcome."""
 
     def __init__(self, name: str, period: Period | None, args: tuple[Any, ...], limits: Limits):
-        self._name, self._period = name, period
+        self._name, self._period, self._args = name, period, args
         self._done: Outcome | None = None
         self._child: Isolated[Outcome] | None = None
         if not limits.isolate:
             self._done = _check_here(*args)
             return
-        child = ChildLimits(
+        self._child_limits = ChildLimits(
             memory_mb=limits.parse_memory_mb,
             cpu_seconds=limits.parse_cpu_seconds,
             timeout_seconds=limits.parse_timeout_seconds,
         )
-        self._child = start_isolated(_check_here, *args, limits=child)
+        self._child = start_isolated(_check_here, *args, limits=self._child_limits)
 
     def outcome(self, on_milestones: Callable[[pd.DataFrame], object] | None = None) -> Outcome:
         """What the check found, once it is done; with `in_parts`, the milestones go to
@@ -90,14 +100,25 @@ class Checking:
             self._done = self._child.result(on_milestones)
         except ChildFailed as exc:
             report = Report()
+            # The child may have died parsing a sheet its extent check would have refused
+            # (`_ExtentScan`): that refusal, if there is one, says more than the child's end.
+            refusal = self._refusal()
             report.error(
                 "",
-                f"{self._name}: the workbook could not be read within the limits ({exc.reason}); "
-                "open it in Excel or LibreOffice, remove anything that is not part of the plan "
-                "and save it again as .xlsx or .ods",
+                refusal
+                or f"{self._name}: the workbook could not be read within the limits "
+                f"({exc.reason}); open it in Excel or LibreOffice, remove anything that is not "
+                "part of the plan and save it again as .xlsx or .ods",
             )
             self._done = Outcome(report, self._period)
         return self._done
+
+    def _refusal(self) -> str | None:
+        data, name, _, _, _, _, limits, *_ = self._args
+        try:
+            return run_isolated(_refusal, data, name, limits, limits=self._child_limits)
+        except ChildFailed:
+            return None
 
     def close(self) -> None:
         """Give up on the check (its child process is stopped)."""
@@ -149,13 +170,17 @@ def _check_here(
     scope: Scope | None = None,
     in_parts: int = 0,
 ) -> Outcome:
-    """`check` in this process: refuse hostile files, then read and check the workbook."""
+    """`check` in this process: refuse hostile files, then read and check the workbook.
+
+    In a child process, an xlsx's sheets are measured (`_ExtentScan`) while calamine parses
+    them; nothing of the parse becomes a Python value until they have passed.
+    """
+    concurrent = in_child()
     try:
-        check_workbook_bytes(data, name, limits)
+        kind = check_workbook_bytes(data, name, limits, extents=not concurrent)
     except UnsafeFile as exc:
-        report = Report()
-        report.error("", str(exc))
-        return Outcome(report, period)
+        return _refused(exc, period)
+    scan = _ExtentScan(data, name, limits, period) if concurrent and kind == "xlsx" else None
     sent = 0
 
     def hand_over(part: pd.DataFrame) -> None:
@@ -173,7 +198,13 @@ def _check_here(
         scope=scope,
         on_milestones=hand_over if in_parts else None,
         part_rows=in_parts or PART_ROWS,
+        ready=scan.wait if scan is not None else None,
     )
+    if scan is not None:
+        try:
+            scan.wait()
+        except UnsafeFile as exc:
+            return _refused(exc, period)
     chosen = period or parsed.period
     if chosen is None and parsed.report.ok:
         parsed.report.error(
@@ -184,6 +215,52 @@ def _check_here(
     if handed:  # the caller has them already: not sent twice
         parsed.milestones = parsed.milestones.iloc[:0]
     return Outcome(parsed.report, chosen, parsed, in_parts=handed)
+
+
+def _refused(exc: UnsafeFile, period: Period | None) -> Outcome:
+    report = Report()
+    report.error("", str(exc))
+    return Outcome(report, period)
+
+
+class _ExtentScan:
+    """`check_extents` in a thread of a check's child process, while calamine parses the
+    sheets (it lets go of the interpreter to parse). `wait` is the gate: it returns once the
+    sheets have passed and raises if they have not. A sheet past the limits ends the child at
+    once with its refusal, whatever calamine is doing: a grid it was building (within the
+    child's memory limit) is never used. If calamine dies first (a grid past the memory limit),
+    the parent checks the file again without parsing it (`Checking.outcome`)."""
+
+    def __init__(self, data: bytes, name: str, limits: Limits, period: Period | None):
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(
+            target=self._run, args=(data, name, limits, period), name="socplan-extents"
+        )
+        self._thread.start()
+
+    def _run(self, data: bytes, name: str, limits: Limits, period: Period | None) -> None:
+        try:
+            check_extents(data, name, limits)
+        except UnsafeFile as exc:
+            self._error = exc
+            answer_now(_refused(exc, period))  # ends the child
+        except BaseException as exc:  # raised again by `wait`, in the check's own thread
+            self._error = exc
+
+    def wait(self) -> None:
+        """Return once the sheets have passed; raise if they have not."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+
+def _refusal(data: bytes, name: str, limits: Limits) -> str | None:
+    """Why `check_workbook_bytes` refuses the file, or None (run in a child of its own)."""
+    try:
+        check_workbook_bytes(data, name, limits)
+    except UnsafeFile as exc:
+        return str(exc)
+    return None
 
 
 def import_bytes(

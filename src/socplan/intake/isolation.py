@@ -69,6 +69,26 @@ class _Parts:
 
 
 _parts: _Parts | None = None  # in a child: where `send_part` puts parts
+_answer: tuple[Connection, threading.Lock] | None = None  # in a child: where its result goes
+
+
+def in_child() -> bool:
+    """True in a child process that `start_isolated` started."""
+    return _answer is not None
+
+
+def answer_now(value: Any) -> None:
+    """In a child, answer `value` at once, from any thread, and end the child there and then
+    (whatever its other threads are doing); outside a child, do nothing. No part may be on its
+    way (`send_part`): the caller sees `value` as the result."""
+    if _answer is None:
+        return
+    send, lock = _answer
+    lock.acquire()  # never released: the child ends here
+    try:
+        send.send(("ok", value))
+    finally:
+        os._exit(0)
 
 
 def send_part(value: Any) -> bool:
@@ -139,8 +159,10 @@ def _child(
     # The objects inherited from the parent are left out of the child's garbage collections:
     # traversing them would write to, and so copy, every page of the parent's heap.
     gc.freeze()
-    global _parts
+    global _parts, _answer
     parts = _parts = _Parts(send)
+    answering = threading.Lock()
+    _answer = (send, answering)
     try:
         _limit(limits)
         try:
@@ -154,6 +176,7 @@ def _child(
         result = ("limit", "it needed more than the memory limit")
     except BaseException as exc:  # handed to the parent, which raises it there
         result = ("raised", exc)
+    answering.acquire()  # held for good if `answer_now` has answered (it ends the child)
     try:
         send.send(result)
     except MemoryError:

@@ -11,6 +11,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 from xml.parsers import expat
 
 from ..archives import (
@@ -29,6 +30,7 @@ from . import opendocument as odf
 from .extents import far_cell, sheet_parts
 
 _DEFAULT = Settings()
+Kind = Literal["xlsx", "ods"]
 FAR = (
     "a value far outside the table; delete it (or clear the rows and columns beyond the plan) "
     "and save again"
@@ -69,8 +71,15 @@ class UnsafeFile(Exception):
     """A file refused before parsing; the message is one line saying why."""
 
 
-def check_workbook_bytes(data: bytes, name: str, limits: Limits | None = None) -> None:
-    """Raise UnsafeFile unless `data` looks like a plain, unencrypted, macro-free xlsx or ods."""
+def check_workbook_bytes(
+    data: bytes, name: str, limits: Limits | None = None, *, extents: bool = True
+) -> Kind:
+    """Raise UnsafeFile unless `data` looks like a plain, unencrypted, macro-free xlsx or ods;
+    return which it is.
+
+    Without `extents`, an xlsx's sheets are not measured: the caller runs `check_extents`
+    itself, before any reader builds a sheet's grid in Python (see `importer`).
+    """
     limits = limits or Limits()
     if len(data) > limits.max_file_bytes:
         raise UnsafeFile(
@@ -99,7 +108,18 @@ def check_workbook_bytes(data: bytes, name: str, limits: Limits | None = None) -
             f"{name}: this is not an Excel workbook (.xlsx) or an OpenDocument spreadsheet "
             "(.ods); open it in Excel or LibreOffice and save it as one"
         )
-    _check_zip(data, name, limits)
+    return _check_zip(data, name, limits, extents)
+
+
+def check_extents(data: bytes, name: str, limits: Limits | None = None) -> None:
+    """Raise UnsafeFile if a sheet of an xlsx that passed `check_workbook_bytes(...,
+    extents=False)` reaches past the limits (named by its farthest cell)."""
+    limits = limits or Limits()
+    try:
+        archive, _ = open_zip(data)
+        _check_extents(archive, name, limits)
+    except ZIP_ERRORS as exc:
+        raise _damaged(name, exc) from None
 
 
 def read_workbook_file(path: Path, limits: Limits | None = None) -> bytes:
@@ -130,7 +150,7 @@ def check_workbook_file(path: Path, limits: Limits | None = None) -> bytes:
     return data
 
 
-def _check_zip(data: bytes, name: str, limits: Limits) -> None:
+def _check_zip(data: bytes, name: str, limits: Limits, extents: bool) -> Kind:
     try:
         archive, infos = open_zip(data)
     except ZIP_ERRORS:
@@ -166,7 +186,7 @@ def _check_zip(data: bytes, name: str, limits: Limits) -> None:
         )
     if odf.is_opendocument(names):
         _check_opendocument(archive, name, limits)
-        return
+        return "ods"
     lowered = {n.lower() for n in names}
     executable = code_part(names)
     if executable is not None:
@@ -188,15 +208,31 @@ def _check_zip(data: bytes, name: str, limits: Limits) -> None:
                 f"{name}: the workbook is macro-enabled (it declares {declared}); save it as an "
                 "Excel Workbook (.xlsx)"
             )
+        if extents:
+            _check_extents(archive, name, limits)
+    except _READ_ERRORS as exc:
+        raise _damaged(name, exc) from None
+    return "xlsx"
+
+
+_READ_ERRORS = (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError)
+
+
+def _check_extents(archive: zipfile.ZipFile, name: str, limits: Limits) -> None:
+    try:
         for sheet, member in sheet_parts(archive):
             cell = far_cell(archive, member, limits.max_sheet_rows, limits.max_sheet_columns)
             if cell is not None:
                 raise UnsafeFile(f"{sheet}!{cell}: {FAR}")
-    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError) as exc:
-        raise UnsafeFile(
-            f"{name}: the file is damaged ({type(exc).__name__}); open it in Excel and save it "
-            "again as .xlsx"
-        ) from None
+    except _READ_ERRORS as exc:
+        raise _damaged(name, exc) from None
+
+
+def _damaged(name: str, exc: BaseException) -> UnsafeFile:
+    return UnsafeFile(
+        f"{name}: the file is damaged ({type(exc).__name__}); open it in Excel and save it "
+        "again as .xlsx"
+    )
 
 
 _ODF_KINDS = {

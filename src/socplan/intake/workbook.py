@@ -156,6 +156,7 @@ def read_sheets(
     name: str,
     report: Report,
     meanwhile: Callable[[dict[str, RawSheet]], T] | None = None,
+    ready: Callable[[], object] | None = None,
 ) -> tuple[dict[str, RawSheet], T | None] | None:
     """Every sheet of a workbook as rows of cell values (empty for those a plan does not use),
     and what `meanwhile` returned; None (with an error) if the workbook is unreadable.
@@ -163,12 +164,16 @@ def read_sheets(
     In an .xlsx the Milestones sheet, by far the largest, is read in a thread of its own
     (calamine lets go of the interpreter while it parses) while the other sheets are read and
     given to `meanwhile` (the Milestones sheet still empty in them); otherwise everything is
-    read first and `meanwhile` is given it all.
+    read first and `meanwhile` is given it all. `ready`, if given, is called once calamine has
+    parsed a sheet and before its cells become Python values (each time; it may raise).
     """
     from python_calamine import CalamineWorkbook
 
     def rows(book: Any, sheet: str) -> RawSheet:
-        return cast(RawSheet, book.get_sheet_by_name(sheet).to_python(skip_empty_area=False))
+        parsed = book.get_sheet_by_name(sheet)
+        if ready is not None:
+            ready()
+        return cast(RawSheet, parsed.to_python(skip_empty_area=False))
 
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
@@ -706,6 +711,7 @@ def parse_workbook(
     scope: Scope | None = None,
     on_milestones: Callable[[pd.DataFrame], object] | None = None,
     part_rows: int = PART_ROWS,
+    ready: Callable[[], object] | None = None,
 ) -> ParsedWorkbook:
     """Read and check a workbook's bytes; the report holds every problem found.
 
@@ -716,7 +722,7 @@ def parse_workbook(
     `on_milestones`, if given, is handed the milestones in parts of `part_rows` while the checks
     go on, each part as its rows will be in the result (index from 0 in each part). The parts
     stop at the first error (or empty or repeated ref); when the report ends with no errors,
-    the parts, in order, are all the milestones.
+    the parts, in order, are all the milestones. `ready` is as for `read_sheets`.
     """
     vocab = vocabulary or Vocabulary()
     report = Report()
@@ -738,7 +744,7 @@ def parse_workbook(
         recs = _recommendations(rec_table, later, vocab) if rec_table is not None else empty_recs
         return _Early(about, rec_table, recs, first, later, extra)
 
-    read = read_sheets(data, name, report, early)
+    read = read_sheets(data, name, report, early, ready)
     if read is None or read[1] is None:
         return ParsedWorkbook(empty_recs, empty_ms, None, report)
     sheets, done = read[0], read[1]
