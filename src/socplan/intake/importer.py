@@ -234,7 +234,7 @@ class _ExtentScan:
     def __init__(self, data: bytes, name: str, limits: Limits, period: Period | None):
         self._error: BaseException | None = None
         self._thread = threading.Thread(
-            target=self._run, args=(data, name, limits, period), name="socplan-extents"
+            target=self._run, args=(data, name, limits, period), name="socplan-extents", daemon=True
         )
         self._thread.start()
 
