@@ -114,9 +114,10 @@ class Checking:
         return self._done
 
     def _refusal(self) -> str | None:
+        """Why the file is refused, checked again in a child of its own without parsing it."""
         data, name, _, _, _, _, limits, *_ = self._args
         try:
-            return run_isolated(_refusal, data, name, limits, limits=self._child_limits)
+            return run_isolated(_refusal_of, data, name, limits, limits=self._child_limits)
         except ChildFailed:
             return None
 
@@ -254,7 +255,7 @@ class _ExtentScan:
             raise self._error
 
 
-def _refusal(data: bytes, name: str, limits: Limits) -> str | None:
+def _refusal_of(data: bytes, name: str, limits: Limits) -> str | None:
     """Why `check_workbook_bytes` refuses the file, or None (run in a child of its own)."""
     try:
         check_workbook_bytes(data, name, limits)
