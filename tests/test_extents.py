@@ -240,6 +240,7 @@ def test_a_refused_sheet_ends_the_check_before_any_cell_is_used(tmp_path, fallba
     a value (so no milestone is written) until they have passed."""
     written = []
     monkeypatch.setattr(ImportInParts, "add", lambda self, frame: written.append(frame))
+    monkeypatch.setattr(ImportInParts, "add_recommendations", lambda self, f: written.append(f))
     data = padded(stray_cell(good(), "Milestones", "Z5"))
     store = Store(f"sqlite:///{tmp_path / 'plan.db'}")
     outcome = import_bytes(

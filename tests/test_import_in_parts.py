@@ -64,7 +64,7 @@ def contents(store: Store) -> dict[str, list[tuple[object, ...]]]:
 
 @pytest.fixture
 def parts(monkeypatch):
-    """Parts of two rows, and the number of parts written."""
+    """Parts of two rows, and the rows of each part of milestones written."""
     monkeypatch.setattr(importer, "PART_ROWS", 2)
     written: list[int] = []
     add = store_module.ImportInParts.add
@@ -77,21 +77,54 @@ def parts(monkeypatch):
     return written
 
 
-def test_an_import_in_parts_stores_what_one_in_one_go_stores(db_url, tmp_path, parts):
-    data = template_bytes(Q4, recs(), plan(9))
+@pytest.fixture
+def recommendations(monkeypatch):
+    """The rows of each set of recommendations written ahead of the milestones."""
+    written: list[int] = []
+    add = store_module.ImportInParts.add_recommendations
+
+    def counting(self, frame):
+        written.append(len(frame))
+        return add(self, frame)
+
+    monkeypatch.setattr(store_module.ImportInParts, "add_recommendations", counting)
+    return written
+
+
+def test_an_import_in_parts_stores_what_one_in_one_go_stores(
+    db_url, tmp_path, parts, recommendations
+):
+    data = template_bytes(Q4, recs(3), plan(9))
     one_go = seeded(f"sqlite:///{tmp_path / 'one-go.db'}")
     expected = import_bytes(
         one_go, data, "q4.xlsx", period=Q4, imported_by="x", limits=Limits(isolate=False)
     )
-    assert parts == []  # checked in this process: the milestones come with the outcome
+    assert parts == [] and recommendations == []  # checked here: all comes with the outcome
     store = seeded(db_url)
     outcome = import_bytes(store, data, "q4.xlsx", period=Q4, imported_by="x")
+    assert recommendations == [3]
     assert parts == [2, 2, 2, 2, 1]
     assert outcome.revision == expected.revision
     assert outcome.report == expected.report
     assert outcome.parsed is not None and expected.parsed is not None
     pd.testing.assert_frame_equal(outcome.parsed.milestones, expected.parsed.milestones)
+    pd.testing.assert_frame_equal(outcome.parsed.recommendations, expected.parsed.recommendations)
     assert contents(store) == contents(one_go)
+
+
+def test_recommendations_with_an_error_are_not_written(db_url, parts, recommendations):
+    store = seeded(db_url)
+    before = contents(store)
+    bad = recs(3)
+    bad.loc[2, "theme"] = "Pursuit"
+    outcome = import_bytes(
+        store, template_bytes(Q4, bad, plan(9)), "q4.xlsx", period=Q4, imported_by="x"
+    )
+    assert [str(e) for e in outcome.report.errors] == [
+        "Recommendations!C4: 'Pursuit' is not a theme; use one of Pursue, Prevent, Protect, Prepare"
+    ]
+    assert recommendations == [] and parts == []
+    assert contents(store) == before
 
 
 def test_an_error_found_after_parts_were_written_leaves_the_database_as_it_was(db_url, parts):

@@ -926,8 +926,9 @@ class Store:
         """Store `new` as a revision of `period` (`kind`: full, partial or restore) in `conn`
         (with `baselines` read ahead, used if the base is still theirs)."""
         writing = _Writing(self, conn, period, new.data, new.file_name, by, kind, baselines)
+        writing.recommendations(new.recommendations)
         writing.milestones(new.milestones)
-        return writing.finish(new.recommendations)
+        return writing.finish()
 
     @contextmanager
     def import_in_parts(
@@ -1002,7 +1003,7 @@ class Store:
 
 class _Writing:
     """One revision being written in an open transaction: the import and its file first, then
-    the milestones (in one go or in parts), then the recommendations and whatever the base
+    its recommendations and milestones (these in one go or in parts), then whatever the base
     carries forward (`finish`)."""
 
     def __init__(
@@ -1065,13 +1066,17 @@ class _Writing:
         self.refs.update(ms["ref"])
         self.count += len(ms["ref"])
 
-    def finish(self, recommendations: pd.DataFrame) -> Revision:
-        """Write the recommendations and carry forward what the base has that this lacks."""
-        store, conn, import_id = self.store, self.conn, self.import_id
+    def recommendations(self, recommendations: pd.DataFrame) -> None:
+        """Write the revision's recommendations."""
+        store, conn = self.store, self.conn
         recs = store._driver_values(
-            conn, recommendation_rows, recommendations.assign(import_id=import_id)
+            conn, recommendation_rows, recommendations.assign(import_id=self.import_id)
         )
         store._insert_rows(conn, recommendation_rows, recs)
+
+    def finish(self) -> Revision:
+        """Carry forward what the base has that this revision lacks."""
+        store, conn, import_id = self.store, self.conn, self.import_id
         carried = 0
         if self.base_id is not None:
             store._carry_forward(conn, recommendation_rows, self.base_id, import_id, {})
@@ -1089,9 +1094,10 @@ class _Writing:
 
 
 class ImportInParts:
-    """An import whose milestones come in parts while its workbook is still being checked
-    (`Store.import_in_parts`): the transaction opens with the first part and commits only at
-    `finish`, so a workbook whose check ends in an error leaves the database as it was."""
+    """An import whose recommendations and milestones come in parts while its workbook is still
+    being checked (`Store.import_in_parts`): the transaction opens with the first part and
+    commits only at `finish`, so a workbook whose check ends in an error leaves the database as
+    it was."""
 
     def __init__(
         self,
@@ -1107,6 +1113,7 @@ class ImportInParts:
         self._stack = ExitStack()
         self._writing: _Writing | None = None
         self._parts: list[pd.DataFrame] = []
+        self._recommendations = False
         self._done = False
 
     def _open(self) -> _Writing:
@@ -1114,6 +1121,11 @@ class ImportInParts:
             conn = self._stack.enter_context(self._store.transaction(imports=True))
             self._writing = _Writing(self._store, conn, *self._args)
         return self._writing
+
+    def add_recommendations(self, recommendations: pd.DataFrame) -> None:
+        """Write the recommendations (all of them, once)."""
+        self._open().recommendations(recommendations)
+        self._recommendations = True
 
     def add(self, milestones: pd.DataFrame) -> None:
         """Write the next part of the milestones (in the workbook's order)."""
@@ -1131,9 +1143,12 @@ class ImportInParts:
         recommendations: pd.DataFrame,
         after: Callable[[Connection, list[Revision]], None] | None = None,
     ) -> Revision:
-        """Write the recommendations, carry forward and commit (`after` as for `commit_import`)."""
+        """Write the recommendations (unless added already), carry forward and commit
+        (`after` as for `commit_import`)."""
         writing = self._open()
-        revision = writing.finish(recommendations)
+        if not self._recommendations:
+            writing.recommendations(recommendations)
+        revision = writing.finish()
         if after is not None:
             after(writing.conn, [revision])
         self._done = True

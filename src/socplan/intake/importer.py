@@ -90,14 +90,16 @@ class Checking:
         )
         self._child = start_isolated(_check_here, *args, limits=self._child_limits)
 
-    def outcome(self, on_milestones: Callable[[pd.DataFrame], object] | None = None) -> Outcome:
-        """What the check found, once it is done; with `in_parts`, the milestones go to
-        `on_milestones` in parts while the check goes on (see `parse_workbook`)."""
+    def outcome(
+        self, on_part: Callable[[tuple[str, pd.DataFrame]], object] | None = None
+    ) -> Outcome:
+        """What the check found, once it is done; with `in_parts`, the parts go to `on_part`
+        while the check goes on (see `start_check`)."""
         if self._done is not None:
             return self._done
         assert self._child is not None
         try:
-            self._done = self._child.result(on_milestones)
+            self._done = self._child.result(on_part)
         except ChildFailed as exc:
             report = Report()
             # The child may have died parsing a sheet its extent check would have refused
@@ -141,9 +143,10 @@ def start_check(
 ) -> Checking:
     """`check`, started (in its child process, unless `limits.isolate` is off).
 
-    With `in_parts` (and a child process), the child hands over the milestones in parts of that
-    many rows as they are checked, for `Checking.outcome` to pass on, and leaves them out of the
-    outcome's `parsed` when they all went that way (`Outcome.in_parts`).
+    With `in_parts` (and a child process), the child hands over the recommendations once they
+    are checked, and the milestones in parts of that many rows as they are checked, for
+    `Checking.outcome` to pass on as ("recommendations" or "milestones", frame); it leaves the
+    milestones out of the outcome's `parsed` when they all went that way (`Outcome.in_parts`).
     """
     limits = limits or Limits()
     args = (
@@ -186,8 +189,11 @@ def _check_here(
 
     def hand_over(part: pd.DataFrame) -> None:
         nonlocal sent
-        if send_part(part):
+        if send_part(("milestones", part)):
             sent += len(part)
+
+    def hand_over_recommendations(recommendations: pd.DataFrame) -> None:
+        send_part(("recommendations", recommendations))
 
     parsed = parse_workbook(
         data,
@@ -200,6 +206,7 @@ def _check_here(
         on_milestones=hand_over if in_parts else None,
         part_rows=in_parts or PART_ROWS,
         ready=scan.wait if scan is not None else None,
+        on_recommendations=hand_over_recommendations if in_parts else None,
     )
     if scan is not None:
         try:
@@ -331,14 +338,19 @@ def import_bytes(
     ) as importing:
         failed: list[Exception] = []
 
-        def write(part: pd.DataFrame) -> None:
+        def write(part: tuple[str, pd.DataFrame]) -> None:
             # A part that will not store (its rows would break a rule of the database) is
             # left for the report to explain; it stops the writing, not the check.
-            if not failed:
-                try:
-                    importing.add(part)
-                except Exception as exc:
-                    failed.append(exc)
+            if failed:
+                return
+            kind, rows = part
+            try:
+                if kind == "recommendations":
+                    importing.add_recommendations(rows)
+                else:
+                    importing.add(rows)
+            except Exception as exc:
+                failed.append(exc)
 
         outcome = checking.outcome(write)
         if not outcome.report.ok or outcome.parsed is None or outcome.period != period:

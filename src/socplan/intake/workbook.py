@@ -712,6 +712,7 @@ def parse_workbook(
     on_milestones: Callable[[pd.DataFrame], object] | None = None,
     part_rows: int = PART_ROWS,
     ready: Callable[[], object] | None = None,
+    on_recommendations: Callable[[pd.DataFrame], object] | None = None,
 ) -> ParsedWorkbook:
     """Read and check a workbook's bytes; the report holds every problem found.
 
@@ -722,7 +723,10 @@ def parse_workbook(
     `on_milestones`, if given, is handed the milestones in parts of `part_rows` while the checks
     go on, each part as its rows will be in the result (index from 0 in each part). The parts
     stop at the first error (or empty or repeated ref); when the report ends with no errors,
-    the parts, in order, are all the milestones. `ready` is as for `read_sheets`.
+    the parts, in order, are all the milestones. `on_recommendations`, if given, is handed the
+    recommendations as they will be in the result once they are checked (while the Milestones
+    sheet is still being read), unless they or the sheets before them hold an error. `ready`
+    is as for `read_sheets`.
     """
     vocab = vocabulary or Vocabulary()
     report = Report()
@@ -742,6 +746,8 @@ def parse_workbook(
             )
         rec_table = _table(sheets, RECOMMENDATIONS, REC_COLUMNS, first, not partial, extra)
         recs = _recommendations(rec_table, later, vocab) if rec_table is not None else empty_recs
+        if on_recommendations is not None and report.ok and first.ok and later.ok:
+            on_recommendations(recs.reset_index(drop=True))
         return _Early(about, rec_table, recs, first, later, extra)
 
     read = read_sheets(data, name, report, early, ready)
