@@ -12,7 +12,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from builders import basic_milestones, recs, rewrite_member, stray_cell, template_bytes
+from builders import basic_milestones, recs, rewrite_member, sheet_bytes, stray_cell, template_bytes
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -260,3 +260,28 @@ def test_a_child_that_dies_building_a_far_sheet_still_names_the_cell(fallbacks):
     outcome = check(data, "plan.xlsx", period=Q3)
     assert [str(e) for e in outcome.report.errors] == [f"Milestones!XFD1048576: {FAR}"]
     assert fallbacks == [f"Milestones!XFD1048576: {FAR}"]
+
+
+def test_a_workbook_with_only_a_milestones_sheet_is_measured_before_anything_is_written(
+    tmp_path, monkeypatch
+):
+    """A partial return may hold no sheet but Milestones (read in a thread of its own): the
+    recommendations it lacks are handed on only once its sheets have passed."""
+    written = []
+    monkeypatch.setattr(ImportInParts, "add", lambda self, frame: written.append(frame))
+    monkeypatch.setattr(ImportInParts, "add_recommendations", lambda self, f: written.append(f))
+    header = [c.name for c in MS_COLUMNS]
+    data = sheet_bytes({"Instructions": [["Fill in the Milestones sheet"]], "Milestones": [header]})
+    data = padded(stray_cell(data, "Milestones", "Z5"))
+    store = Store(f"sqlite:///{tmp_path / 'plan.db'}")
+    outcome = import_bytes(
+        store,
+        data,
+        "plan.xlsx",
+        period=Q3,
+        imported_by="x",
+        partial=True,
+        limits=Limits(max_sheet_columns=20),
+    )
+    assert [str(e) for e in outcome.report.errors] == [f"Milestones!Z5: {FAR}"]
+    assert written == []

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-from builders import T, milestone, milestones, recs, template_bytes
+from builders import T, edit, milestone, milestones, recs, template_bytes
 
 from socplan import store as store_module
 from socplan.intake import importer
@@ -91,10 +91,28 @@ def recommendations(monkeypatch):
     return written
 
 
+def fractions() -> bytes:
+    """Progress as fractions (Excel's percent cells), the last part (of two rows) all 1.0:
+    read on its own, that part would be 1%, not 100%."""
+    rows = plan(9)
+    rows["progress"] = [0.5, 0.25, 0.1, 0.2, 0.3, 0.4, 0.6, 0.7, 1.0]
+    return template_bytes(Q4, recs(3), rows)
+
+
+def warnings() -> bytes:
+    """Warnings in several parts (a due date of TBC means none)."""
+    return edit(template_bytes(Q4, recs(3), plan(9)), {"Milestones": {"F2": "TBC", "F8": "tbc"}})
+
+
+@pytest.mark.parametrize(
+    "workbook",
+    [lambda: template_bytes(Q4, recs(3), plan(9)), fractions, warnings],
+    ids=["numbers", "fractions", "warnings"],
+)
 def test_an_import_in_parts_stores_what_one_in_one_go_stores(
-    db_url, tmp_path, parts, recommendations
+    db_url, tmp_path, parts, recommendations, workbook
 ):
-    data = template_bytes(Q4, recs(3), plan(9))
+    data = workbook()
     one_go = seeded(f"sqlite:///{tmp_path / 'one-go.db'}")
     expected = import_bytes(
         one_go, data, "q4.xlsx", period=Q4, imported_by="x", limits=Limits(isolate=False)
@@ -110,6 +128,31 @@ def test_an_import_in_parts_stores_what_one_in_one_go_stores(
     pd.testing.assert_frame_equal(outcome.parsed.milestones, expected.parsed.milestones)
     pd.testing.assert_frame_equal(outcome.parsed.recommendations, expected.parsed.recommendations)
     assert contents(store) == contents(one_go)
+
+
+def test_a_failed_import_in_parts_reports_what_one_in_one_go_reports(db_url, tmp_path, parts):
+    data = edit(
+        template_bytes(Q4, recs(3), plan(9)),
+        {
+            "Milestones": {
+                **{"O1": "RAG", "O5": "X"},  # a RAG column beside Status, one rating wrong
+                **{"I2": "Done!", "J3": "lots", "I7": "", "F6": "TBC", "J9": 140},
+            }
+        },
+    )
+    one_go = seeded(f"sqlite:///{tmp_path / 'one-go.db'}")
+    expected = import_bytes(
+        one_go, data, "q4.xlsx", period=Q4, imported_by="x", limits=Limits(isolate=False)
+    )
+    assert len(expected.report.errors) == 5 and len(expected.report.warnings) == 1
+    store = seeded(db_url)
+    before = contents(store)
+    outcome = import_bytes(store, data, "q4.xlsx", period=Q4, imported_by="x")
+    assert outcome.revision is None
+    assert outcome.report == expected.report  # the same problems, in the same order
+    assert outcome.parsed is not None and expected.parsed is not None
+    pd.testing.assert_frame_equal(outcome.parsed.milestones, expected.parsed.milestones)
+    assert contents(store) == before
 
 
 def test_recommendations_with_an_error_are_not_written(db_url, parts, recommendations):

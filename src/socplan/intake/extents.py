@@ -1,4 +1,5 @@
-"""How far each sheet of an xlsx reaches, read from its XML before any parser builds a grid.
+"""How far each sheet of an xlsx reaches, read from its XML before any grid is used (before
+any parser runs, or, in the limited child, while calamine parses: `importer._ExtentScan`).
 
 A spreadsheet reader allocates a grid from the first to the farthest cell, so one value at
 `XFD1048576` makes a 7 KB file ask for billions of cells. The extent is read by streaming each

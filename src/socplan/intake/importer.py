@@ -98,13 +98,22 @@ class Checking:
         if self._done is not None:
             return self._done
         assert self._child is not None
+        measured = False
+
+        def take(part: tuple[str, Any]) -> None:
+            nonlocal measured
+            if part[0] == MEASURED:
+                measured = True
+            elif on_part is not None:
+                on_part(part)
+
         try:
-            self._done = self._child.result(on_part)
+            self._done = self._child.result(take)
         except ChildFailed as exc:
             report = Report()
-            # The child may have died parsing a sheet its extent check would have refused
+            # The child may have died parsing a sheet before its extent check could refuse it
             # (`_ExtentScan`): that refusal, if there is one, says more than the child's end.
-            refusal = self._refusal()
+            refusal = None if measured else self._refusal()
             report.error(
                 "",
                 refusal
@@ -146,7 +155,8 @@ def start_check(
     With `in_parts` (and a child process), the child hands over the recommendations once they
     are checked, and the milestones in parts of that many rows as they are checked, for
     `Checking.outcome` to pass on as ("recommendations" or "milestones", frame); it leaves the
-    milestones out of the outcome's `parsed` when they all went that way (`Outcome.in_parts`).
+    milestones out of the outcome's `parsed` when they all went that way and the check found
+    no errors (`Outcome.in_parts`).
     """
     limits = limits or Limits()
     args = (
@@ -184,7 +194,11 @@ def _check_here(
         kind = check_workbook_bytes(data, name, limits, extents=not concurrent)
     except UnsafeFile as exc:
         return _refused(exc, period)
-    scan = _ExtentScan(data, name, limits, period) if concurrent and kind == "xlsx" else None
+    scan = None
+    if concurrent and kind == "xlsx":
+        scan = _ExtentScan(data, name, limits, period)
+    else:
+        send_part((MEASURED, None))
     sent = 0
 
     def hand_over(part: pd.DataFrame) -> None:
@@ -195,34 +209,39 @@ def _check_here(
     def hand_over_recommendations(recommendations: pd.DataFrame) -> None:
         send_part(("recommendations", recommendations))
 
-    parsed = parse_workbook(
-        data,
-        name,
-        period=period,
-        partial=partial,
-        known_recommendations=known_recommendations,
-        vocabulary=vocabulary,
-        scope=scope,
-        on_milestones=hand_over if in_parts else None,
-        part_rows=in_parts or PART_ROWS,
-        ready=scan.wait if scan is not None else None,
-        on_recommendations=hand_over_recommendations if in_parts else None,
-    )
-    if scan is not None:
-        try:
+    try:
+        parsed = parse_workbook(
+            data,
+            name,
+            period=period,
+            partial=partial,
+            known_recommendations=known_recommendations,
+            vocabulary=vocabulary,
+            scope=scope,
+            on_milestones=hand_over if in_parts else None,
+            part_rows=in_parts or PART_ROWS,
+            ready=scan.wait if scan is not None else None,
+            on_recommendations=hand_over_recommendations if in_parts else None,
+        )
+        if scan is not None:
             scan.wait()
-        except UnsafeFile as exc:
-            return _refused(exc, period)
+    except UnsafeFile as exc:  # the extent check's refusal, where it could not end the child
+        return _refused(exc, period)
     chosen = period or parsed.period
     if chosen is None and parsed.report.ok:
         parsed.report.error(
             "--period",
             "no reporting period given and the workbook has no About sheet; give one like --period '2019/20 Q3'",
         )
-    handed = sent > 0 and sent == len(parsed.milestones)
-    if handed:  # the caller has them already: not sent twice
+    handed = sent > 0 and sent == len(parsed.milestones) and parsed.report.ok
+    if handed:  # the caller has them already and will keep them: not sent twice
         parsed.milestones = parsed.milestones.iloc[:0]
     return Outcome(parsed.report, chosen, parsed, in_parts=handed)
+
+
+# The part a check's child sends once the file has passed every check made before parsing:
+# if the child dies after it, the file need not be checked again to say why.
+MEASURED = "measured"
 
 
 def _refused(exc: UnsafeFile, period: Period | None) -> Outcome:
@@ -249,6 +268,7 @@ class _ExtentScan:
     def _run(self, data: bytes, name: str, limits: Limits, period: Period | None) -> None:
         try:
             check_extents(data, name, limits)
+            send_part((MEASURED, None))
         except UnsafeFile as exc:
             self._error = exc
             answer_now(_refused(exc, period))  # ends the child

@@ -44,10 +44,12 @@ class _Parts:
         self._thread: threading.Thread | None = None
         self.failed: BaseException | None = None
 
+    def start(self) -> None:
+        """Start the sending thread (before the child's memory limit: a thread needs a stack)."""
+        self._thread = threading.Thread(target=self._run, name="socplan-parts", daemon=True)
+        self._thread.start()
+
     def put(self, value: Any) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="socplan-parts", daemon=True)
-            self._thread.start()
         self._queue.put((True, value))
 
     def _run(self) -> None:
@@ -167,6 +169,7 @@ def _child(
     answering = threading.Lock()
     _answer = (send, answering)
     try:
+        parts.start()
         _limit(limits)
         try:
             value = func(*args)
@@ -266,7 +269,11 @@ class Isolated(Generic[T]):
                 if status != "part":
                     break
                 if on_part is not None:
+                    started = time.monotonic()
                     on_part(value)
+                    # The caller's time with a part (a database that waits for its lock, say)
+                    # is not the child's: the child may have been held up sending the next one.
+                    self._deadline += time.monotonic() - started
             answered = True
         finally:
             if answered:  # it is on its way out: not waited for (see `_reap`)

@@ -1,8 +1,10 @@
-"""Refuse hostile or non-workbook files before any parser sees them.
+"""Refuse hostile or non-workbook files before any of their cells is used.
 
 The size checks work from the file's first bytes and the zip central directory, so a zip bomb is
 refused without inflating a single member; only then are the content types and each sheet's
 extent read, streaming, each member no further than its declared (and already capped) size.
+All of it runs before any parser sees the file, except an xlsx's extents in the limited child
+process, which are measured while calamine parses it (see `importer._ExtentScan`).
 """
 
 from __future__ import annotations

@@ -209,6 +209,8 @@ def read_sheets(
                     failed[sheet] = exc
                     break  # as when read in turn: the first failure ends the reading
         if meanwhile is not None and not failed:
+            if ready is not None:  # (no other sheet may have been read to call it)
+                ready()
             result = meanwhile(sheets)
     finally:
         if thread is not None:
@@ -630,18 +632,24 @@ def _read_milestones(
     `on_rows` as soon as it is read, as the milestones it will be stored as, until a part
     holds an error or an empty or repeated ref: the import will not go ahead, so that part and
     the rest are not given (a store would refuse a repeated ref before the report said why).
+    What a cell reads as never depends on which part it is in: a column read by the whole of
+    it (progress: fractions only if every number is one) is read whole first. If any cell has
+    a problem, the sheet is read again in one go, so the problems come in the same order.
     """
     f = table.frame
     if on_rows is None or f.empty:
-        whole, found = _read(table, MS_COLUMNS, vocab)
-        _no_change(whole)
-        return whole, found
+        return _read_whole(table, vocab)
+    by_column = tuple(c for c in MS_COLUMNS if c.kind in WHOLE_COLUMN)
+    by_part = tuple(c for c in MS_COLUMNS if c.kind not in WHOLE_COLUMN)
+    whole, problems = _read(table, by_column, vocab)
+    if _has_error(problems):
+        on_rows = None
     outs: list[dict[str, pd.Series]] = []
-    problems: dict[str, list[norm.CellProblem]] = {}
     seen: set[str] = set()
     for start in range(0, len(f), part_rows):
-        part = _Table(table.sheet, f.iloc[start : start + part_rows], table.letters)
-        out, found = _read(part, MS_COLUMNS, vocab)
+        rows = slice(start, start + part_rows)
+        out, found = _read(_Table(table.sheet, f.iloc[rows], table.letters), by_part, vocab)
+        out.update({key: column.iloc[rows] for key, column in whole.items()})
         _no_change(out)
         outs.append(out)
         for key, cells in found.items():
@@ -649,17 +657,31 @@ def _read_milestones(
         if on_rows is None:
             continue
         refs = set(out["ref"])
-        if (
-            "" in refs
-            or len(refs) < len(out["ref"])
-            or not seen.isdisjoint(refs)
-            or any(level in ("error", "rag-error") for c in found.values() for _, level, _ in c)
-        ):
+        refused = "" in refs or len(refs) < len(out["ref"]) or not seen.isdisjoint(refs)
+        if refused or _has_error(found):
             on_rows = None
-            continue
-        seen |= refs
-        on_rows(pd.DataFrame({k: out[k] for k in MILESTONE_FIELDS}).reset_index(drop=True))
+        else:
+            seen |= refs
+            on_rows(pd.DataFrame({k: out[k] for k in MILESTONE_FIELDS}).reset_index(drop=True))
+    if any(problems.values()):
+        return _read_whole(table, vocab)
     return {k: pd.concat([o[k] for o in outs]) for k in outs[0]}, problems
+
+
+# Kinds of column whose cells are read by the whole column (see `norm.progress`).
+WHOLE_COLUMN = (Kind.PERCENT,)
+
+
+def _read_whole(
+    table: _Table, vocab: Vocabulary
+) -> tuple[dict[str, pd.Series], dict[str, list[norm.CellProblem]]]:
+    out, problems = _read(table, MS_COLUMNS, vocab)
+    _no_change(out)
+    return out, problems
+
+
+def _has_error(problems: dict[str, list[norm.CellProblem]]) -> bool:
+    return any(level in ("error", "rag-error") for c in problems.values() for _, level, _ in c)
 
 
 def _no_change(out: dict[str, pd.Series]) -> None:
