@@ -119,6 +119,27 @@ def test_parts_reach_the_caller_in_order_before_the_result():
     assert got == list(range(50))
 
 
+def _part_then_wait_for(path: Path) -> str:
+    send_part("part")
+    while not path.exists():  # until the caller has finished with the part
+        time.sleep(0.01)
+    time.sleep(0.3)
+    return "done"
+
+
+def test_the_callers_time_with_a_part_does_not_count_against_the_child(tmp_path: Path):
+    """A caller slow with a part (a database waiting for its lock) does not make the child run
+    out of time while it goes on after that part."""
+    done = tmp_path / "done"
+    running = start_isolated(_part_then_wait_for, done, limits=ChildLimits(timeout_seconds=1))
+
+    def slowly(part: str) -> None:
+        time.sleep(1.2)  # past the child's time limit
+        done.write_text(part)
+
+    assert running.result(slowly) == "done"
+
+
 def test_outside_a_child_nobody_takes_parts():
     assert send_part("part") is False
 
