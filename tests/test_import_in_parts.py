@@ -104,10 +104,16 @@ def warnings() -> bytes:
     return edit(template_bytes(Q4, recs(3), plan(9)), {"Milestones": {"F2": "TBC", "F8": "tbc"}})
 
 
+def flags() -> bytes:
+    """Public as TRUE in one part and as 1 and 0 in others (True and 1.0 are one dict key)."""
+    changes = {"M2": True, "M3": "No", "M5": 1, "M8": 0, "M10": 1}
+    return edit(template_bytes(Q4, recs(3), plan(9)), {"Milestones": changes})
+
+
 @pytest.mark.parametrize(
     "workbook",
-    [lambda: template_bytes(Q4, recs(3), plan(9)), fractions, warnings],
-    ids=["numbers", "fractions", "warnings"],
+    [lambda: template_bytes(Q4, recs(3), plan(9)), fractions, warnings, flags],
+    ids=["numbers", "fractions", "warnings", "flags"],
 )
 def test_an_import_in_parts_stores_what_one_in_one_go_stores(
     db_url, tmp_path, parts, recommendations, workbook

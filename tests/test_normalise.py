@@ -138,6 +138,19 @@ def test_flags():
     assert problems[0][0] == 4
 
 
+@pytest.mark.parametrize(
+    "cells", [[True, 1.0, 0.0, False, 1, "1"], [1.0, 0.0, 1, "1", True, False]], ids=["", "turned"]
+)
+def test_flags_read_each_cell_alone(cells):
+    """1 and 0 (as Excel gives them, 1.0 and 0.0) are yes and no, whatever came before them
+    (True and 1.0 are one key to a dict)."""
+    values, problems = n.flags(pd.Series(cells, dtype=object))
+    assert list(values) == [n.text(c).lower() in ("true", "1") for c in cells]
+    assert problems == []
+    [maybe] = n.flags(pd.Series([True, 2.0], dtype=object))[1]
+    assert maybe[0] == 1
+
+
 def test_text_cells():
     assert n.text(1.0) == "1" and n.text("  R1 ") == "R1" and n.text(None) == ""
     assert n.split_partners("A; B,C\nD") == ["A", "B", "C", "D"]

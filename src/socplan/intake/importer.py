@@ -225,7 +225,7 @@ def _check_here(
         )
         if scan is not None:
             scan.wait()
-    except UnsafeFile as exc:  # the extent check's refusal, where it could not end the child
+    except UnsafeFile as exc:  # (never in a child, where a refusal ends the child itself)
         return _refused(exc, period)
     chosen = period or parsed.period
     if chosen is None and parsed.report.ok:
@@ -377,13 +377,28 @@ def import_bytes(
             return outcome  # what was written is rolled back
         if failed:  # a workbook with no errors that does not store: the database's doing
             raise failed[0]
-        if not outcome.in_parts:  # none came in parts (a check with no errors sends all)
-            assert importing.milestones().empty, "milestones came in parts, but not all of them"
-            importing.add(outcome.parsed.milestones)
-        outcome.parsed.milestones = importing.milestones()
-        outcome.revision = importing.finish(
-            outcome.parsed.recommendations, after=contacts_writer(store, [outcome], imported_by)
-        )
+        if outcome.in_parts or importing.milestones().empty:
+            if not outcome.in_parts:  # none came in parts: all came with the outcome
+                importing.add(outcome.parsed.milestones)
+            outcome.parsed.milestones = importing.milestones()
+            outcome.revision = importing.finish(
+                outcome.parsed.recommendations, after=contacts_writer(store, [outcome], imported_by)
+            )
+            return outcome
+    # Some came in parts, yet the outcome holds them all (a check with no errors sends all:
+    # never expected). What the parts wrote is rolled back; the workbook is stored in one go.
+    outcome.revision = store.commit_import(
+        outcome.parsed.recommendations,
+        outcome.parsed.milestones,
+        period,
+        data=data,
+        file_name=name,
+        imported_by=imported_by,
+        partial=partial,
+        kind=kind,
+        after=contacts_writer(store, [outcome], imported_by),
+        baselines=baselines,
+    )
     return outcome
 
 

@@ -314,15 +314,16 @@ def progress(series: pd.Series) -> tuple[pd.Series, list[CellProblem]]:
 
 
 def flags(series: pd.Series) -> tuple[pd.Series, list[CellProblem]]:
-    """Normalise a yes/no column (blank means yes)."""
-    cache: dict[object, bool | None] = {}
+    """Normalise a yes/no column (blank means yes; 1 and 0 are yes and no)."""
+    # Cached by type as well: True, 1 and 1.0 are one key to a dict.
+    cache: dict[tuple[type, object], bool | None] = {}
     out: list[bool] = []
     problems: list[CellProblem] = []
     for i, value in enumerate(series.to_numpy(dtype=object)):
-        if value in cache:
-            flag = cache[value]
+        if (type(value), value) in cache:
+            flag = cache[type(value), value]
         else:
-            key = str(value).strip().lower()
+            key = text(value).lower()
             if _is_blank(value) or key in YES_WORDS:
                 flag = True
             elif isinstance(value, bool):
@@ -331,7 +332,7 @@ def flags(series: pd.Series) -> tuple[pd.Series, list[CellProblem]]:
                 flag = False
             else:
                 flag = None
-            cache[value] = flag
+            cache[type(value), value] = flag
         if flag is None:
             problems.append((i, "error", f"'{value}' is not Yes or No; enter Yes or No"))
             flag = True

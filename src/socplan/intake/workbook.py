@@ -633,8 +633,9 @@ def _read_milestones(
     holds an error or an empty or repeated ref: the import will not go ahead, so that part and
     the rest are not given (a store would refuse a repeated ref before the report said why).
     What a cell reads as never depends on which part it is in: a column read by the whole of
-    it (progress: fractions only if every number is one) is read whole first. If any cell has
-    a problem, the sheet is read again in one go, so the problems come in the same order.
+    it (progress: read as fractions only if every plain number in it is from 0 to 1) is read
+    whole first. If any cell has an error, the sheet is read again in one go, so the problems
+    come in the same order (statuses report their RAG errors first).
     """
     f = table.frame
     if on_rows is None or f.empty:
@@ -643,7 +644,7 @@ def _read_milestones(
     by_part = tuple(c for c in MS_COLUMNS if c.kind not in WHOLE_COLUMN)
     whole, problems = _read(table, by_column, vocab)
     if _has_error(problems):
-        on_rows = None
+        return _read_whole(table, vocab)
     outs: list[dict[str, pd.Series]] = []
     seen: set[str] = set()
     for start in range(0, len(f), part_rows):
@@ -663,7 +664,7 @@ def _read_milestones(
         else:
             seen |= refs
             on_rows(pd.DataFrame({k: out[k] for k in MILESTONE_FIELDS}).reset_index(drop=True))
-    if any(problems.values()):
+    if _has_error(problems):
         return _read_whole(table, vocab)
     return {k: pd.concat([o[k] for o in outs]) for k in outs[0]}, problems
 
