@@ -62,33 +62,30 @@ def contents(store: Store) -> dict[str, list[tuple[object, ...]]]:
     return out
 
 
-@pytest.fixture
-def parts(monkeypatch):
-    """Parts of two rows, and the rows of each part of milestones written."""
-    monkeypatch.setattr(importer, "PART_ROWS", 2)
+def counted(monkeypatch, method: str) -> list[int]:
+    """The rows of each frame given to `ImportInParts.<method>` from now on."""
     written: list[int] = []
-    add = store_module.ImportInParts.add
+    add = getattr(store_module.ImportInParts, method)
 
     def counting(self, frame):
         written.append(len(frame))
         return add(self, frame)
 
-    monkeypatch.setattr(store_module.ImportInParts, "add", counting)
+    monkeypatch.setattr(store_module.ImportInParts, method, counting)
     return written
+
+
+@pytest.fixture
+def parts(monkeypatch):
+    """Parts of two rows, and the rows of each part of milestones written."""
+    monkeypatch.setattr(importer, "PART_ROWS", 2)
+    return counted(monkeypatch, "add")
 
 
 @pytest.fixture
 def recommendations(monkeypatch):
     """The rows of each set of recommendations written ahead of the milestones."""
-    written: list[int] = []
-    add = store_module.ImportInParts.add_recommendations
-
-    def counting(self, frame):
-        written.append(len(frame))
-        return add(self, frame)
-
-    monkeypatch.setattr(store_module.ImportInParts, "add_recommendations", counting)
-    return written
+    return counted(monkeypatch, "add_recommendations")
 
 
 def fractions() -> bytes:

@@ -330,23 +330,28 @@ def import_bytes(
     except BaseException:
         checking.close()
         raise
-    if not in_parts or period is None:  # (period: for the type checker)
-        outcome = checking.outcome()
-        if not outcome.report.ok or outcome.parsed is None or outcome.period is None:
-            return outcome
+
+    def in_one_go(outcome: Outcome, chosen: Period) -> Outcome:
+        assert outcome.parsed is not None
         outcome.revision = store.commit_import(
             outcome.parsed.recommendations,
             outcome.parsed.milestones,
-            outcome.period,
+            chosen,
             data=data,
             file_name=name,
             imported_by=imported_by,
             partial=partial,
             kind=kind,
             after=contacts_writer(store, [outcome], imported_by),
-            baselines=baselines if outcome.period == period else None,
+            baselines=baselines if chosen == period else None,
         )
         return outcome
+
+    if not in_parts or period is None:  # (period: for the type checker)
+        outcome = checking.outcome()
+        if not outcome.report.ok or outcome.parsed is None or outcome.period is None:
+            return outcome
+        return in_one_go(outcome, outcome.period)
     with store.import_in_parts(
         period,
         data=data,
@@ -387,19 +392,7 @@ def import_bytes(
             return outcome
     # Some came in parts, yet the outcome holds them all (a check with no errors sends all:
     # never expected). What the parts wrote is rolled back; the workbook is stored in one go.
-    outcome.revision = store.commit_import(
-        outcome.parsed.recommendations,
-        outcome.parsed.milestones,
-        period,
-        data=data,
-        file_name=name,
-        imported_by=imported_by,
-        partial=partial,
-        kind=kind,
-        after=contacts_writer(store, [outcome], imported_by),
-        baselines=baselines,
-    )
-    return outcome
+    return in_one_go(outcome, period)
 
 
 def contacts_writer(
