@@ -1132,6 +1132,11 @@ class ImportInParts:
         self._open().milestones(milestones)
         self._parts.append(milestones)
 
+    @property
+    def has_milestones(self) -> bool:
+        """True once a part of the milestones has been written."""
+        return bool(self._parts)
+
     def milestones(self) -> pd.DataFrame:
         """Every part so far, as one frame."""
         if not self._parts:

@@ -362,15 +362,22 @@ def import_bytes(
         baselines=baselines,
     ) as importing:
         failed: list[Exception] = []
+        written = 0
 
         def write(part: tuple[str, pd.DataFrame]) -> None:
             # A part that will not store (its rows would break a rule of the database) is
             # left for the report to explain; it stops the writing, not the check.
+            nonlocal written
             if failed:
                 return
-            kind, rows = part
+            what, rows = part
+            written += len(rows)
             try:
-                if kind == "recommendations":
+                # Two sheets' rows at most: more is no parse of a workbook that passed its
+                # checks (a child gone wrong), and is not taken in.
+                if written > 2 * limits.max_sheet_rows:
+                    raise ChildFailed("it sent more rows than two sheets may hold")
+                if what == "recommendations":
                     importing.add_recommendations(rows)
                 else:
                     importing.add(rows)
@@ -382,7 +389,7 @@ def import_bytes(
             return outcome  # what was written is rolled back
         if failed:  # a workbook with no errors that does not store: the database's doing
             raise failed[0]
-        if outcome.in_parts or importing.milestones().empty:
+        if outcome.in_parts or not importing.has_milestones:
             if not outcome.in_parts:  # none came in parts: all came with the outcome
                 importing.add(outcome.parsed.milestones)
             outcome.parsed.milestones = importing.milestones()

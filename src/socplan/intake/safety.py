@@ -33,6 +33,8 @@ from .extents import far_cell, sheet_parts
 
 _DEFAULT = Settings()
 Kind = Literal["xlsx", "ods"]
+# What reading a damaged zip member raises (an archive that opened, a member that does not read).
+_READ_ERRORS = (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError)
 FAR = (
     "a value far outside the table; delete it (or clear the rows and columns beyond the plan) "
     "and save again"
@@ -120,7 +122,7 @@ def check_extents(data: bytes, name: str, limits: Limits | None = None) -> None:
     try:
         archive, _ = open_zip(data)
         _check_extents(archive, name, limits)
-    except ZIP_ERRORS as exc:
+    except _READ_ERRORS as exc:
         raise _damaged(name, exc) from None
 
 
@@ -217,17 +219,13 @@ def _check_zip(data: bytes, name: str, limits: Limits, extents: bool) -> Kind:
     return "xlsx"
 
 
-_READ_ERRORS = (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError)
-
-
 def _check_extents(archive: zipfile.ZipFile, name: str, limits: Limits) -> None:
-    try:
-        for sheet, member in sheet_parts(archive):
-            cell = far_cell(archive, member, limits.max_sheet_rows, limits.max_sheet_columns)
-            if cell is not None:
-                raise UnsafeFile(f"{sheet}!{cell}: {FAR}")
-    except _READ_ERRORS as exc:
-        raise _damaged(name, exc) from None
+    """UnsafeFile for the first sheet that reaches past the limits (the caller turns a damaged
+    member's `_READ_ERRORS` into `_damaged`)."""
+    for sheet, member in sheet_parts(archive):
+        cell = far_cell(archive, member, limits.max_sheet_rows, limits.max_sheet_columns)
+        if cell is not None:
+            raise UnsafeFile(f"{sheet}!{cell}: {FAR}")
 
 
 def _damaged(name: str, exc: BaseException) -> UnsafeFile:

@@ -650,6 +650,8 @@ def _read_milestones(
     for start in range(0, len(f), part_rows):
         rows = slice(start, start + part_rows)
         out, found = _read(_Table(table.sheet, f.iloc[rows], table.letters), by_part, vocab)
+        if _has_error(found):  # no import: the rest is read with it, in one go
+            return _read_whole(table, vocab)
         out.update({key: column.iloc[rows] for key, column in whole.items()})
         _no_change(out)
         outs.append(out)
@@ -658,14 +660,11 @@ def _read_milestones(
         if on_rows is None:
             continue
         refs = set(out["ref"])
-        refused = "" in refs or len(refs) < len(out["ref"]) or not seen.isdisjoint(refs)
-        if refused or _has_error(found):
+        if "" in refs or len(refs) < len(out["ref"]) or not seen.isdisjoint(refs):
             on_rows = None
         else:
             seen |= refs
             on_rows(pd.DataFrame({k: out[k] for k in MILESTONE_FIELDS}).reset_index(drop=True))
-    if _has_error(problems):
-        return _read_whole(table, vocab)
     return {k: pd.concat([o[k] for o in outs]) for k in outs[0]}, problems
 
 
