@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 from timing import median_seconds
 
-from socplan.intake import importer
+from socplan.intake import importer, isolation
 from socplan.intake.importer import import_bytes
 from socplan.intake.safety import Limits
 from socplan.intake.template import write_template
@@ -52,9 +52,9 @@ def main(milestones: int = 10_000, repeat: int = 5) -> list[tuple[str, float, st
     def openpyxl_read() -> None:
         pd.read_excel(workbook, engine="openpyxl", sheet_name=None)
 
-    pairs = 3 * repeat  # the import in parts and in one go, alternately
+    pairs = 3 * repeat  # the import, in one go and in a fresh child, in turn
     copies = []
-    for i in range(2 * pairs + repeat + 1):  # a fresh copy of the database per run, made first
+    for i in range(3 * pairs + repeat + 1):  # a fresh copy of the database per run, made first
         copies.append(work / f"run{i}.db")
         shutil.copy(base, copies[-1])
     runs = iter(copies)
@@ -74,13 +74,17 @@ def main(milestones: int = 10_000, repeat: int = 5) -> list[tuple[str, float, st
         finally:
             importer.PART_ROWS = parts
 
-    socplan_import()  # warm: imports, migrations check, caches
-    in_parts, in_one_go = [], []
+    socplan_import()  # warm: imports, migrations check, caches, the check's worker
+    in_parts, in_one_go, fresh = [], [], []
     for _ in range(pairs):
         in_parts.append(median_seconds(socplan_import, 1))
         in_one_go.append(median_seconds(one_go, 1))
+        isolation.stop_workers()  # the next check starts a new child (as a command's does)
+        fresh.append(median_seconds(socplan_import, 1))
     t_import, t_one_go = statistics.median(in_parts), statistics.median(in_one_go)
+    t_fresh = statistics.median(fresh)
     paired = statistics.median(a - b for a, b in zip(in_parts, in_one_go, strict=True))
+    paired_fresh = statistics.median(a - b for a, b in zip(in_parts, fresh, strict=True))
     in_process = Limits(isolate=False)  # the setting isolate_parsing = false
     t_in_process = median_seconds(lambda: socplan_import(in_process), repeat)
     t_pandas = median_seconds(calamine_pandas, repeat)
@@ -109,6 +113,12 @@ def main(milestones: int = 10_000, repeat: int = 5) -> list[tuple[str, float, st
             f"(in parts: {paired * 1000:+.0f} ms, paired)",
         ),
         (
+            "  the same, its check in a new child",
+            t_fresh,
+            f"{t_fresh / t_pandas:.2f}× pandas-calamine",
+            f"(kept worker: {paired_fresh * 1000:+.0f} ms, paired)",
+        ),
+        (
             "  the same, checked in-process",
             t_in_process,
             f"{t_in_process / t_pandas:.2f}× pandas-calamine",
@@ -130,7 +140,7 @@ def main(milestones: int = 10_000, repeat: int = 5) -> list[tuple[str, float, st
     ]
     print(
         f"Import benchmark: {milestones:,} milestones, median of {repeat} runs "
-        f"({pairs} for the import, alternating with the import in one go)"
+        f"({pairs} for the import, in turn with the import in one go and in a new child)"
     )
     for name, seconds, ratio, target in rows:
         print(f"  {name:<42} {seconds * 1000:8.0f} ms  {ratio:<26} {target}")

@@ -48,6 +48,16 @@ def browser_like_test_client(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(Flask, "test_client_class", BrowserLikeClient)
 
 
+@pytest.fixture(autouse=True)
+def no_kept_workers() -> Iterator[None]:
+    """A worker kept for checks (`isolation`) does not outlive its test: one forked earlier
+    would not run what a later test patched."""
+    yield
+    from socplan.intake import isolation
+
+    isolation.stop_workers()
+
+
 PASSWORD = "correct horse battery"
 P = "/plans/main"  # where the pages of a single-plan database's plan (made by its first import) live
 

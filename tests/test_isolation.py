@@ -221,3 +221,175 @@ def test_import_fails_cleanly_and_leaves_the_database_alone(tmp_path: Path, runn
         assert "plan.xlsx: the workbook could not be read within the limits" in result.output
         assert "Traceback" not in result.output
     assert db.read_bytes() == before
+
+
+# -- a worker kept between calls (`reuse`) ---------------------------------------------------
+
+
+def _reused(func, *args, limits: ChildLimits | None = None):
+    return start_isolated(func, *args, limits=limits, reuse=True).result()
+
+
+def test_calls_with_reuse_go_to_one_worker_in_turn():
+    first = _reused(os.getpid)
+    assert first != os.getpid()
+    assert [_reused(os.getpid) for _ in range(3)] == [first] * 3
+    assert run_isolated(os.getpid) != first  # a call without reuse has a child of its own
+
+
+def test_a_worker_sends_each_calls_parts_before_its_result():
+    for _ in range(2):
+        got: list[int] = []
+        assert start_isolated(_parts_then, 30, reuse=True).result(got.append) == "done"
+        assert got == list(range(30))
+    assert len(isolation._workers) == 1
+
+
+def test_a_call_that_raises_leaves_no_worker_behind():
+    pid = _reused(os.getpid)
+    with pytest.raises(ValueError):
+        _reused(int, "not a number")
+    assert isolation._workers == {}
+    assert not _alive(pid)
+    assert _reused(os.getpid) != pid
+
+
+def _alive(pid: int) -> bool:
+    for _ in range(100):  # a worker that is not kept ends by itself, soon
+        if not os.path.exists(f"/proc/{pid}") or _zombie(pid):
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return False
+
+
+def test_a_worker_that_died_between_calls_is_replaced():
+    pid = _reused(os.getpid)
+    os.kill(pid, 9)
+    assert _reused(len, b"abc") == 3  # whether its end was seen before the call or after
+    assert _reused(os.getpid) not in (pid, os.getpid())
+
+
+def test_a_worker_that_went_before_taking_the_call_is_replaced(monkeypatch):
+    """A worker may end (idle) just as a call is sent it: the call goes to another child."""
+    pid = _reused(os.getpid)
+    worker = isolation._workers[ChildLimits()]
+    worker.process.kill()
+    worker.process.join()
+    monkeypatch.setattr(worker.process, "is_alive", lambda: True)  # not yet known to be gone
+    assert _reused(os.getpid) not in (pid, os.getpid())
+
+
+def test_each_call_to_a_worker_has_its_own_processor_time():
+    limits = ChildLimits(cpu_seconds=1, timeout_seconds=60)
+    pids = {_reused(_spin, 0.7, limits=limits) for _ in range(3)}  # 2.1 s in all
+    assert len(pids) == 1
+
+
+def _spin(seconds: float) -> int:
+    start = time.process_time()
+    while time.process_time() - start < seconds:
+        pass
+    return os.getpid()
+
+
+def test_a_call_past_its_processor_time_stops_the_worker():
+    limits = ChildLimits(cpu_seconds=1, timeout_seconds=60)
+    pid = _reused(os.getpid, limits=limits)
+    with pytest.raises(ChildFailed, match="processor time"):
+        _reused(sum, range(10**12), limits=limits)
+    assert not _alive(pid)
+    assert _reused(len, b"ab", limits=limits) == 2
+
+
+def test_a_worker_keeps_its_memory_limit():
+    limits = ChildLimits(memory_mb=256)
+    pid = _reused(os.getpid, limits=limits)
+    with pytest.raises(ChildFailed, match="memory"):
+        _reused(bytearray, 8 * 1024**3, limits=limits)
+    assert not _alive(pid)
+    assert _reused(len, b"abc", limits=limits) == 3
+
+
+def test_a_worker_past_its_time_is_stopped():
+    limits = ChildLimits(timeout_seconds=1)
+    pid = _reused(os.getpid, limits=limits)
+    with pytest.raises(ChildFailed, match="longer than 1 s"):
+        _reused(time.sleep, 60, limits=limits)
+    assert not _alive(pid)
+
+
+def test_a_call_that_leaves_a_thread_running_leaves_no_worker_behind():
+    pid = _reused(_answer_then_linger)
+    assert isolation._workers == {}
+    assert _reused(os.getpid) != pid
+
+
+def test_a_worker_that_answered_at_once_is_not_sent_another_call():
+    pid = _reused(_answer_at_once)
+    assert pid != os.getpid()
+    assert isolation._workers == {}
+    assert _reused(os.getpid) != pid
+
+
+def _answer_at_once() -> int:
+    threading.Thread(target=isolation.answer_now, args=(os.getpid(),)).start()
+    time.sleep(60)
+    return 0
+
+
+def test_giving_up_on_a_call_stops_its_worker(tmp_path: Path):
+    note = tmp_path / "pid"
+    running = start_isolated(_note_pid_then, note, 60, reuse=True)
+    pid = _wait_for(note)
+    running.close()
+    assert not _alive(pid)
+    assert isolation._workers == {}
+
+
+def test_a_worker_idle_too_long_ends(monkeypatch):
+    monkeypatch.setattr(isolation, "WORKER_IDLE_SECONDS", 0.2)
+    pid = _reused(os.getpid)
+    assert not _alive(pid)
+    assert _reused(os.getpid) != pid  # the call went to a child of its own
+
+
+def test_a_worker_grown_past_what_is_kept_ends(monkeypatch):
+    monkeypatch.setattr(isolation, "WORKER_KEEP_MB", 16)
+    pid = _reused(_hold, 64)
+    assert not _alive(pid)
+    assert isolation._workers == {}
+
+
+_held: list[bytes] = []
+
+
+def _hold(mb: int) -> int:
+    _held.append(os.urandom(1024) * (mb * 1024))
+    return os.getpid()
+
+
+def test_calls_at_the_same_time_each_have_a_worker():
+    results: list[int] = []
+    calls = [
+        threading.Thread(target=lambda: results.append(_reused(_note_pid_then_pid, 0.5)))
+        for _ in range(2)
+    ]
+    for call in calls:
+        call.start()
+    for call in calls:
+        call.join()
+    assert len(set(results)) == 2
+    assert len(isolation._workers) == 1  # one is kept; the other stopped
+
+
+def _note_pid_then_pid(seconds: float) -> int:
+    time.sleep(seconds)
+    return os.getpid()

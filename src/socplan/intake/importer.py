@@ -88,7 +88,7 @@ class Checking:
             cpu_seconds=limits.parse_cpu_seconds,
             timeout_seconds=limits.parse_timeout_seconds,
         )
-        self._child = start_isolated(_check_here, *args, limits=self._child_limits)
+        self._child = start_isolated(_check_here, *args, limits=self._child_limits, reuse=True)
 
     def outcome(
         self, on_part: Callable[[tuple[str, pd.DataFrame]], object] | None = None
