@@ -62,21 +62,26 @@ def verdict(ok: bool) -> str:
 
 def import_rows(rows: list[tuple[str, float, str, str]]) -> list[Row]:
     by_name = {name: seconds for name, seconds, _, _ in rows}
+    # bench_import's ratios are the median of each round's (a read and an import in turn).
+    ratio = {name: float(r.split("×")[0]) for name, _, r, _ in rows if "×" in r}
     pandas_read = by_name["calamine read via pandas (baseline)"]
     raw = by_name["calamine read, python-calamine only"]
     openpyxl = by_name["pandas.read_excel(engine='openpyxl')"]
     imported = by_name["socplan import (read, check, store)"]
     in_process = by_name.get("  the same, checked in-process")
     help_s = by_name["socplan --help"]
+    to_pandas = ratio["socplan import (read, check, store)"]
+    to_raw = ratio["socplan import vs python-calamine"]
+    faster = ratio["openpyxl read / socplan import"]
     return [
         (
             "import",
             "10,000-milestone workbook: read, check, store",
             ms(imported),
             f"calamine via pandas {ms(pandas_read)}",
-            f"{imported / pandas_read:.2f}×",
+            f"{to_pandas:.2f}×",
             "≤ 1.5×",
-            verdict(imported / pandas_read <= 1.5),
+            verdict(to_pandas <= 1.5),
         ),
         *(
             [
@@ -85,7 +90,7 @@ def import_rows(rows: list[tuple[str, float, str, str]]) -> list[Row]:
                     "  the same, checked in-process (isolate_parsing off)",
                     ms(in_process),
                     f"calamine via pandas {ms(pandas_read)}",
-                    f"{in_process / pandas_read:.2f}×",
+                    f"{ratio['  the same, checked in-process']:.2f}×",
                     "",
                     "",
                 )
@@ -98,18 +103,18 @@ def import_rows(rows: list[tuple[str, float, str, str]]) -> list[Row]:
             "  the same against python-calamine alone",
             ms(imported),
             f"python-calamine {ms(raw)}",
-            f"{imported / raw:.2f}×",
+            f"{to_raw:.2f}×",
             "≤ 1.5×",
-            verdict(imported / raw <= 1.5),
+            verdict(to_raw <= 1.5),
         ),
         (
             "import",
             "  pandas.read_excel(openpyxl) alone",
             ms(openpyxl),
             f"socplan import {ms(imported)}",
-            f"{openpyxl / imported:.1f}× slower",
+            f"{faster:.1f}× slower",
             "≥ 5× slower",
-            verdict(openpyxl / imported >= 5),
+            verdict(faster >= 5),
         ),
         ("cli", "socplan --help", ms(help_s), "", "", "< 0.5 s", verdict(help_s < 0.5)),
     ]

@@ -7,10 +7,10 @@ to skip a per-cell conversion pandas would redo); everything after the read is p
 from __future__ import annotations
 
 import io
-import operator
+import itertools
 import threading
 import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
@@ -255,6 +255,16 @@ def _blank(value: object) -> bool:
     )
 
 
+def _blanks(column: pd.Series) -> np.ndarray:
+    """`_blank` of each cell of a column (text, the usual case, tested in line: a call per cell
+    costs more than the test)."""
+    return np.fromiter(
+        ((not v.strip()) if type(v) is str else _blank(v) for v in column.to_numpy(dtype=object)),
+        bool,
+        len(column),
+    )
+
+
 def _key(text: object) -> str:
     return " ".join(str(text).replace("\n", " ").split()).strip(" :*").lower()
 
@@ -387,26 +397,18 @@ def _table(
     body = rows[at + 1 :]
     keys = list(positions) + (["rag"] if rag is not None else [])
     idx = [positions[k] for k in positions] + ([rag] if rag is not None else [])
-    cells = _cells(body, idx)
+    cells = _columns(body, idx)
     # Blank rows between data rows are ignored: a row whose first cell holds text is kept at
     # once; any other is kept unless every cell is blank.
-    keep = np.fromiter(
-        (
-            (type(first := t[0]) is str and first.strip() != "") or not all(map(_blank, t))
-            for t in cells
-        ),
-        bool,
-        len(cells),
-    )
-    kept = [t for t, k in zip(cells, keep, strict=True) if k]
-    columns_of = list(zip(*kept, strict=True)) if kept else [()] * len(keys)
-    index = pd.RangeIndex(at + 2, at + 2 + len(body))
+    keep = [type(v) is str and v.strip() != "" for v in cells[0]]
+    for i in [i for i, k in enumerate(keep) if not k]:
+        keep[i] = not all(_blank(column[i]) for column in cells)
+    index: pd.Index = pd.RangeIndex(at + 2, at + 2 + len(body))
+    if not all(keep):
+        cells = [list(itertools.compress(column, keep)) for column in cells]
+        index = index[np.array(keep, dtype=bool)]
     frame = pd.DataFrame(
-        {
-            key: np.fromiter(values, object, len(kept))
-            for key, values in zip(keys, columns_of, strict=True)
-        },
-        index=index[keep],
+        {key: _objects(values) for key, values in zip(keys, cells, strict=True)}, index=index
     )
     for column in columns:
         if column.key not in frame.columns:
@@ -417,15 +419,23 @@ def _table(
     return _Table(sheet, frame, letters)
 
 
-def _cells(body: RawSheet, idx: list[int]) -> list[tuple[Any, ...]]:
-    """The cells of each row at the positions `idx` ("" past the end of a short row)."""
-    pick = operator.itemgetter(*idx)
+def _columns(body: RawSheet, idx: list[int]) -> list[Sequence[Any]]:
+    """The cells of the columns at the positions `idx`, each column top to bottom ("" past the
+    end of a short row)."""
     reach = max(idx) + 1
     if min(map(len, body), default=reach) >= reach:  # calamine's rows are all as wide
-        cells = list(map(pick, body))
-    else:
-        cells = [pick(r) if len(r) >= reach else pick([*r, *[""] * (reach - len(r))]) for r in body]
-    return cells if len(idx) > 1 else [(c,) for c in cells]
+        if len(body) and len(idx) * 2 >= reach:  # most columns wanted: transposed at once
+            every = list(zip(*body, strict=False))  # (as wide as the shortest: enough)
+            return [every[i] for i in idx]
+        return [[row[i] for row in body] for i in idx]
+    return [[row[i] if len(row) > i else "" for row in body] for i in idx]
+
+
+def _objects(values: Sequence[Any]) -> np.ndarray:
+    """A column's cells as an array of objects (never a 2-D array, whatever they hold)."""
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
 
 
 def _runs(column: str, rows: list[int]) -> str:
@@ -443,9 +453,9 @@ def _statuses_from_fills(data: bytes, table: _Table, report: Report, vocab: Voca
     """Empty Status cells (with no RAG beside them) take the status their fill colour shows,
     with one notice listing the cells read so."""
     f = table.frame
-    empty = np.fromiter((_blank(v) for v in f["status"]), bool, len(f))
+    empty = _blanks(f["status"])
     if "rag" in f.columns:
-        empty &= np.fromiter((_blank(v) for v in f["rag"]), bool, len(f))
+        empty &= _blanks(f["rag"])
     if not empty.any() or not vocab.colours:
         return
     letter = table.letters["status"]
@@ -665,7 +675,11 @@ def _read_milestones(
         else:
             seen |= refs
             on_rows(pd.DataFrame({k: out[k] for k in MILESTONE_FIELDS}).reset_index(drop=True))
-    return {k: pd.concat([o[k] for o in outs]) for k in outs[0]}, problems
+    # The parts, one after another, are the sheet's rows: its index is theirs, joined (and
+    # far cheaper to take than to build again from theirs).
+    return {
+        k: pd.concat([o[k] for o in outs], ignore_index=True).set_axis(f.index) for k in outs[0]
+    }, problems
 
 
 # Kinds of column whose cells are read by the whole column (see `norm.progress`).
