@@ -4,8 +4,11 @@ wall-clock time and signals all end in a clean error, and the caller carries on.
 from __future__ import annotations
 
 import os
+import signal
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -277,14 +280,15 @@ def test_a_worker_that_died_between_calls_is_replaced():
     assert _reused(os.getpid) not in (pid, os.getpid())
 
 
-def test_a_worker_that_went_before_taking_the_call_is_replaced(monkeypatch):
-    """A worker may end (idle) just as a call is sent it: the call goes to another child."""
+def test_a_worker_that_went_before_taking_the_call_is_replaced():
+    """A worker may end (idle, or killed) with a call already sent it: the call goes to a child
+    of its own."""
     pid = _reused(os.getpid)
-    worker = isolation._workers[ChildLimits()]
-    worker.process.kill()
-    worker.process.join()
-    monkeypatch.setattr(worker.process, "is_alive", lambda: True)  # not yet known to be gone
-    assert _reused(os.getpid) not in (pid, os.getpid())
+    os.kill(pid, signal.SIGSTOP)  # the call waits in its pipe, not taken
+    running = start_isolated(os.getpid, reuse=True)
+    os.kill(pid, signal.SIGKILL)
+    assert running.result() not in (pid, os.getpid())
+    assert isolation._workers == {}  # (that child was the call's own)
 
 
 def test_each_call_to_a_worker_has_its_own_processor_time():
@@ -303,6 +307,7 @@ def _spin(seconds: float) -> int:
 def test_a_call_past_its_processor_time_stops_the_worker():
     limits = ChildLimits(cpu_seconds=1, timeout_seconds=60)
     pid = _reused(os.getpid, limits=limits)
+    assert isolation._workers[limits].process.pid == pid  # the next call goes to it
     with pytest.raises(ChildFailed, match="processor time"):
         _reused(sum, range(10**12), limits=limits)
     assert not _alive(pid)
@@ -312,10 +317,23 @@ def test_a_call_past_its_processor_time_stops_the_worker():
 def test_a_worker_keeps_its_memory_limit():
     limits = ChildLimits(memory_mb=256)
     pid = _reused(os.getpid, limits=limits)
+    assert isolation._workers[limits].process.pid == pid  # the next call goes to it
     with pytest.raises(ChildFailed, match="memory"):
-        _reused(bytearray, 8 * 1024**3, limits=limits)
+        _reused(_allocate, 512, limits=limits)
     assert not _alive(pid)
     assert _reused(len, b"abc", limits=limits) == 3
+
+
+def test_each_call_to_a_worker_has_its_memory_limit_on_top_of_what_it_holds():
+    limits = ChildLimits(memory_mb=256)
+    pid = _reused(_hold, 128, limits=limits)  # kept: within what a worker may keep
+    assert _reused(_allocate, 192, limits=limits) == pid  # 128 + 192 > 256, yet its own 192 fit
+
+
+def _allocate(mb: int) -> int:
+    block = bytearray(mb * 1024**2)
+    block[::4096] = b"x" * len(block[::4096])  # touched, not only reserved
+    return os.getpid()
 
 
 def test_a_worker_past_its_time_is_stopped():
@@ -354,11 +372,28 @@ def test_giving_up_on_a_call_stops_its_worker(tmp_path: Path):
     assert isolation._workers == {}
 
 
-def test_a_worker_idle_too_long_ends(monkeypatch):
+@pytest.mark.parametrize("threaded", [False, True], ids=["forked", "from the fork server"])
+def test_a_worker_idle_too_long_ends(monkeypatch, threaded):
     monkeypatch.setattr(isolation, "WORKER_IDLE_SECONDS", 0.2)
-    pid = _reused(os.getpid)
-    assert not _alive(pid)
-    assert _reused(os.getpid) != pid  # the call went to a child of its own
+    with _threads(threaded):
+        pid = _reused(os.getpid)
+        assert not _alive(pid)
+        assert _reused(os.getpid) != pid  # the call went to another worker
+
+
+@contextmanager
+def _threads(on: bool) -> Iterator[None]:
+    """With `on`, a second thread runs meanwhile (so children come from the fork server)."""
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    if on:
+        other.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        if on:
+            other.join()
 
 
 def test_a_worker_grown_past_what_is_kept_ends(monkeypatch):
@@ -376,20 +411,63 @@ def _hold(mb: int) -> int:
     return os.getpid()
 
 
-def test_calls_at_the_same_time_each_have_a_worker():
+def test_calls_at_the_same_time_each_have_a_worker(tmp_path: Path):
     results: list[int] = []
     calls = [
-        threading.Thread(target=lambda: results.append(_reused(_note_pid_then_pid, 0.5)))
+        threading.Thread(target=lambda: results.append(_reused(_meet, tmp_path, 2)))
         for _ in range(2)
     ]
     for call in calls:
         call.start()
     for call in calls:
         call.join()
-    assert len(set(results)) == 2
+    assert len(set(results)) == 2  # both ran at once (each waited for the other)
     assert len(isolation._workers) == 1  # one is kept; the other stopped
 
 
-def _note_pid_then_pid(seconds: float) -> int:
-    time.sleep(seconds)
-    return os.getpid()
+def _meet(folder: Path, count: int) -> int:
+    """Wait until `count` calls are here, then answer (their process ids)."""
+    (folder / str(os.getpid())).touch()
+    for _ in range(600):
+        if len(list(folder.iterdir())) >= count:
+            return os.getpid()
+        time.sleep(0.05)
+    raise AssertionError("the other call never came")
+
+
+def test_a_call_that_has_answered_leaves_its_worker_alone():
+    first = start_isolated(os.getpid, reuse=True)
+    pid = first.result()
+    second = start_isolated(_parts_then, 3, reuse=True)  # the same worker, now the second's
+    first.close()
+    with pytest.raises(RuntimeError):
+        first.result()
+    assert second.result() == "done"
+    assert _reused(os.getpid) == pid
+
+
+@pytest.mark.parametrize("wrong", ["refused", "an error"])
+def test_a_check_that_finds_the_file_wrong_leaves_no_worker_behind(wrong):
+    good = template_bytes(Q3, recs(), basic_milestones())
+    assert check(good, "plan.xlsx", period=Q3).report.ok
+    (worker,) = isolation._workers.values()
+    if wrong == "refused":
+        outcome = check(b"not a workbook", "plan.xlsx", period=Q3)
+    else:  # a workbook of another period than the one given
+        outcome = check(good, "plan.xlsx", period=Period(2019, 4))
+    assert not outcome.report.ok
+    assert isolation._workers == {}
+    assert not _alive(worker.process.pid)
+
+
+def test_from_a_threaded_process_a_worker_comes_from_the_fork_server():
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        first = _reused(os.getpid)
+        assert _reused(os.getpid) == first != os.getpid()
+        assert _reused(os.getppid) != os.getpid()  # a child of the fork server, not ours
+    finally:
+        stop.set()
+        other.join()

@@ -12,6 +12,7 @@ from .isolation import (
     ChildLimits,
     Isolated,
     answer_now,
+    dismiss,
     in_child,
     run_isolated,
     send_part,
@@ -236,6 +237,8 @@ def _check_here(
     handed = sent > 0 and sent == len(parsed.milestones) and parsed.report.ok
     if handed:  # the caller has them already and will keep them: not sent twice
         parsed.milestones = parsed.milestones.iloc[:0]
+    if not parsed.report.ok:
+        dismiss()
     return Outcome(parsed.report, chosen, parsed, in_parts=handed)
 
 
@@ -245,6 +248,7 @@ MEASURED = "measured"
 
 
 def _refused(exc: UnsafeFile, period: Period | None) -> Outcome:
+    dismiss()  # (a kept worker that met a hostile file is not kept for the next)
     report = Report()
     report.error("", str(exc))
     return Outcome(report, period)

@@ -5,7 +5,8 @@ From a threaded process (an app server) children come from a fork server, which 
 imported the reader: forking a process whose other threads may hold locks is unsafe, and
 starting a fresh interpreter per file would cost a second or more. A process running one
 thread (the command line) forks itself, which is safe there and saves starting the fork server.
-Either way a call costs a fork and the pickling of its input and result.
+Either way a call costs a fork (unless a kept worker takes it, below) and the pickling of its
+result.
 
 A call may also hand the caller parts of its result while it works (`send_part`), which the
 caller takes as they come (`Isolated.result(on_part=...)`): the caller can act on them while the
@@ -13,11 +14,13 @@ child goes on.
 
 A call started with `reuse` goes to a child kept for such calls (a worker) when one is free: it
 costs neither a fork nor the fresh memory a new process is given page by page (on a small
-server, a tenth of a 10,000-milestone import). The worker takes calls one at a time, each with
-the child's limits (its memory limit holds for its whole life, its processor time is counted per
-call), and is given up, so that the next call starts a fresh one, after any call that did not
-end well (a refusal, an error, its limits, the caller giving up), after a call that left a
-thread running or grew it by more than `WORKER_KEEP_MB`, after `WORKER_CALLS` calls, and after
+server, a tenth of a 10,000-milestone import), and its input is pickled to the worker. The
+worker takes calls one at a time, each with the child's limits (memory on top of what the
+worker holds when the call starts, processor time counted from then), and is given up, so that
+the next call starts a fresh one, after any call that did not end with a result (an error, its
+limits, the caller giving up) or that said so (`dismiss`: a check that found anything wrong with
+its file), after a call that left a thread running or grew it by more than `WORKER_KEEP_MB`
+(resident) or `WORKER_SLACK_MB` (address space), after `WORKER_CALLS` calls, and after
 `WORKER_IDLE_SECONDS` with nothing to do.
 """
 
@@ -25,6 +28,7 @@ from __future__ import annotations
 
 import gc
 import importlib
+import itertools
 import multiprocessing
 import os
 import queue
@@ -34,6 +38,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
+from multiprocessing.reduction import ForkingPickler
 from typing import Any, Generic, TypeVar, cast
 
 T = TypeVar("T")
@@ -92,6 +97,7 @@ class _Parts:
 
 _parts: _Parts | None = None  # in a child: where `send_part` puts parts
 _answer: tuple[Connection, threading.Lock] | None = None  # in a child: where its result goes
+_dismissed = False  # in a worker: the call under way said the worker is not to be kept
 
 
 def in_child() -> bool:
@@ -111,6 +117,13 @@ def answer_now(value: Any) -> None:
         send.send(("ok", value, False))
     finally:
         os._exit(0)
+
+
+def dismiss() -> None:
+    """In a worker, have it stopped once the call under way has answered (the next call starts
+    a fresh child); anywhere else this has no effect."""
+    global _dismissed
+    _dismissed = True
 
 
 def send_part(value: Any) -> bool:
@@ -163,23 +176,24 @@ def _address_space() -> int:
         return 0
 
 
-def _limit(limits: ChildLimits, *, per_call: bool = False) -> None:
-    """The child's limits; with `per_call` (a worker), its processor time is left to
-    `_processor_budget`, call by call."""
+def _limit(limits: ChildLimits, *, slack_mb: int | None = None) -> None:
+    """The child's limits; with `slack_mb` (a worker), its address space may reach that much
+    past the memory limit over its life, and each call's limits are set by `_budget`."""
     import resource
 
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # an abort leaves no core file behind
-    if not per_call:
+    if slack_mb is None:
         cpu = max(1, int(limits.cpu_seconds))
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 2))
     start = _address_space()
     if start:
-        cap = start + limits.memory_mb * 1024 * 1024
+        cap = start + (limits.memory_mb + (slack_mb or 0)) * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
 
 
-def _processor_budget(limits: ChildLimits) -> None:
-    """In a worker: the next call may use `limits.cpu_seconds` of processor time from now."""
+def _budget(limits: ChildLimits) -> None:
+    """In a worker: the next call may add `limits.memory_mb` of address space to what the
+    worker holds now (within its life's cap) and use `limits.cpu_seconds` of processor time."""
     import resource
 
     usage = resource.getrusage(resource.RUSAGE_SELF)
@@ -188,6 +202,10 @@ def _processor_budget(limits: ChildLimits) -> None:
     if hard != resource.RLIM_INFINITY:
         soft = min(soft, hard)
     resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
+    now = _address_space()
+    _, cap = resource.getrlimit(resource.RLIMIT_AS)
+    if now and cap != resource.RLIM_INFINITY:
+        resource.setrlimit(resource.RLIMIT_AS, (min(cap, now + (limits.memory_mb << 20)), cap))
 
 
 def _call(parts: _Parts, func: Callable[..., Any], args: tuple[Any, ...]) -> tuple[str, Any]:
@@ -246,10 +264,11 @@ def _child(
         send.close()
 
 
-# A worker (see the module's docstring) is given up after this many calls, or once it is this
-# much larger than when it started, or idle this long.
+# A worker (see the module's docstring) is given up after this many calls, or once it holds
+# this much more memory (resident) or address space than when it started, or idle this long.
 WORKER_CALLS = 100
 WORKER_KEEP_MB = 256
+WORKER_SLACK_MB = 1024
 WORKER_IDLE_SECONDS = 60.0
 
 
@@ -263,37 +282,41 @@ def _resident() -> int:
 
 
 def _serve(
-    jobs: Connection, send: Connection, limits: ChildLimits, keep: tuple[int, int, float]
+    jobs: Connection, send: Connection, limits: ChildLimits, keep: tuple[int, int, int, float]
 ) -> None:
-    """A worker: calls from `jobs`, one at a time, each acknowledged ("took") before it runs
-    and answered on `send`, until one says the worker is not kept (`keep`: the caller's
-    WORKER_CALLS, WORKER_KEEP_MB and WORKER_IDLE_SECONDS, as a fork server's may differ)."""
-    most_calls, keep_mb, idle_seconds = keep
+    """A worker: calls from `jobs`, one at a time, each acknowledged ("took", its number)
+    before it runs and answered on `send`, until one says the worker is not kept (`keep`: the
+    caller's WORKER_CALLS, WORKER_KEEP_MB, WORKER_SLACK_MB and WORKER_IDLE_SECONDS, as a fork
+    server's may differ)."""
+    most_calls, keep_mb, slack_mb, idle_seconds = keep
     gc.freeze()  # (as in `_child`; the cycles of a call are collected after it, while idle)
     gc.disable()
-    global _parts, _answer
+    global _parts, _answer, _dismissed
     parts = _parts = _Parts(send)
     answering = threading.Lock()
     _answer = (send, answering)
     parts.start()
-    _limit(limits, per_call=True)
-    threads, start = threading.active_count(), _resident()
+    _limit(limits, slack_mb=slack_mb)
+    threads, start, space = threading.active_count(), _resident(), _address_space()
     for calls in range(1, most_calls + 1):
         try:
             if not jobs.poll(idle_seconds):
                 return
-            func, args = jobs.recv()
-            send.send(("took", None))
-            _processor_budget(limits)
+            number, func, args = jobs.recv()
+            _dismissed = False
+            _budget(limits)
+            send.send(("took", number))
             result = _call(parts, func, args)
         except BaseException:  # the caller has gone, or a call it could not make: no more
             return
         kept = (
             result[0] == "ok"
+            and not _dismissed
             and parts.failed is None
             and calls < most_calls
             and threading.active_count() == threads
-            and _resident() - start < keep_mb * 1024 * 1024
+            and _resident() - start < keep_mb << 20
+            and _address_space() - space < slack_mb << 20
         )
         with answering:  # (`answer_now` takes it for good)
             if not _answer_with(send, result, kept) or not kept:
@@ -349,7 +372,7 @@ class _Worker:
         self.limits = limits
         jobs, self.jobs = context.Pipe(duplex=False)
         self.receive, send = context.Pipe(duplex=False)
-        keep = (WORKER_CALLS, WORKER_KEEP_MB, WORKER_IDLE_SECONDS)
+        keep = (WORKER_CALLS, WORKER_KEEP_MB, WORKER_SLACK_MB, WORKER_IDLE_SECONDS)
         self.process = context.Process(target=_serve, args=(jobs, send, limits, keep), daemon=True)
         try:
             self.process.start()
@@ -404,6 +427,9 @@ def stop_workers() -> None:
         worker.stop(kill=True)
 
 
+_numbers = itertools.count(1)  # of the calls sent to workers
+
+
 class Isolated(Generic[T]):
     """A call running in a child process (see `run_isolated`)."""
 
@@ -412,15 +438,18 @@ class Isolated(Generic[T]):
     ):
         self._limits, self._func, self._args = limits, func, args
         self._worker: _Worker | None = None
+        self._finished = False
+        self._number = next(_numbers)
         _reap()
         if reuse:
+            job = ForkingPickler.dumps((self._number, func, args))  # (may raise: nothing sent)
             worker = _take_worker(limits)
             try:
-                worker.jobs.send((func, args))
+                worker.jobs.send_bytes(job)
             except (OSError, EOFError):  # it had gone: the call goes to a child of its own
                 worker.stop(kill=True)
-            except BaseException:  # the call cannot be sent (pickled): raised here
-                _give_back(worker)
+            except BaseException:  # part of the call may have gone: the worker is not kept
+                worker.stop(kill=True)
                 raise
             else:
                 self._worker, self._receive, self._child = worker, worker.receive, worker.process
@@ -449,6 +478,8 @@ class Isolated(Generic[T]):
         Parts the child sends first (`send_part`) go to `on_part` as they arrive, in the order
         sent; if `on_part` raises, the child is stopped and the exception raised here.
         """
+        if self._finished:
+            raise RuntimeError("the call's result has been taken")
         limits = self._limits
         answered = keep = False
         taken = self._worker is None  # a worker says when it has taken the call
@@ -465,10 +496,16 @@ class Isolated(Generic[T]):
                         continue
                     self._child.join(5)
                     raise ChildFailed(_describe(self._child.exitcode, limits)) from None
+                except Exception:  # a message that cannot be read: a child gone wrong
+                    if not taken:
+                        taken = self._lost_worker()
+                        continue
+                    self._child.kill()
+                    raise ChildFailed("its answer could not be read") from None
                 status, value = message[0], message[1]
                 if not taken:
-                    # Anything else is not the answer to this call: a worker gone wrong.
-                    taken = status == "took" or self._lost_worker()
+                    # Anything but this call's number is not the answer to this call.
+                    taken = (status, value) == ("took", self._number) or self._lost_worker()
                     continue
                 if status != "part":
                     keep = bool(message[2])
@@ -492,6 +529,7 @@ class Isolated(Generic[T]):
             else:  # it is on its way out: not waited for (see `_reap`)
                 self._receive.close()
                 _leaving(self._child)
+            self._finished = True  # (a worker given back is another call's: not touched again)
         if status == "ok":
             return cast(T, value)
         if status == "limit":
@@ -504,8 +542,7 @@ class Isolated(Generic[T]):
         assert self._worker is not None
         self._worker.stop(kill=True)
         self._worker = None
-        self._start()
-        self._deadline = time.monotonic() + self._limits.timeout_seconds
+        self._start()  # (within the call's own deadline)
         return True
 
     def close(self) -> None:
@@ -513,7 +550,10 @@ class Isolated(Generic[T]):
         self._end(wait=0)
 
     def _end(self, wait: float) -> None:
-        """Close the pipe; give the child `wait` seconds to finish, then kill it."""
+        """Close the pipe; give the child `wait` seconds to finish, then kill it (nothing once
+        the call has answered)."""
+        if self._finished:
+            return
         if self._worker is not None:  # a worker left in the middle of a call is not kept
             self._worker.stop(kill=True)
             self._worker = None
