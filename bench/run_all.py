@@ -100,12 +100,12 @@ def import_rows(rows: list[tuple[str, float, str, str]]) -> list[Row]:
         ),
         (
             "import",
-            "  the same against python-calamine alone",
+            "  the same against python-calamine alone (stricter than the bar)",
             ms(imported),
             f"python-calamine {ms(raw)}",
             f"{to_raw:.2f}×",
-            "≤ 1.5×",
-            verdict(to_raw <= 1.5),
+            "",
+            "",
         ),
         (
             "import",
