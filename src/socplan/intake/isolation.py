@@ -167,13 +167,23 @@ def _context() -> Any:
         return context
 
 
-def _address_space() -> int:
-    """Bytes of address space this process holds now (0 when the system does not say)."""
+def _statm(field: int) -> int:
+    """Bytes of one of /proc/self/statm's measures (0 when the system does not say)."""
     try:
         with open("/proc/self/statm") as handle:
-            return int(handle.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+            return int(handle.read().split()[field]) * os.sysconf("SC_PAGE_SIZE")
     except (OSError, ValueError, IndexError):
         return 0
+
+
+def _address_space() -> int:
+    """Bytes of address space this process holds now (0 when the system does not say)."""
+    return _statm(0)
+
+
+def _resident() -> int:
+    """Bytes of memory this process holds now (0 when the system does not say)."""
+    return _statm(1)
 
 
 def _limit(limits: ChildLimits, *, slack_mb: int | None = None) -> None:
@@ -270,15 +280,6 @@ WORKER_CALLS = 100
 WORKER_KEEP_MB = 256
 WORKER_SLACK_MB = 1024
 WORKER_IDLE_SECONDS = 60.0
-
-
-def _resident() -> int:
-    """Bytes of memory this process holds now (0 when the system does not say)."""
-    try:
-        with open("/proc/self/statm") as handle:
-            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
-        return 0
 
 
 def _serve(
