@@ -12,6 +12,7 @@ prints every round's times.
 from __future__ import annotations
 
 import io
+import math
 import os
 import shutil
 import statistics
@@ -81,17 +82,13 @@ def main(milestones: int = 10_000, repeat: int = 5) -> list[tuple[str, float, st
         finally:
             importer.PART_ROWS = parts
 
-    def fresh_child() -> None:  # as a command's import: its check starts a new child
-        isolation.stop_workers()
-        socplan_import()
-
     in_process = Limits(isolate=False)  # the setting isolate_parsing = false
     measures: dict[str, Callable[[], object]] = {
         "pandas": calamine_pandas,
         "raw": calamine_raw,
         "import": socplan_import,
         "one go": one_go,
-        "fresh": fresh_child,
+        "fresh": socplan_import,  # with no kept worker (stopped untimed): a new child
         "in-process": lambda: socplan_import(in_process),
     }
     socplan_import()  # warm: imports, migrations check, caches, the check's worker
@@ -99,7 +96,8 @@ def main(milestones: int = 10_000, repeat: int = 5) -> list[tuple[str, float, st
     with_openpyxl = range(0, rounds, 3)  # (a slow read: in every third round)
     for i in range(rounds):
         for name, measure in measures.items():
-            times[name].append(median_seconds(measure, 1))
+            before = isolation.stop_workers if name == "fresh" else None
+            times[name].append(median_seconds(measure, 1, before=before))
         if i in with_openpyxl:
             times["openpyxl"].append(median_seconds(openpyxl_read, 1))
 
@@ -118,7 +116,11 @@ def main(milestones: int = 10_000, repeat: int = 5) -> list[tuple[str, float, st
 
         pairs = zip(in_rounds(name, base), in_rounds(base, name), strict=True)
         estimates = (median(name) / median(base), statistics.median(a / b for a, b in pairs))
-        return max(estimates) if bar == "at most" else min(estimates)
+        # Rounded as shown (and as run_all judges it), against socplan: up to the hundredth
+        # for "at most", down to the tenth for "at least".
+        if bar == "at most":
+            return math.ceil(max(estimates) * 100) / 100
+        return math.floor(min(estimates) * 10) / 10
 
     def paired(name: str, other: str) -> float:
         return statistics.median(a - b for a, b in zip(times[name], times[other], strict=True))

@@ -521,16 +521,18 @@ class Isolated(Generic[T]):
         finally:
             if not answered:
                 self._end(wait=0)
+                self._finished = True
             elif self._worker is not None:
+                # Done with it before it is given back: from then on it is another call's.
+                worker, self._worker, self._finished = self._worker, None, True
                 if keep:
-                    _give_back(self._worker)
+                    _give_back(worker)
                 else:  # it is on its way out
-                    self._worker.stop(kill=False)
-                self._worker = None
+                    worker.stop(kill=False)
             else:  # it is on its way out: not waited for (see `_reap`)
+                self._finished = True
                 self._receive.close()
                 _leaving(self._child)
-            self._finished = True  # (a worker given back is another call's: not touched again)
         if status == "ok":
             return cast(T, value)
         if status == "limit":

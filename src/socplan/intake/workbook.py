@@ -424,7 +424,7 @@ def _columns(body: RawSheet, idx: list[int]) -> list[Sequence[Any]]:
     end of a short row)."""
     reach = max(idx) + 1
     if min(map(len, body), default=reach) >= reach:  # calamine's rows are all as wide
-        if len(body) and len(idx) * 2 >= reach:  # most columns wanted: transposed at once
+        if body and len(body[0]) <= 2 * len(idx):  # most columns wanted: transposed at once
             every = list(zip(*body, strict=False))  # (as wide as the shortest: enough)
             return [every[i] for i in idx]
         return [[row[i] for row in body] for i in idx]
