@@ -72,8 +72,6 @@ class _Parts:
             if what == "flushed":
                 value.set()
                 continue
-            if what == "stop":
-                return
             if self.failed is not None:
                 continue  # (the pipe is broken: the call's result says so)
             try:
@@ -87,12 +85,6 @@ class _Parts:
             done = threading.Event()
             self._queue.put(("flushed", done))
             done.wait()
-
-    def close(self) -> None:
-        """Wait until every part is sent, and stop the sending thread."""
-        if self._thread is not None:
-            self._queue.put(("stop", None))
-            self._thread.join()
 
 
 _parts: _Parts | None = None  # in a child: where `send_part` puts parts
@@ -246,19 +238,26 @@ def _answer_with(send: Connection, result: tuple[str, Any], keep: bool) -> bool:
     return False
 
 
-def _child(
-    send: Connection, func: Callable[..., Any], args: tuple[Any, ...], limits: ChildLimits
-) -> None:
+def _begin(send: Connection) -> tuple[_Parts, threading.Lock]:
+    """Make this process a child answering on `send`: its parts' sender and the lock its answer
+    is sent under (`answer_now` takes it for good)."""
     # The objects inherited from the parent are left out of the child's garbage collections:
     # traversing them would write to, and so copy, every page of the parent's heap. Nor does
-    # the child collect its own: it lives for one call (a parse makes few cycles, and none
-    # outlives the child), within its memory limit; collecting cost a workbook's check ~5 ms.
+    # the child collect its own as it goes (a parse makes few cycles; a worker collects them
+    # between calls, while idle): collecting cost a workbook's check ~5 ms.
     gc.freeze()
     gc.disable()
     global _parts, _answer
     parts = _parts = _Parts(send)
     answering = threading.Lock()
     _answer = (send, answering)
+    return parts, answering
+
+
+def _child(
+    send: Connection, func: Callable[..., Any], args: tuple[Any, ...], limits: ChildLimits
+) -> None:
+    parts, answering = _begin(send)
     try:
         parts.start()
         _limit(limits)
@@ -290,12 +289,8 @@ def _serve(
     caller's WORKER_CALLS, WORKER_KEEP_MB, WORKER_SLACK_MB and WORKER_IDLE_SECONDS, as a fork
     server's may differ)."""
     most_calls, keep_mb, slack_mb, idle_seconds = keep
-    gc.freeze()  # (as in `_child`; the cycles of a call are collected after it, while idle)
-    gc.disable()
-    global _parts, _answer, _dismissed
-    parts = _parts = _Parts(send)
-    answering = threading.Lock()
-    _answer = (send, answering)
+    global _dismissed
+    parts, answering = _begin(send)
     parts.start()
     _limit(limits, slack_mb=slack_mb)
     threads, start, space = threading.active_count(), _resident(), _address_space()
