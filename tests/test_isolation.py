@@ -3,12 +3,14 @@ wall-clock time and signals all end in a clean error, and the caller carries on.
 
 from __future__ import annotations
 
+import functools
+import multiprocessing
 import os
 import signal
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import pytest
@@ -289,6 +291,70 @@ def test_a_worker_that_went_before_taking_the_call_is_replaced():
     os.kill(pid, signal.SIGKILL)
     assert running.result() not in (pid, os.getpid())
     assert isolation._workers == {}  # (that child was the call's own)
+
+
+def test_a_worker_that_does_not_read_the_call_is_given_up(monkeypatch):
+    """A worker alive but not reading (here stopped) does not hold the caller: a call it has
+    not taken in WORKER_TAKE_SECONDS goes to a child of its own."""
+    monkeypatch.setattr(isolation, "WORKER_TAKE_SECONDS", 0.5)
+    pid = _reused(os.getpid)
+    os.kill(pid, signal.SIGSTOP)
+    big = b"x" * (4 << 20)  # more than a pipe holds: its sending waits for the worker to read
+    got: list[int] = []
+    calling = threading.Thread(target=lambda: got.append(_reused(len, big)), daemon=True)
+    try:
+        calling.start()
+        calling.join(60)
+        assert not calling.is_alive(), "the call is held by a worker that does not read it"
+    finally:
+        with suppress(ProcessLookupError):  # (if the call is held, this lets it go)
+            os.kill(pid, signal.SIGKILL)
+    assert got == [len(big)]
+    assert not _alive(pid)  # given up
+
+
+def test_a_call_sent_to_a_worker_is_read_as_sent():
+    """`_send_within` frames a call as `send_bytes` does, whatever its size."""
+    receive, send = multiprocessing.Pipe(duplex=False)
+    for job in (b"", b"abc", os.urandom(3 << 20)):
+        got: list[bytes] = []
+        reader = threading.Thread(target=lambda got=got: got.append(receive.recv_bytes()))
+        reader.start()
+        assert isolation._send_within(send, job, 30)
+        reader.join()
+        assert got == [job]
+    assert not isolation._send_within(send, os.urandom(1 << 20), 0.2)  # nobody reads it
+    receive.close()
+    with pytest.raises(OSError):
+        isolation._send_within(send, b"abc", 1)
+
+
+def _wrong_worker(how: str, folder: Path, jobs, send, limits, keep) -> None:
+    """In place of `_serve`: a worker that answers a call wrongly (`how`), then lingers."""
+    (folder / "worker").write_text(str(os.getpid()))
+    number, _, _ = jobs.recv()
+    if how == "another call's number":
+        send.send(("took", number - 1))
+    elif how == "no took":
+        send.send(("ok", "not this call's answer", True))
+    elif how == "unreadable":
+        send.send_bytes(b"not a pickle")
+    if how != "silent":
+        send.send(("ok", "not this call's answer", True))
+    time.sleep(60)
+
+
+@pytest.mark.parametrize("how", ["another call's number", "no took", "unreadable", "silent"])
+def test_a_call_a_worker_does_not_take_as_sent_goes_to_a_child_of_its_own(
+    monkeypatch, tmp_path: Path, how
+):
+    monkeypatch.setattr(isolation, "_context", lambda: multiprocessing.get_context("fork"))
+    monkeypatch.setattr(isolation, "_serve", functools.partial(_wrong_worker, how, tmp_path))
+    monkeypatch.setattr(isolation, "WORKER_TAKE_SECONDS", 0.5)
+    limits = ChildLimits(timeout_seconds=20)  # (the call's own time: far more than the take)
+    assert _reused(len, b"abc", limits=limits) == 3
+    assert not _alive(int((tmp_path / "worker").read_text()))
+    assert isolation._workers == {}
 
 
 def test_each_call_to_a_worker_has_its_own_processor_time():

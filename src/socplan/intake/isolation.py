@@ -21,7 +21,9 @@ the next call starts a fresh one, after any call that did not end with a result 
 limits, the caller giving up) or that said so (`dismiss`: a check that found anything wrong with
 its file), after a call that left a thread running or grew it by more than `WORKER_KEEP_MB`
 (resident) or `WORKER_SLACK_MB` (address space), after `WORKER_CALLS` calls, and after
-`WORKER_IDLE_SECONDS` with nothing to do.
+`WORKER_IDLE_SECONDS` with nothing to do. A worker that has not taken a call within
+`WORKER_TAKE_SECONDS` of its sending (gone, or alive and not reading) is given up too, and the
+call goes to a child of its own, within the call's own time.
 """
 
 from __future__ import annotations
@@ -32,7 +34,9 @@ import itertools
 import multiprocessing
 import os
 import queue
+import select
 import signal
+import struct
 import threading
 import time
 from collections.abc import Callable
@@ -279,6 +283,10 @@ WORKER_CALLS = 100
 WORKER_KEEP_MB = 256
 WORKER_SLACK_MB = 1024
 WORKER_IDLE_SECONDS = 60.0
+# A worker that has not taken a call (read it whole and said so) this long after it was sent is
+# given up, and the call goes to a child of its own: a worker alive but not reading (stopped,
+# say) would otherwise hold the caller.
+WORKER_TAKE_SECONDS = 5.0
 
 
 def _serve(
@@ -361,6 +369,31 @@ def start_isolated(
     return Isolated(func, args, limits or ChildLimits(), reuse=reuse)
 
 
+def _send_within(jobs: Connection, job: bytes | memoryview, seconds: float) -> bool:
+    """`jobs.send_bytes(job)` (the same framing, read by `recv`), if the other end reads it
+    within `seconds`; False if it has not (part of it may have gone). Raises OSError if the
+    other end has closed."""
+    size = len(job)
+    header = struct.pack("!i", size) if size <= 0x7FFFFFFF else struct.pack("!iQ", -1, size)
+    fd, ready = jobs.fileno(), select.poll()
+    ready.register(fd, select.POLLOUT)
+    deadline = time.monotonic() + seconds
+    os.set_blocking(fd, False)
+    try:
+        for piece in (header, job):
+            left = memoryview(piece)
+            while left:
+                try:
+                    left = left[os.write(fd, left) :]
+                except BlockingIOError:
+                    wait = deadline - time.monotonic()
+                    if wait <= 0 or not ready.poll(wait * 1000):
+                        return False
+    finally:
+        os.set_blocking(fd, True)
+    return True
+
+
 class _Worker:
     """A child that takes calls one after another (`_serve`)."""
 
@@ -436,22 +469,25 @@ class Isolated(Generic[T]):
         self._worker: _Worker | None = None
         self._finished = False
         self._number = next(_numbers)
+        self._deadline = self._take_by = time.monotonic() + limits.timeout_seconds
         _reap()
         if reuse:
             job = ForkingPickler.dumps((self._number, func, args))  # (may raise: nothing sent)
             worker = _take_worker(limits)
+            self._take_by = time.monotonic() + WORKER_TAKE_SECONDS
             try:
-                worker.jobs.send_bytes(job)
-            except (OSError, EOFError):  # it had gone: the call goes to a child of its own
-                worker.stop(kill=True)
+                sent = _send_within(worker.jobs, job, WORKER_TAKE_SECONDS)
+            except OSError:  # it had gone: the call goes to a child of its own
+                sent = False
             except BaseException:  # part of the call may have gone: the worker is not kept
                 worker.stop(kill=True)
                 raise
-            else:
+            if sent:
                 self._worker, self._receive, self._child = worker, worker.receive, worker.process
+            else:  # gone, or not reading: the call goes to a child of its own
+                worker.stop(kill=True)
         if self._worker is None:
             self._start()
-        self._deadline = time.monotonic() + limits.timeout_seconds
 
     def _start(self) -> None:
         """Start a child of the call's own."""
@@ -481,7 +517,11 @@ class Isolated(Generic[T]):
         taken = self._worker is None  # a worker says when it has taken the call
         try:
             while True:
-                if not self._receive.poll(max(0.0, self._deadline - time.monotonic())):
+                until = self._deadline if taken else min(self._deadline, self._take_by)
+                if not self._receive.poll(max(0.0, until - time.monotonic())):
+                    if not taken and until < self._deadline:  # a worker that does not take it
+                        taken = self._lost_worker()
+                        continue
                     self._child.kill()
                     raise ChildFailed(f"it took longer than {limits.timeout_seconds:g} s")
                 try:
