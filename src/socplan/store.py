@@ -12,7 +12,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -775,12 +775,13 @@ class Store:
         return int(key[0]), revision
 
     def _driver_values(
-        self, conn: Connection, table: sa.Table, frame: pd.DataFrame
+        self, conn: Connection, table: sa.Table, frame: pd.DataFrame, skip: Sequence[str] = ()
     ) -> dict[str, list[Any]]:
-        """The frame's columns for `table` as lists of the values the driver takes."""
+        """The frame's columns for `table` (but those to `skip`) as lists of the values the
+        driver takes."""
         iso_dates = conn.dialect.name == "sqlite"
         columns: dict[str, list[Any]] = {}
-        for name in (c.name for c in table.c):
+        for name in (c.name for c in table.c if c.name not in skip):
             column = frame[name]
             values: Any
             if column.dtype.kind == "M" and iso_dates:
@@ -1049,19 +1050,16 @@ class _Writing:
         """Write (some of) the revision's milestones."""
         store, conn = self.store, self.conn
         ms = store._driver_values(
-            conn,
-            milestone_rows,
-            milestones.assign(
-                import_id=self.import_id,
-                updated=True,
-                baseline_due=milestones["due"].astype("datetime64[ns]"),
-            ),
+            conn, milestone_rows, milestones, skip=("import_id", "updated", "baseline_due")
         )
-        if self.known:
-            known = self.known
-            ms["baseline_due"] = [
-                known.get(ref, due) for ref, due in zip(ms["ref"], ms["baseline_due"], strict=True)
-            ]
+        count = len(milestones)
+        ms["import_id"], ms["updated"] = [self.import_id] * count, [True] * count
+        known = self.known
+        ms["baseline_due"] = (
+            [known.get(ref, due) for ref, due in zip(ms["ref"], ms["due"], strict=True)]
+            if known
+            else ms["due"]
+        )
         store._insert_rows(conn, milestone_rows, ms)
         self.refs.update(ms["ref"])
         self.count += len(ms["ref"])
