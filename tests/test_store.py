@@ -255,3 +255,14 @@ def test_a_refreshed_plan_works_out_only_what_changed_and_equals_a_fresh_one(sto
         pd.testing.assert_frame_equal(refreshed.milestones(period), fresh.milestones(period))
     assert refreshed.trend()["Complete"].tolist() != held.trend()["Complete"].tolist()
     assert refreshed.nbytes() > 0
+
+
+def test_only_integers_and_booleans_are_written_into_an_insert_statement():
+    """A column the same in every row is written in the statement's text, never anything but an
+    integer or a boolean."""
+    from socplan.store import _sql_literal
+
+    assert [_sql_literal(v) for v in (True, False, 7)] == ["TRUE", "FALSE", "7"]
+    for other in ("1); DROP TABLE imports; --", 1.5, None):
+        with pytest.raises(TypeError):
+            _sql_literal(other)  # type: ignore[arg-type]

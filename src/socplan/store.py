@@ -212,6 +212,15 @@ def _mark(conn: Connection) -> str:
     return "?" if conn.dialect.paramstyle == "qmark" else "%s"
 
 
+def _sql_literal(value: int | bool) -> str:
+    """An integer or a boolean as SQL text (SQLite and PostgreSQL alike)."""
+    if type(value) is bool:
+        return "TRUE" if value else "FALSE"
+    if type(value) is int:
+        return str(value)
+    raise TypeError(f"not an integer or a boolean: {value!r}")
+
+
 def _read_rows(conn: Connection, table: sa.Table, ids: list[int]) -> pd.DataFrame:
     """The rows of a snapshot table for these imports, read by the driver: SQLAlchemy's
     per-value processing (dates above all) costs more than the query at 100,000 milestones.
@@ -807,14 +816,23 @@ class Store:
         return columns
 
     def _insert_rows(
-        self, conn: Connection, table: sa.Table, columns: dict[str, list[Any]]
+        self,
+        conn: Connection,
+        table: sa.Table,
+        columns: dict[str, list[Any]],
+        same: dict[str, int | bool] | None = None,
     ) -> None:
-        """Bulk insert through the driver's executemany (the ORM-free fast path)."""
+        """Bulk insert through the driver's executemany (the ORM-free fast path); `same`: the
+        columns whose value is the same in every row, written in the statement (an integer or
+        a boolean: nothing else is ever put in the statement's text)."""
         if not columns or not next(iter(columns.values())):
             return
-        mark = _mark(conn)
-        quoted = ", ".join(conn.dialect.identifier_preparer.quote(n) for n in columns)
-        sql = f"INSERT INTO {table.name} ({quoted}) VALUES ({', '.join([mark] * len(columns))})"
+        fixed = [_sql_literal(value) for value in (same or {}).values()]
+        quoted = ", ".join(
+            conn.dialect.identifier_preparer.quote(n) for n in [*columns, *(same or {})]
+        )
+        values = ", ".join([_mark(conn)] * len(columns) + fixed)
+        sql = f"INSERT INTO {table.name} ({quoted}) VALUES ({values})"
         conn.exec_driver_sql(sql, list(zip(*columns.values(), strict=True)))
 
     def _carry_forward(
@@ -1052,25 +1070,21 @@ class _Writing:
         ms = store._driver_values(
             conn, milestone_rows, milestones, skip=("import_id", "updated", "baseline_due")
         )
-        count = len(milestones)
-        ms["import_id"], ms["updated"] = [self.import_id] * count, [True] * count
         known = self.known
         ms["baseline_due"] = (
             [known.get(ref, due) for ref, due in zip(ms["ref"], ms["due"], strict=True)]
             if known
             else ms["due"]
         )
-        store._insert_rows(conn, milestone_rows, ms)
+        store._insert_rows(conn, milestone_rows, ms, {"import_id": self.import_id, "updated": True})
         self.refs.update(ms["ref"])
         self.count += len(ms["ref"])
 
     def recommendations(self, recommendations: pd.DataFrame) -> None:
         """Write the revision's recommendations."""
         store, conn = self.store, self.conn
-        recs = store._driver_values(
-            conn, recommendation_rows, recommendations.assign(import_id=self.import_id)
-        )
-        store._insert_rows(conn, recommendation_rows, recs)
+        recs = store._driver_values(conn, recommendation_rows, recommendations, skip=("import_id",))
+        store._insert_rows(conn, recommendation_rows, recs, {"import_id": self.import_id})
 
     def finish(self) -> Revision:
         """Carry forward what the base has that this revision lacks."""
