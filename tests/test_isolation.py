@@ -10,7 +10,7 @@ import signal
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -307,7 +307,7 @@ def test_a_worker_that_does_not_read_the_call_is_given_up(monkeypatch):
         calling.join(60)
         assert not calling.is_alive(), "the call is held by a worker that does not read it"
     finally:
-        with suppress(ProcessLookupError):  # (if the call is held, this lets it go)
+        if calling.is_alive():  # (this lets it go)
             os.kill(pid, signal.SIGKILL)
     assert got == [len(big)]
     assert not _alive(pid)  # given up
@@ -318,10 +318,12 @@ def test_a_call_sent_to_a_worker_is_read_as_sent():
     receive, send = multiprocessing.Pipe(duplex=False)
     for job in (b"", b"abc", os.urandom(3 << 20)):
         got: list[bytes] = []
-        reader = threading.Thread(target=lambda got=got: got.append(receive.recv_bytes()))
+        reader = threading.Thread(
+            target=lambda got=got: got.append(receive.recv_bytes()), daemon=True
+        )
         reader.start()
         assert isolation._send_within(send, job, 30)
-        reader.join()
+        reader.join(30)
         assert got == [job]
     assert not isolation._send_within(send, os.urandom(1 << 20), 0.2)  # nobody reads it
     receive.close()
@@ -329,9 +331,8 @@ def test_a_call_sent_to_a_worker_is_read_as_sent():
         isolation._send_within(send, b"abc", 1)
 
 
-def _wrong_worker(how: str, folder: Path, jobs, send, limits, keep) -> None:
+def _wrong_worker(how: str, jobs, send, limits, keep) -> None:
     """In place of `_serve`: a worker that answers a call wrongly (`how`), then lingers."""
-    (folder / "worker").write_text(str(os.getpid()))
     number, _, _ = jobs.recv()
     if how == "another call's number":
         send.send(("took", number - 1))
@@ -341,19 +342,27 @@ def _wrong_worker(how: str, folder: Path, jobs, send, limits, keep) -> None:
         send.send_bytes(b"not a pickle")
     if how != "silent":
         send.send(("ok", "not this call's answer", True))
-    time.sleep(60)
+    time.sleep(600)  # (longer than the call's own time)
 
 
 @pytest.mark.parametrize("how", ["another call's number", "no took", "unreadable", "silent"])
-def test_a_call_a_worker_does_not_take_as_sent_goes_to_a_child_of_its_own(
-    monkeypatch, tmp_path: Path, how
-):
+def test_a_call_a_worker_does_not_take_as_sent_goes_to_a_child_of_its_own(monkeypatch, how):
     monkeypatch.setattr(isolation, "_context", lambda: multiprocessing.get_context("fork"))
-    monkeypatch.setattr(isolation, "_serve", functools.partial(_wrong_worker, how, tmp_path))
-    monkeypatch.setattr(isolation, "WORKER_TAKE_SECONDS", 0.5)
-    limits = ChildLimits(timeout_seconds=20)  # (the call's own time: far more than the take)
+    monkeypatch.setattr(isolation, "_serve", functools.partial(_wrong_worker, how))
+    started: list[int] = []
+
+    class Worker(isolation._Worker):
+        def __init__(self, *args):
+            super().__init__(*args)
+            started.append(self.process.pid)
+
+    monkeypatch.setattr(isolation, "_Worker", Worker)
+    # Only a worker that says nothing is given up for its time; the others for what they say.
+    monkeypatch.setattr(isolation, "WORKER_TAKE_SECONDS", 0.5 if how == "silent" else 60)
+    limits = ChildLimits(timeout_seconds=30)  # (the call's own time)
     assert _reused(len, b"abc", limits=limits) == 3
-    assert not _alive(int((tmp_path / "worker").read_text()))
+    assert len(started) == 1
+    assert not _alive(started[0])
     assert isolation._workers == {}
 
 

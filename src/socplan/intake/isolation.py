@@ -370,9 +370,10 @@ def start_isolated(
 
 
 def _send_within(jobs: Connection, job: bytes | memoryview, seconds: float) -> bool:
-    """`jobs.send_bytes(job)` (the same framing, read by `recv`), if the other end reads it
-    within `seconds`; False if it has not (part of it may have gone). Raises OSError if the
-    other end has closed."""
+    """`jobs.send_bytes(job)` (the same framing, read by `recv`), if it is all in the pipe
+    within `seconds` (the other end has read all but what the pipe holds); False if not (part
+    of it may have gone). Raises OSError if the other end has closed."""
+    job = memoryview(job).cast("B")
     size = len(job)
     header = struct.pack("!i", size) if size <= 0x7FFFFFFF else struct.pack("!iQ", -1, size)
     fd, ready = jobs.fileno(), select.poll()
@@ -474,9 +475,9 @@ class Isolated(Generic[T]):
         if reuse:
             job = ForkingPickler.dumps((self._number, func, args))  # (may raise: nothing sent)
             worker = _take_worker(limits)
-            self._take_by = time.monotonic() + WORKER_TAKE_SECONDS
+            self._take_by = min(self._deadline, time.monotonic() + WORKER_TAKE_SECONDS)
             try:
-                sent = _send_within(worker.jobs, job, WORKER_TAKE_SECONDS)
+                sent = _send_within(worker.jobs, job, self._take_by - time.monotonic())
             except OSError:  # it had gone: the call goes to a child of its own
                 sent = False
             except BaseException:  # part of the call may have gone: the worker is not kept
@@ -517,7 +518,7 @@ class Isolated(Generic[T]):
         taken = self._worker is None  # a worker says when it has taken the call
         try:
             while True:
-                until = self._deadline if taken else min(self._deadline, self._take_by)
+                until = self._deadline if taken else self._take_by
                 if not self._receive.poll(max(0.0, until - time.monotonic())):
                     if not taken and until < self._deadline:  # a worker that does not take it
                         taken = self._lost_worker()
@@ -575,8 +576,8 @@ class Isolated(Generic[T]):
         raise value
 
     def _lost_worker(self) -> bool:
-        """The worker was gone before it took the call: the call goes to a child of its own
-        (True: that child has it)."""
+        """The worker did not take the call (gone, not in time, or not as it was sent): it is
+        stopped, and the call goes to a child of its own (True: that child has it)."""
         assert self._worker is not None
         self._worker.stop(kill=True)
         self._worker = None
