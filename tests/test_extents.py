@@ -285,3 +285,21 @@ def test_a_workbook_with_only_a_milestones_sheet_is_measured_before_anything_is_
     )
     assert [str(e) for e in outcome.report.errors] == [f"Milestones!Z5: {FAR}"]
     assert written == []
+
+
+@pytest.mark.parametrize("error", [ValueError("bad"), zipfile.BadZipFile("bad"), EOFError()])
+def test_a_member_that_cannot_be_read_is_a_damaged_file(monkeypatch, error):
+    """Whatever a damaged zip raises while a sheet is measured is the file's fault, said so."""
+    from socplan.intake import safety
+
+    def unreadable(*_):
+        raise error
+
+    monkeypatch.setattr(safety, "far_cell", unreadable)
+    data = template_bytes(Period(2019, 3), recs(), basic_milestones())
+    for measure in (
+        lambda: safety.check_extents(data, "plan.xlsx"),
+        lambda: check_workbook_bytes(data, "plan.xlsx"),
+    ):
+        with pytest.raises(UnsafeFile, match="damaged"):
+            measure()

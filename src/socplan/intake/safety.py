@@ -33,8 +33,8 @@ from .extents import far_cell, sheet_parts
 
 _DEFAULT = Settings()
 Kind = Literal["xlsx", "ods"]
-# What reading a damaged zip member raises (an archive that opened, a member that does not read).
-_READ_ERRORS = (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError)
+# What reading a damaged zip member raises: a damaged zip's errors, and its inflating's.
+_READ_ERRORS = (*ZIP_ERRORS, zlib.error)
 FAR = (
     "a value far outside the table; delete it (or clear the rows and columns beyond the plan) "
     "and save again"
@@ -256,7 +256,7 @@ def _check_opendocument(archive: zipfile.ZipFile, name: str, limits: Limits) -> 
         verdict = odf.inspect(archive, limits.max_sheet_rows, limits.max_sheet_columns)
     except (odf.Refused, expat.ExpatError) as exc:
         raise UnsafeFile(damaged(exc)) from None
-    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError, KeyError):
+    except (*_READ_ERRORS, KeyError):
         raise UnsafeFile(damaged()) from None
     if verdict is None:
         return
