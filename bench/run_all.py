@@ -105,7 +105,7 @@ def import_rows(rows: list[tuple[str, float, str, str]]) -> list[Row]:
             ms(imported),
             f"python-calamine {ms(raw)}",
             f"{to_raw:.2f}×",
-            "≤ 1.5×",
+            "≤ 1.5× (stricter reading)",
             verdict(to_raw <= 1.5),
         ),
         (
