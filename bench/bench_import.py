@@ -173,7 +173,7 @@ def main(milestones: int = 10_000, repeat: int = 5) -> list[tuple[str, float, st
             "socplan import vs python-calamine",
             t_import,
             f"{ratio('import', 'raw'):.2f}× raw calamine",
-            "≤ 1.5×",
+            "≤ 1.5× (stricter reading)",
         ),
         (
             "openpyxl read / socplan import",
