@@ -13,12 +13,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from builders import basic_milestones, recs, template_bytes
 
 from socplan.cli import main
-from socplan.intake import isolation
-from socplan.intake.importer import check
+from socplan.intake import importer, isolation
+from socplan.intake.importer import check, import_bytes
 from socplan.intake.isolation import (
     ChildFailed,
     ChildLimits,
@@ -28,6 +29,7 @@ from socplan.intake.isolation import (
 )
 from socplan.intake.safety import Limits
 from socplan.periods import Period
+from socplan.store import Store
 
 Q3 = Period(2019, 3)
 
@@ -546,3 +548,83 @@ def test_from_a_threaded_process_a_worker_comes_from_the_fork_server():
     finally:
         stop.set()
         other.join()
+
+
+def _sending_too_many(send, value) -> bool:
+    """In place of a check child's `send_part`: after each part of milestones, many more rows
+    of its own (a child gone wrong)."""
+    sent = send(value)
+    if value[0] == "milestones":
+        part = value[1]
+        more = pd.concat([part.assign(ref=part["ref"] + f"-{i}") for i in range(500)])
+        send(("milestones", more))
+    return sent
+
+
+def test_a_check_child_that_sends_more_rows_than_two_sheets_hold_is_stopped(
+    monkeypatch, tmp_path: Path
+):
+    """The import takes in no more than two sheets' rows: a child that sends more is stopped
+    (not kept for the next check), the import is refused, and nothing is stored."""
+    monkeypatch.setattr(isolation, "_context", lambda: multiprocessing.get_context("fork"))
+    monkeypatch.setattr(importer, "send_part", functools.partial(_sending_too_many, send_part))
+    started: list[int] = []
+
+    class Worker(isolation._Worker):
+        def __init__(self, *args):
+            super().__init__(*args)
+            started.append(self.process.pid)
+
+    monkeypatch.setattr(isolation, "_Worker", Worker)
+    store = Store(f"sqlite:///{tmp_path / 'plan.db'}")
+    limits = Limits(max_sheet_rows=600)  # (the template's sheets reach row 504): 1,200 rows
+    outcome = import_bytes(
+        store,
+        template_bytes(Q3, recs(), basic_milestones()),
+        "plan.xlsx",
+        period=Q3,
+        imported_by="test",
+        limits=limits,
+    )
+    [error] = outcome.report.errors
+    assert "it sent more rows than two sheets may hold" in str(error)
+    assert outcome.revision is None
+    assert store.history().empty
+    assert len(started) == 1
+    assert isolation._workers == {}
+    assert not _alive(started[0])
+
+
+def _answer_while_parts_go() -> bytes:
+    """A call that leaves a thread putting parts while its (large) answer is sent."""
+
+    def keep_sending() -> None:
+        for _ in range(40):
+            send_part(b"p" * (1 << 20))
+
+    threading.Thread(target=keep_sending, daemon=True).start()
+    time.sleep(0.01)
+    return b"r" * (8 << 20)
+
+
+@pytest.mark.parametrize("reuse", [False, True])
+def test_a_part_put_late_never_cuts_into_the_answer(reuse):
+    """Parts and the answer are sent one whole message at a time, whichever thread puts them:
+    the answer arrives as sent (no torn message, no caller waiting for bytes that never come)."""
+    for _ in range(5):  # (torn, without the lock, in most tries)
+        got: list[object] = []
+
+        def call(got=got) -> None:
+            try:
+                running = start_isolated(
+                    _answer_while_parts_go, limits=ChildLimits(timeout_seconds=30), reuse=reuse
+                )
+                got.append(running.result(lambda part: None))
+            except Exception as exc:
+                got.append(exc)
+
+        caller = threading.Thread(target=call, daemon=True)
+        caller.start()
+        caller.join(60)
+        assert not caller.is_alive(), "the caller waits for an answer that never comes"
+        assert got == [b"r" * (8 << 20)]

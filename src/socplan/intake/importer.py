@@ -372,15 +372,15 @@ def import_bytes(
             # A part that will not store (its rows would break a rule of the database) is
             # left for the report to explain; it stops the writing, not the check.
             nonlocal written
-            if failed:
-                return
             what, rows = part
             written += len(rows)
+            # Two sheets' rows at most: more is no parse of a workbook that passed its checks
+            # (a child gone wrong). Raised here, it stops the child, which is not kept.
+            if written > 2 * limits.max_sheet_rows:
+                raise ChildFailed("it sent more rows than two sheets may hold")
+            if failed:
+                return
             try:
-                # Two sheets' rows at most: more is no parse of a workbook that passed its
-                # checks (a child gone wrong), and is not taken in.
-                if written > 2 * limits.max_sheet_rows:
-                    raise ChildFailed("it sent more rows than two sheets may hold")
                 if what == "recommendations":
                     importing.add_recommendations(rows)
                 else:

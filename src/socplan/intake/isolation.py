@@ -54,10 +54,12 @@ _lock = threading.Lock()
 class _Parts:
     """In a child: the parts of a result, sent to the caller by a thread of their own, so the
     call goes on while the caller takes them (a pipe holds little: a part waits until the
-    caller has read the ones before it)."""
+    caller has read the ones before it). Each is sent under `lock`, the one the answer is sent
+    under: a part put late (by a thread the call left running) never cuts into the answer."""
 
-    def __init__(self, send: Connection):
+    def __init__(self, send: Connection, lock: threading.Lock):
         self._send = send
+        self._lock = lock
         self._queue: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self.failed: BaseException | None = None
@@ -79,7 +81,8 @@ class _Parts:
             if self.failed is not None:
                 continue  # (the pipe is broken: the call's result says so)
             try:
-                self._send.send(("part", value))
+                with self._lock:
+                    self._send.send(("part", value))
             except BaseException as exc:  # the result says so instead (see `_call`)
                 self.failed = exc
 
@@ -119,7 +122,8 @@ def dismiss() -> None:
     """In a worker, have it stopped once the call under way has answered (the next call starts
     a fresh child); anywhere else this has no effect."""
     global _dismissed
-    _dismissed = True
+    if _answer is not None:  # (in a child)
+        _dismissed = True
 
 
 def send_part(value: Any) -> bool:
@@ -252,8 +256,8 @@ def _begin(send: Connection) -> tuple[_Parts, threading.Lock]:
     gc.freeze()
     gc.disable()
     global _parts, _answer
-    parts = _parts = _Parts(send)
     answering = threading.Lock()
+    parts = _parts = _Parts(send, answering)
     _answer = (send, answering)
     return parts, answering
 
