@@ -333,6 +333,21 @@ def test_a_call_sent_to_a_worker_is_read_as_sent():
         isolation._send_within(send, b"abc", 1)
 
 
+def _forked_workers(monkeypatch) -> list[int]:
+    """Workers forked from this process (so they run what the test patched), each one's pid
+    recorded, in the order started, in the list returned."""
+    monkeypatch.setattr(isolation, "_context", lambda: multiprocessing.get_context("fork"))
+    started: list[int] = []
+
+    class Worker(isolation._Worker):
+        def __init__(self, *args):
+            super().__init__(*args)
+            started.append(self.process.pid)
+
+    monkeypatch.setattr(isolation, "_Worker", Worker)
+    return started
+
+
 def _wrong_worker(how: str, jobs, send, limits, keep) -> None:
     """In place of `_serve`: a worker that answers a call wrongly (`how`), then lingers."""
     number, _, _ = jobs.recv()
@@ -349,16 +364,8 @@ def _wrong_worker(how: str, jobs, send, limits, keep) -> None:
 
 @pytest.mark.parametrize("how", ["another call's number", "no took", "unreadable", "silent"])
 def test_a_call_a_worker_does_not_take_as_sent_goes_to_a_child_of_its_own(monkeypatch, how):
-    monkeypatch.setattr(isolation, "_context", lambda: multiprocessing.get_context("fork"))
+    started = _forked_workers(monkeypatch)
     monkeypatch.setattr(isolation, "_serve", functools.partial(_wrong_worker, how))
-    started: list[int] = []
-
-    class Worker(isolation._Worker):
-        def __init__(self, *args):
-            super().__init__(*args)
-            started.append(self.process.pid)
-
-    monkeypatch.setattr(isolation, "_Worker", Worker)
     # Only a worker that says nothing is given up for its time; the others for what they say.
     monkeypatch.setattr(isolation, "WORKER_TAKE_SECONDS", 0.5 if how == "silent" else 60)
     limits = ChildLimits(timeout_seconds=30)  # (the call's own time)
@@ -566,16 +573,8 @@ def test_a_check_child_that_sends_more_rows_than_two_sheets_hold_is_stopped(
 ):
     """The import takes in no more than two sheets' rows: a child that sends more is stopped
     (not kept for the next check), the import is refused, and nothing is stored."""
-    monkeypatch.setattr(isolation, "_context", lambda: multiprocessing.get_context("fork"))
+    started = _forked_workers(monkeypatch)
     monkeypatch.setattr(importer, "send_part", functools.partial(_sending_too_many, send_part))
-    started: list[int] = []
-
-    class Worker(isolation._Worker):
-        def __init__(self, *args):
-            super().__init__(*args)
-            started.append(self.process.pid)
-
-    monkeypatch.setattr(isolation, "_Worker", Worker)
     store = Store(f"sqlite:///{tmp_path / 'plan.db'}")
     limits = Limits(max_sheet_rows=600)  # (the template's sheets reach row 504): 1,200 rows
     outcome = import_bytes(
